@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * memkind_arena.h - the arena layer: jemalloc arenas per kind, thread
+ * caches, extent hooks and the address -> kind map.  See memkind_arena(3).
+ *
+ * Extent hook contract (all hooks in src/arena.c): they may be called with
+ * jemalloc locks held, so they never allocate from jemalloc, never log on
+ * success and never take the registry lock; they may take the kind's region
+ * lock.  They return false on success (jemalloc's convention).
+ */
+#pragma once
+
+#include "memkind_jemk.h"
+#include "memkind_private.h"
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Exported building blocks (1.14 names and signatures).  Unless noted they
+ * assume the API layer's preconditions (see struct memkind_ops).
+ */
+int memkind_arena_create(struct memkind *kind, struct memkind_ops *ops,
+                         const char *name);
+int memkind_arena_create_map(struct memkind *kind, extent_hooks_t *hooks);
+int memkind_arena_destroy(struct memkind *kind);
+void *memkind_arena_malloc(struct memkind *kind, size_t size);
+void *memkind_arena_calloc(struct memkind *kind, size_t num, size_t size);
+int memkind_arena_posix_memalign(struct memkind *kind, void **memptr,
+                                 size_t alignment, size_t size);
+void *memkind_arena_realloc(struct memkind *kind, void *ptr, size_t size);
+void *memkind_arena_realloc_with_kind_detect(void *ptr, size_t size);
+int memkind_thread_get_arena(struct memkind *kind, unsigned int *arena,
+                             size_t size);
+int memkind_bijective_get_arena(struct memkind *kind, unsigned int *arena,
+                                size_t size);
+struct memkind *memkind_arena_detect_kind(void *ptr);
+void memkind_arena_free(struct memkind *kind, void *ptr);
+void memkind_arena_free_with_kind_detect(void *ptr);
+int memkind_arena_update_memory_usage_policy(struct memkind *kind,
+                                             memkind_mem_usage_policy policy);
+int memkind_set_arena_map_len(struct memkind *kind);
+
+/* Internal (hidden) entry points used by the rest of the library. */
+
+/// One-time set-up: the address map and DEFAULT's hooks.  Returns 0 or error.
+int mk_arena_global_init(void);
+/// Kind that owns ptr according to the address map, or NULL.
+struct memkind *mk_arena_lookup(const void *ptr);
+/// Usable size of any pointer the library allocated.
+size_t mk_arena_usable_size(const void *ptr);
+/// Sum of one statistic over the arenas of kind (NULL: all). Returns 0/error.
+int mk_arena_get_stat(struct memkind *kind, memkind_stat_type stat,
+                      size_t *value);
+/// Refreshes jemalloc's statistics snapshot. Returns 0 or error.
+int mk_arena_refresh_stats(void);
+/// Prints jemalloc statistics. Returns 0 or MEMKIND_ERROR_INVALID.
+int mk_arena_stats_print(void (*write_cb)(void *, const char *),
+                         void *cbopaque, memkind_stat_print_opt opts);
+/// Enables or disables jemalloc background threads. Returns 0 or error.
+int mk_arena_set_bg_threads(bool state);
+/// Moves ptr when jemalloc's fragmentation hint says so; NULL otherwise.
+void *mk_arena_defrag(struct memkind *kind, void *ptr);
+
+/// Marks [addr, addr+size) as owned by kind in the address map; the range
+/// may start and end inside granules (fixed kind).  Returns 0 or error.
+int mk_arena_map_range(struct memkind *kind, void *addr, size_t size);
+/// Undoes mk_arena_map_range().
+void mk_arena_unmap_range(struct memkind *kind, void *addr, size_t size);
+/// Number of jemalloc explicit tcaches the calling thread holds (tests).
+unsigned mk_arena_thread_tcache_count(void);
+
+/*
+ * Chunk source of a kind that maps its own range (file, fixed): returns
+ * size bytes aligned to align, sets *zero when they read as zeroes, or
+ * returns NULL.  Called from an extent hook (same contract).
+ */
+typedef void *mk_carve_fn(struct memkind *kind, size_t size, size_t align,
+                          bool *zero);
+/// Installs carve for kind's arenas (after memkind_arena_create_map()).
+void mk_arena_set_carve(struct memkind *kind, mk_carve_fn *carve);
+
+/// jemalloc's own mmap/munmap/sbrk, renamed at build time (jemalloc.mk).
+void *mk_jemk_mmap(void *addr, size_t len, int prot, int flags, int fd,
+                   off_t off);
+int mk_jemk_munmap(void *addr, size_t len);
+void *mk_jemk_sbrk(intptr_t increment);
+
+/// Granule of the address map: kinds never share a granule of this size.
+#define MK_GRANULE ((size_t)2 << 20)
+
+#ifdef __cplusplus
+}
+#endif
+
+
+
+/// Kind whose arena uses hooks h (kinds that pass their own hooks).
+struct memkind *mk_arena_hooks_kind(extent_hooks_t *h);
+
+/*
+ * Ops table of a jemalloc-backed NUMA/hugetlb kind: the members that differ
+ * between kinds are parameters, so each exported table is one line and the
+ * differences are visible at a glance.
+ */
+#define MK_ARENA_KIND_OPS(check_available_, get_nodemask_, get_mbind_mode_,    \
+                          get_mmap_flags_, madvise_, init_once_)               \
+    {                                                                          \
+        .create = memkind_arena_create,                                        \
+        .destroy = memkind_arena_destroy,                                      \
+        .malloc = memkind_arena_malloc,                                        \
+        .calloc = memkind_arena_calloc,                                        \
+        .posix_memalign = memkind_arena_posix_memalign,                        \
+        .realloc = memkind_arena_realloc,                                      \
+        .free = memkind_arena_free,                                            \
+        .mmap = memkind_default_mmap,                                          \
+        .mbind = memkind_default_mbind,                                        \
+        .madvise = madvise_,                                                   \
+        .get_mmap_flags = get_mmap_flags_,                                     \
+        .get_mbind_mode = get_mbind_mode_,                                     \
+        .get_mbind_nodemask = get_nodemask_,                                   \
+        .get_arena = memkind_thread_get_arena,                                 \
+        .check_available = check_available_,                                   \
+        .init_once = init_once_,                                               \
+        .finalize = NULL,                                                      \
+        .malloc_usable_size = memkind_default_malloc_usable_size,              \
+        .update_memory_usage_policy = memkind_arena_update_memory_usage_policy,\
+        .get_stat = NULL,                                                      \
+        .defrag_reallocate = mk_arena_defrag,                                  \
+    }
+
+/// Runs a static kind's create op (from its init_once); logs on failure,
+/// after which the kind's allocations fail with ENOMEM.
+void mk_static_kind_init(struct memkind *kind);

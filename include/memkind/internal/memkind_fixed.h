@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* memkind_fixed.h - kinds over a caller-supplied buffer (memkind_fixed(3)). */
+#pragma once
+
+#include "memkind_private.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// State of a fixed kind (kind->priv).
+struct memkind_fixed {
+    void *addr;            ///< start of the user's buffer
+    size_t size;           ///< its size
+    size_t used;           ///< bytes handed to jemalloc so far (bump)
+    pthread_mutex_t lock;  ///< protects used
+};
+
+int memkind_fixed_create(struct memkind *kind, struct memkind_ops *ops,
+                         const char *name);
+int memkind_fixed_destroy(struct memkind *kind);
+void *memkind_fixed_mmap(struct memkind *kind, void *addr, size_t size);
+
+extern struct memkind_ops MEMKIND_FIXED_OPS;
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * memkind_pmem.h - file-backed kinds (memkind_pmem(3)): a heap in an
+ * anonymous temporary file of a directory, usually on a DAX file system.
+ */
+#pragma once
+
+#include "memkind_private.h"
+
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Granularity in which file space is mapped into a kind (1.14 value).
+#define MEMKIND_PMEM_CHUNK_SIZE (1ull << 21)
+
+/// State of a file-backed kind (kind->priv).
+struct memkind_pmem {
+    int fd;                    ///< the unlinked backing file
+    char *dir;                 ///< directory it lives in (NUL-terminated)
+    size_t max_size;           ///< limit in bytes, 0 = file system size
+    void *base;                ///< reserved address range
+    size_t reserved;           ///< its length
+    size_t carved;             ///< bytes of the range handed to jemalloc
+    size_t committed;          ///< bytes backed by file blocks
+    memkind_mem_usage_policy policy; ///< decay policy
+    pthread_mutex_t lock;      ///< protects carved and committed
+};
+
+/// Configuration for memkind_create_pmem_with_config (memkind(3)).
+struct memkind_config {
+    const char *pmem_dir;            ///< directory (the caller's string)
+    size_t pmem_size;                ///< limit, 0 = none
+    memkind_mem_usage_policy policy; ///< memory usage policy
+};
+
+int memkind_pmem_create(struct memkind *kind, struct memkind_ops *ops,
+                        const char *name);
+int memkind_pmem_destroy(struct memkind *kind);
+void *memkind_pmem_mmap(struct memkind *kind, void *addr, size_t size);
+int memkind_pmem_get_mmap_flags(struct memkind *kind, int *flags);
+
+/// Capacity of a file-backed kind: its limit or its file system's size.
+ssize_t mk_pmem_capacity(struct memkind *kind);
+
+extern struct memkind_ops MEMKIND_PMEM_OPS;
+
+#ifdef __cplusplus
+}
+#endif

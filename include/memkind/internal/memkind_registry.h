@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * memkind_registry.h - the table of live kinds.  Slot i holds the kind
+ * whose partition is i; static kinds occupy 0 .. MEMKIND_NUM_BASE_KIND-1 in
+ * enum memkind_base_partition order, dynamic kinds take free slots above.
+ */
+#pragma once
+
+#include "memkind_private.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Kind in slot (NULL when free).  Lock-free read; slots are published with
+/// release stores after the kind is complete.
+struct memkind *mk_registry_get(unsigned slot);
+
+/// Allocates a dynamic kind struct, runs ops->create under the registry lock
+/// with a unique name (name, or "<prefix>_<slot>" when name is NULL) and
+/// publishes it.  Returns 0 or MEMKIND_ERROR_*; *out untouched on error.
+int mk_registry_create_kind(struct memkind_ops *ops, const char *name,
+                            enum mk_backing backing, void *priv,
+                            struct memkind **out);
+
+/// Unpublishes kind, calls its destroy op and frees it.  Returns 0 or
+/// MEMKIND_ERROR_INVALID for a static or unknown kind.
+int mk_registry_destroy_kind(struct memkind *kind);
+
+/// Runs the static kind's init_once op exactly once (pthread_once).
+void mk_registry_init_static(struct memkind *kind);
+
+/// Returns the next kind generation number (never 0).
+uint32_t mk_registry_next_gen(void);
+
+/// Number of live dynamic kinds (tests).
+unsigned mk_registry_dynamic_count(void);
+
+/// Ensures library-wide initialisation ran; returns 0 or error.
+int mk_library_init(void);
+
+#ifdef __cplusplus
+}
+#endif

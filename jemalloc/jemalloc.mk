@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# jemalloc.mk: builds the private jemalloc 5.3.0 used inside libmemkind.
+# Everything happens under $(JEMK_DIR) in the build tree (never the source
+# tree); each step leaves a stamp file, so `make -j` and out-of-tree builds
+# work and a failed step fails the build.  See jemalloc/README.
+
+JEMK_DIR = $(abs_top_builddir)/jemalloc/build
+JEMK_SRC = $(JEMK_DIR)/jemalloc-5.3.0
+JEMK_OBJ = $(JEMK_DIR)/obj
+JEMK_PIC = $(JEMK_OBJ)/lib/libjemalloc_pic.a
+# The archive we link: jemalloc's, with its mmap/munmap/sbrk calls renamed
+# to ours (src/arena.c), so every mapping jemalloc makes itself is recorded
+# in the address map as MEMKIND_DEFAULT memory and sbrk is never used.
+JEMK_LIB = $(JEMK_DIR)/libjemk.a
+JEMK_INC = $(JEMK_OBJ)/include
+
+# Configure flags; each is explained in jemalloc/README.
+JEMK_CONFIGURE_FLAGS = \
+	--with-jemalloc-prefix=jemk_ \
+	--with-private-namespace=jemk_ \
+	--without-export \
+	--disable-initial-exec-tls \
+	--disable-cxx \
+	--disable-libdl \
+	--disable-zone-allocator \
+	--with-malloc-conf=retain:true,percpu_arena:disabled,dss:disabled \
+	$(JEMALLOC_DEBUG_FLAGS)
+
+$(JEMK_DIR)/.stamp-fetch: $(top_srcdir)/jemalloc/fetch-source.sh
+	@$(MKDIR_P) $(JEMK_DIR)
+	$(AM_V_GEN)$(SHELL) $(top_srcdir)/jemalloc/fetch-source.sh $(JEMK_DIR) "$(JEMALLOC_TARBALL)"
+	@touch $@
+
+$(JEMK_DIR)/.stamp-unpack: $(JEMK_DIR)/.stamp-fetch
+	$(AM_V_GEN)rm -rf $(JEMK_SRC) && cd $(JEMK_DIR) && bzip2 -dc jemalloc-5.3.0.tar.bz2 | tar xf -
+	@test -x $(JEMK_SRC)/configure
+	@touch $@
+
+$(JEMK_DIR)/.stamp-configure: $(JEMK_DIR)/.stamp-unpack $(top_srcdir)/jemalloc/jemalloc.mk
+	$(AM_V_GEN)rm -rf $(JEMK_OBJ) && $(MKDIR_P) $(JEMK_OBJ) && cd $(JEMK_OBJ) && \
+	  CC="$(CC)" CFLAGS="-O2 -g" EXTRA_CFLAGS="$(JEMK_EXTRA_CFLAGS)" \
+	  $(JEMK_SRC)/configure $(JEMK_CONFIGURE_FLAGS) > configure.log 2>&1 || \
+	  { tail -n 40 $(JEMK_OBJ)/configure.log; echo "jemalloc configure failed" >&2; exit 1; }
+	@touch $@
+
+$(JEMK_DIR)/.stamp-build: $(JEMK_DIR)/.stamp-configure
+	$(AM_V_GEN)$(MAKE) -C $(JEMK_OBJ) build_lib_static > $(JEMK_OBJ)/build.log 2>&1 || \
+	  { tail -n 40 $(JEMK_OBJ)/build.log; echo "jemalloc build failed" >&2; exit 1; }
+	@test -f $(JEMK_PIC)
+	@touch $@
+
+$(JEMK_LIB): $(JEMK_DIR)/.stamp-build
+	$(AM_V_GEN)$(OBJCOPY) --redefine-sym mmap=mk_jemk_mmap \
+	  --redefine-sym munmap=mk_jemk_munmap --redefine-sym sbrk=mk_jemk_sbrk \
+	  $(JEMK_PIC) $@.tmp && mv $@.tmp $@
+
+# The headers exist after configure; the library after the build.
+jemalloc-headers: $(JEMK_DIR)/.stamp-configure
+.PHONY: jemalloc-headers
+
+clean-local: clean-jemalloc
+clean-jemalloc:
+	rm -rf $(JEMK_DIR)
+.PHONY: clean-jemalloc
+
+EXTRA_DIST += jemalloc/fetch-source.sh jemalloc/jemalloc.mk jemalloc/README

@@ -1,0 +1,1189 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * arena.c - the only user of jemalloc: arenas per kind, thread caches,
+ * extent hooks and the address -> kind map.
+ *
+ * Owns:
+ *  - the address map: one uint16_t per MK_GRANULE of the 47-bit user address
+ *    space (a lazily-touched MAP_NORESERVE table), holding slot + 1 of the
+ *    kind that mapped the granule, 0 for "not ours", or MK_MAP_MIXED for a
+ *    granule shared with a fixed kind's buffer edge (resolved by a list);
+ *  - struct mk_arena_set: a kind's explicit list of jemalloc arenas, the
+ *    explicit tcaches made for it, and the regions its hooks mapped;
+ *  - per-thread state (struct mk_tls): for each registry slot, the mallocx
+ *    flags (arena + tcache) this thread uses with that kind.
+ *
+ * Does not own: where memory comes from (the kinds' ops), the registry.
+ *
+ * Locks: mk_arena_set.lock (arenas, tcache records), mk_arena_set.region_lock
+ * (taken inside hooks), fixed_lock (rwlock over fixed areas), all below the
+ * registry lock; see memkind_private.h for the global order.
+ *
+ * MEMKIND_DEFAULT is served by jemalloc's automatic arenas and automatic
+ * tcache with jemalloc's default extent hooks.  jemalloc's own mmap, munmap
+ * and sbrk calls are renamed to mk_jemk_mmap & co (jemalloc/jemalloc.mk), so
+ * every mapping it makes is granule-aligned and recorded as DEFAULT here.
+ * Kind memory never goes through the automatic tcache (explicit tcache or
+ * MALLOCX_TCACHE_NONE).
+ */
+#include "config.h"
+
+#include <memkind/internal/memkind_arena.h>
+
+#include <memkind/internal/memkind_dispatch.h>
+#include <memkind/internal/memkind_log.h>
+#include <memkind/internal/memkind_registry.h>
+#include <memkind/internal/memkind_util.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifdef MK_SANITIZERS
+#include <sanitizer/lsan_interface.h>
+#endif
+
+/* Largest number of arenas one kind uses (more threads share them). */
+#define MK_ARENAS_MAX 64
+/* Bits of user address space the map covers. */
+#define MK_ADDR_BITS    47
+#define MK_GRANULE_BITS 21
+#define MK_MAP_ENTRIES  ((size_t)1 << (MK_ADDR_BITS - MK_GRANULE_BITS))
+#define MK_MAP_MIXED    0xffffu
+/* The MALLOCX_ARENA() bits of a flags word (dallocx ignores no bits). */
+#define MK_FLAGS_ARENA_MASK (~(int)0xfffff)
+
+_Static_assert(MK_GRANULE == ((size_t)1 << MK_GRANULE_BITS), "granule bits");
+_Static_assert(MEMKIND_MAX_KIND < MK_MAP_MIXED - 1, "slot fits the map");
+_Static_assert(MALLCTL_ARENAS_ALL > 4095, "jemalloc arena index space");
+
+struct mk_tls;
+
+/* An explicit tcache made for one thread and one kind. */
+struct mk_tc_rec {
+    unsigned tcache;      ///< jemalloc tcache id
+    struct mk_tls *owner; ///< thread state that uses it
+};
+
+/* A mapping made by the generic hooks; unmapped when the kind dies. */
+struct mk_region {
+    void *addr;  ///< granule-aligned start
+    size_t size; ///< granule multiple
+};
+
+struct mk_arena_set {
+    extent_hooks_t hooks;      ///< per-kind copy: jemalloc hands it back
+    struct memkind *kind;      ///< owner
+    size_t unit;               ///< mapping granularity (>= MK_GRANULE)
+    bool premapped;            ///< kind maps its whole range itself
+    mk_carve_fn *carve;        ///< premapped kinds: aligned chunk source
+    pthread_mutex_t lock;      ///< arenas and tcache records
+    unsigned narenas;          ///< arenas created
+    unsigned arena_cap;        ///< most arenas this kind may have
+    unsigned threads_seen;     ///< threads that asked for an arena
+    unsigned arena_idx[MK_ARENAS_MAX]; ///< jemalloc arena indices
+    struct mk_tc_rec *tcs;     ///< explicit tcaches (jemk memory)
+    unsigned ntcs;             ///< entries used
+    unsigned tcs_cap;          ///< entries allocated
+    pthread_mutex_t region_lock; ///< protects regions
+    struct mk_region *regions; ///< raw-mmap array of mappings
+    size_t nregions;           ///< entries used
+    size_t regions_cap;        ///< entries allocated
+    ssize_t dirty_decay_ms;    ///< decay applied to new arenas
+    ssize_t muzzy_decay_ms;    ///< decay applied to new arenas
+};
+
+/* Per-thread cache of mallocx flags for each registry slot. */
+struct mk_tls_entry {
+    uint32_t gen; ///< kind generation the flags are for (0: none)
+    int flags;    ///< MALLOCX_ARENA | MALLOCX_TCACHE(_NONE)
+};
+
+struct mk_tls {
+    struct mk_tls_entry e[MEMKIND_MAX_KIND];
+};
+
+/* A fixed kind's buffer, for granules it shares with other owners. */
+struct mk_fixed_area {
+    uintptr_t start;    ///< first byte
+    uintptr_t end;      ///< one past the last byte
+    uint16_t slot1;     ///< owner slot + 1
+    uint16_t under[2];  ///< map values of the head/tail granules before
+};
+
+static _Atomic(uint16_t) *mk_map;
+static size_t mk_page_size;
+static pthread_key_t mk_tls_key;
+static __thread struct mk_tls *mk_tls_cur
+    __attribute__((tls_model("initial-exec")));
+
+static pthread_rwlock_t fixed_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct mk_fixed_area fixed_areas[MEMKIND_MAX_KIND];
+static unsigned nfixed;
+
+static struct mk_arena_set default_set;
+static unsigned default_narenas;
+static unsigned mk_ncpus;
+
+/* ------------------------------------------------------------------ map */
+
+static inline size_t map_index(uintptr_t a)
+{
+    return a >> MK_GRANULE_BITS;
+}
+
+static void map_set(uintptr_t start, size_t size, uint16_t v)
+{
+    size_t first = map_index(start);
+    size_t last = map_index(start + size - 1);
+    for (size_t i = first; i <= last; i++)
+        atomic_store_explicit(&mk_map[i], v, memory_order_release);
+}
+
+static struct memkind *resolve_mixed(uintptr_t a)
+{
+    struct memkind *kind = NULL;
+    uint16_t fallback = 0;
+    size_t g = map_index(a);
+    (void)pthread_rwlock_rdlock(&fixed_lock);
+    for (unsigned i = 0; i < nfixed; i++) {
+        struct mk_fixed_area *f = &fixed_areas[i];
+        if (a >= f->start && a < f->end) {
+            kind = mk_registry_get(f->slot1 - 1u);
+            fallback = 0;
+            break;
+        }
+        if (map_index(f->start) == g && f->under[0] != MK_MAP_MIXED)
+            fallback = f->under[0];
+        else if (map_index(f->end - 1) == g && f->under[1] != MK_MAP_MIXED)
+            fallback = f->under[1];
+    }
+    (void)pthread_rwlock_unlock(&fixed_lock);
+    if (!kind && fallback)
+        kind = mk_registry_get(fallback - 1u);
+    return kind;
+}
+
+struct memkind *mk_arena_lookup(const void *ptr)
+{
+    uintptr_t a = (uintptr_t)ptr;
+    if (MK_UNLIKELY(a >> MK_ADDR_BITS) || MK_UNLIKELY(!mk_map))
+        return NULL;
+    uint16_t v =
+        atomic_load_explicit(&mk_map[map_index(a)], memory_order_acquire);
+    if (MK_LIKELY(v != MK_MAP_MIXED))
+        return v ? mk_registry_get(v - 1u) : NULL;
+    return resolve_mixed(a);
+}
+
+/*
+ * Records [addr, addr+size) of a fixed or file kind.  Whole granules take
+ * the kind's slot; edge granules become MK_MAP_MIXED and remember what was
+ * there.  Returns 0 or MEMKIND_ERROR_* (TOOMANY when the list is full).
+ */
+int mk_arena_map_range(struct memkind *kind, void *addr, size_t size)
+{
+    uintptr_t s = (uintptr_t)addr, e = s + size;
+    if (size == 0 || e < s || (e - 1) >> MK_ADDR_BITS)
+        return MEMKIND_ERROR_INVALID;
+    uint16_t v = (uint16_t)(kind->partition + 1u);
+    bool head_whole = (s & (MK_GRANULE - 1)) == 0;
+    bool tail_whole = (e & (MK_GRANULE - 1)) == 0;
+    if (head_whole && tail_whole) {
+        map_set(s, size, v);
+        return 0;
+    }
+    if (pthread_rwlock_wrlock(&fixed_lock))
+        return MEMKIND_ERROR_RUNTIME;
+    if (nfixed == MEMKIND_MAX_KIND) {
+        (void)pthread_rwlock_unlock(&fixed_lock);
+        return MEMKIND_ERROR_TOOMANY;
+    }
+    struct mk_fixed_area *f = &fixed_areas[nfixed++];
+    f->start = s;
+    f->end = e;
+    f->slot1 = v;
+    f->under[0] = atomic_load(&mk_map[map_index(s)]);
+    f->under[1] = atomic_load(&mk_map[map_index(e - 1)]);
+    size_t gfirst = map_index(s), glast = map_index(e - 1);
+    for (size_t g = gfirst; g <= glast; g++) {
+        bool edge = (g == gfirst && !head_whole) || (g == glast && !tail_whole);
+        atomic_store(&mk_map[g], edge ? (uint16_t)MK_MAP_MIXED : v);
+    }
+    (void)pthread_rwlock_unlock(&fixed_lock);
+    return 0;
+}
+
+void mk_arena_unmap_range(struct memkind *kind, void *addr, size_t size)
+{
+    uintptr_t s = (uintptr_t)addr, e = s + size;
+    uint16_t v = (uint16_t)(kind->partition + 1u);
+    if ((s & (MK_GRANULE - 1)) == 0 && (e & (MK_GRANULE - 1)) == 0) {
+        map_set(s, size, 0);
+        return;
+    }
+    (void)pthread_rwlock_wrlock(&fixed_lock);
+    unsigned i;
+    for (i = 0; i < nfixed; i++)
+        if (fixed_areas[i].start == s && fixed_areas[i].slot1 == v)
+            break;
+    if (i < nfixed) {
+        struct mk_fixed_area f = fixed_areas[i];
+        fixed_areas[i] = fixed_areas[--nfixed];
+        size_t gfirst = map_index(s), glast = map_index(e - 1);
+        for (size_t g = gfirst; g <= glast; g++) {
+            uint16_t nv = 0;
+            bool shared = false;
+            for (unsigned j = 0; j < nfixed; j++) {
+                if (map_index(fixed_areas[j].start) == g ||
+                    map_index(fixed_areas[j].end - 1) == g)
+                    shared = true;
+            }
+            if (g == gfirst)
+                nv = f.under[0];
+            else if (g == glast)
+                nv = f.under[1];
+            atomic_store(&mk_map[g], shared ? (uint16_t)MK_MAP_MIXED : nv);
+        }
+    }
+    (void)pthread_rwlock_unlock(&fixed_lock);
+}
+
+/* ------------------------------------------------- jemalloc's own mmap */
+
+/*
+ * jemalloc's calls to mmap land here (renamed at build time).  Anonymous
+ * mappings without an address hint are placed on granule boundaries and
+ * padded to whole granules, then recorded as MEMKIND_DEFAULT; anything else
+ * is passed through.  Same contract as mmap(2).
+ */
+void *mk_jemk_mmap(void *addr, size_t len, int prot, int flags, int fd,
+                   off_t off)
+{
+    if (addr || fd != -1 || !(flags & MAP_ANONYMOUS) || !mk_map ||
+        len > SIZE_MAX - 2 * MK_GRANULE)
+        return mmap(addr, len, prot, flags, fd, off);
+    size_t mapsz = mk_round_up(len, MK_GRANULE);
+    size_t req = mapsz + MK_GRANULE;
+    char *raw = mmap(NULL, req, prot, flags, -1, 0);
+    if (raw == MAP_FAILED)
+        return raw;
+    uintptr_t a = mk_round_up((uintptr_t)raw, MK_GRANULE);
+    if (a > (uintptr_t)raw)
+        munmap(raw, a - (uintptr_t)raw);
+    if (a + mapsz < (uintptr_t)raw + req)
+        munmap((void *)(a + mapsz), (uintptr_t)raw + req - (a + mapsz));
+    map_set(a, mapsz, (uint16_t)(MEMKIND_PARTITION_DEFAULT + 1));
+    return (void *)a;
+}
+
+/* jemalloc's munmap: forgets granules wholly inside the range. */
+int mk_jemk_munmap(void *addr, size_t len)
+{
+    uintptr_t s = mk_round_up((uintptr_t)addr, MK_GRANULE);
+    uintptr_t e = ((uintptr_t)addr + len) & ~(MK_GRANULE - 1);
+    if (mk_map && e > s)
+        map_set(s, e - s, 0);
+    return munmap(addr, len);
+}
+
+/* jemalloc never grows the data segment (its memory must be mapped here). */
+void *mk_jemk_sbrk(intptr_t increment)
+{
+    (void)increment;
+    errno = ENOMEM;
+    return (void *)-1;
+}
+
+/* -------------------------------------------------------------- regions */
+
+/* Appends a region; raw mmap storage so hooks never recurse into jemalloc.
+ * Returns false on failure. */
+static bool region_add(struct mk_arena_set *set, void *addr, size_t size)
+{
+    bool ok = true;
+    (void)pthread_mutex_lock(&set->region_lock);
+    if (set->nregions == set->regions_cap) {
+        size_t ncap = set->regions_cap ? set->regions_cap * 2 : 256;
+        void *n = mmap(NULL, ncap * sizeof(*set->regions),
+                       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+        if (n == MAP_FAILED) {
+            ok = false;
+            goto out;
+        }
+        if (set->regions) {
+            memcpy(n, set->regions, set->nregions * sizeof(*set->regions));
+            munmap(set->regions, set->regions_cap * sizeof(*set->regions));
+        }
+        set->regions = n;
+        set->regions_cap = ncap;
+    }
+    set->regions[set->nregions++] = (struct mk_region){addr, size};
+out:
+    (void)pthread_mutex_unlock(&set->region_lock);
+    return ok;
+}
+
+static void regions_release(struct mk_arena_set *set)
+{
+    for (size_t i = 0; i < set->nregions; i++) {
+        map_set((uintptr_t)set->regions[i].addr, set->regions[i].size, 0);
+#ifdef MK_SANITIZERS
+        __lsan_unregister_root_region(set->regions[i].addr,
+                                      set->regions[i].size);
+#endif
+        munmap(set->regions[i].addr, set->regions[i].size);
+    }
+    if (set->regions)
+        munmap(set->regions, set->regions_cap * sizeof(*set->regions));
+    set->regions = NULL;
+    set->nregions = set->regions_cap = 0;
+}
+
+/* ---------------------------------------------------------------- hooks */
+
+static inline struct mk_arena_set *hooks_set(extent_hooks_t *h)
+{
+    return mk_container_of(h, struct mk_arena_set, hooks);
+}
+
+/// Kind whose arena uses hooks h (for kinds that supply their own hooks).
+struct memkind *mk_arena_hooks_kind(extent_hooks_t *h);
+struct memkind *mk_arena_hooks_kind(extent_hooks_t *h)
+{
+    return hooks_set(h)->kind;
+}
+
+/*
+ * Maps a new extent through the kind's mmap op, aligned to the set's unit
+ * (or the requested alignment if larger), and records it in the map.
+ * Returns false on success (jemalloc hook convention): here, the address.
+ */
+static void *hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
+                        size_t alignment, bool *zero, bool *commit,
+                        unsigned arena_ind)
+{
+    (void)arena_ind;
+    struct mk_arena_set *set = hooks_set(h);
+    struct memkind *kind = set->kind;
+    if (new_addr)
+        return NULL; /* we place extents ourselves */
+    if (set->premapped) {
+        void *p = set->carve ? set->carve(kind, size, alignment, zero)
+                             : kind_op_mmap(kind, NULL, size);
+        if (p == MAP_FAILED || p == NULL)
+            return NULL;
+        if (((uintptr_t)p & (alignment - 1)) != 0)
+            return NULL; /* an mmap op without carve: page alignment only */
+        if (!set->carve)
+            *zero = false;
+        *commit = true;
+        return p;
+    }
+    size_t unit = set->unit;
+    size_t align = alignment > unit ? alignment : unit;
+    size_t mapsz, req;
+    if (!mk_round_up_checked(size, unit, &mapsz) ||
+        mapsz > SIZE_MAX - align)
+        return NULL;
+    req = mapsz + align - unit;
+    char *raw = kind_op_mmap(kind, NULL, req);
+    if (raw == MAP_FAILED || raw == NULL)
+        return NULL;
+    uintptr_t r = (uintptr_t)raw;
+    uintptr_t a = mk_round_up(r, align);
+    if (a > r)
+        munmap(raw, a - r);
+    if (a + mapsz < r + req)
+        munmap((void *)(a + mapsz), r + req - (a + mapsz));
+    void *p = (void *)a;
+    if (kind_op_prepare_mapping(kind, p, mapsz) != 0 ||
+        !region_add(set, p, mapsz)) {
+        munmap(p, mapsz);
+        return NULL;
+    }
+#ifdef MK_SANITIZERS
+    __lsan_register_root_region(p, mapsz);
+#endif
+    map_set(a, mapsz, (uint16_t)(kind->partition + 1u));
+    *zero = true;
+    *commit = true;
+    return p;
+}
+
+/* Returns true: the extent stays mapped (and retained by jemalloc). */
+static bool hook_dalloc(extent_hooks_t *h, void *addr, size_t size,
+                        bool committed, unsigned arena_ind)
+{
+    (void)h, (void)addr, (void)size, (void)committed, (void)arena_ind;
+    return true;
+}
+
+/* Whole regions are unmapped when the kind is destroyed; nothing here. */
+static void hook_destroy(extent_hooks_t *h, void *addr, size_t size,
+                         bool committed, unsigned arena_ind)
+{
+    (void)h, (void)addr, (void)size, (void)committed, (void)arena_ind;
+}
+
+/* Returns false on success (jemalloc hook convention): memory is mapped. */
+static bool hook_commit(extent_hooks_t *h, void *addr, size_t size,
+                        size_t offset, size_t length, unsigned arena_ind)
+{
+    (void)h, (void)addr, (void)size, (void)offset, (void)length,
+        (void)arena_ind;
+    return false;
+}
+
+/* Returns true: we do not decommit (jemalloc purges instead). */
+static bool hook_decommit(extent_hooks_t *h, void *addr, size_t size,
+                          size_t offset, size_t length, unsigned arena_ind)
+{
+    (void)h, (void)addr, (void)size, (void)offset, (void)length,
+        (void)arena_ind;
+    return true;
+}
+
+/* Returns false on success (jemalloc hook convention). */
+static bool hook_purge_lazy(extent_hooks_t *h, void *addr, size_t size,
+                            size_t offset, size_t length, unsigned arena_ind)
+{
+    (void)size, (void)arena_ind;
+    if (hooks_set(h)->premapped)
+        return true;
+    return madvise((char *)addr + offset, length, MADV_FREE) != 0;
+}
+
+/* Returns false on success (jemalloc hook convention). */
+static bool hook_purge_forced(extent_hooks_t *h, void *addr, size_t size,
+                              size_t offset, size_t length, unsigned arena_ind)
+{
+    (void)size, (void)arena_ind;
+    if (hooks_set(h)->premapped)
+        return true;
+    return madvise((char *)addr + offset, length, MADV_DONTNEED) != 0;
+}
+
+/* Returns false on success: extents may always be split. */
+static bool hook_split(extent_hooks_t *h, void *addr, size_t size,
+                       size_t size_a, size_t size_b, bool committed,
+                       unsigned arena_ind)
+{
+    (void)h, (void)addr, (void)size, (void)size_a, (void)size_b,
+        (void)committed, (void)arena_ind;
+    return false;
+}
+
+/* Returns false on success: neighbours in one arena may merge. */
+static bool hook_merge(extent_hooks_t *h, void *addr_a, size_t size_a,
+                       void *addr_b, size_t size_b, bool committed,
+                       unsigned arena_ind)
+{
+    (void)h, (void)addr_a, (void)size_a, (void)addr_b, (void)size_b,
+        (void)committed, (void)arena_ind;
+    return false;
+}
+
+static const extent_hooks_t mk_generic_hooks = {
+    .alloc = hook_alloc,
+    .dalloc = hook_dalloc,
+    .destroy = hook_destroy,
+    .commit = hook_commit,
+    .decommit = hook_decommit,
+    .purge_lazy = hook_purge_lazy,
+    .purge_forced = hook_purge_forced,
+    .split = hook_split,
+    .merge = hook_merge,
+};
+
+/* ----------------------------------------------------------- arena set */
+
+static int set_init(struct mk_arena_set *set, struct memkind *kind,
+                    const extent_hooks_t *hooks)
+{
+    memset(set, 0, sizeof(*set));
+    set->hooks = hooks ? *hooks : mk_generic_hooks;
+    set->kind = kind;
+    set->unit = MK_GRANULE;
+    set->premapped =
+        kind->backing == MK_BACKING_FILE || kind->backing == MK_BACKING_FIXED;
+    set->arena_cap = mk_ncpus < MK_ARENAS_MAX ? mk_ncpus : MK_ARENAS_MAX;
+    if (set->arena_cap == 0)
+        set->arena_cap = 1;
+    set->dirty_decay_ms = -2; /* jemalloc default */
+    set->muzzy_decay_ms = -2;
+    if (pthread_mutex_init(&set->lock, NULL))
+        return MEMKIND_ERROR_RUNTIME;
+    if (pthread_mutex_init(&set->region_lock, NULL)) {
+        pthread_mutex_destroy(&set->lock);
+        return MEMKIND_ERROR_RUNTIME;
+    }
+    return 0;
+}
+
+static int arena_set_decay(unsigned idx, const char *what, ssize_t ms)
+{
+    char name[64];
+    if (ms == -2)
+        return 0;
+    snprintf(name, sizeof(name), "arena.%u.%s", idx, what);
+    return jemk_mallctl(name, NULL, NULL, &ms, sizeof(ms));
+}
+
+/* Creates one more arena for set.  Called with set->lock held.
+ * Returns 0 or MEMKIND_ERROR_ARENAS_CREATE. */
+static int set_add_arena(struct mk_arena_set *set)
+{
+    struct mk_jemk_arena_config cfg = {
+        .extent_hooks = &set->hooks,
+        .metadata_use_hooks = false,
+    };
+    unsigned idx;
+    size_t sz = sizeof(idx);
+    if (set->narenas >= MK_ARENAS_MAX)
+        return MEMKIND_ERROR_ARENAS_CREATE;
+    if (jemk_mallctl("experimental.arenas_create_ext", &idx, &sz, &cfg,
+                     sizeof(cfg)) != 0)
+        return MEMKIND_ERROR_ARENAS_CREATE;
+    (void)arena_set_decay(idx, "dirty_decay_ms", set->dirty_decay_ms);
+    (void)arena_set_decay(idx, "muzzy_decay_ms", set->muzzy_decay_ms);
+    set->arena_idx[set->narenas++] = idx;
+    set->kind->arena_map_len = set->narenas;
+    return 0;
+}
+
+static void tcache_destroy(unsigned tc)
+{
+    (void)jemk_mallctl("tcache.destroy", NULL, NULL, &tc, sizeof(tc));
+}
+
+/* ------------------------------------------------------ thread caches */
+
+static void tls_destructor(void *arg);
+
+static struct mk_tls *tls_get(void)
+{
+    struct mk_tls *t = mk_tls_cur;
+    if (MK_LIKELY(t != NULL))
+        return t;
+    t = jemk_calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    if (pthread_setspecific(mk_tls_key, t)) {
+        jemk_free(t);
+        return NULL;
+    }
+    mk_tls_cur = t;
+    return t;
+}
+
+/*
+ * Thread exit: destroy the explicit tcaches this thread made, for kinds that
+ * are still alive (a destroyed kind already destroyed them).
+ */
+static void tls_destructor(void *arg)
+{
+    struct mk_tls *t = arg;
+    mk_tls_cur = NULL;
+    for (unsigned slot = 0; slot < MEMKIND_MAX_KIND; slot++) {
+        if (!t->e[slot].gen)
+            continue;
+        struct memkind *kind = mk_registry_get(slot);
+        if (!kind || kind->gen != t->e[slot].gen || !kind->arenas)
+            continue;
+        struct mk_arena_set *set = kind->arenas;
+        (void)pthread_mutex_lock(&set->lock);
+        /* Re-check under the lock: the kind may have been replaced. */
+        if (mk_registry_get(slot) == kind && kind->gen == t->e[slot].gen) {
+            for (unsigned i = 0; i < set->ntcs; i++) {
+                if (set->tcs[i].owner == t) {
+                    tcache_destroy(set->tcs[i].tcache);
+                    set->tcs[i] = set->tcs[--set->ntcs];
+                    break;
+                }
+            }
+        }
+        (void)pthread_mutex_unlock(&set->lock);
+    }
+    jemk_free(t);
+}
+
+unsigned mk_arena_thread_tcache_count(void)
+{
+    unsigned n = 0;
+    struct mk_tls *t = mk_tls_cur;
+    for (unsigned slot = 0; t && slot < MEMKIND_MAX_KIND; slot++) {
+        struct memkind *kind = mk_registry_get(slot);
+        if (t->e[slot].gen && kind && kind->gen == t->e[slot].gen &&
+            (t->e[slot].flags & MALLOCX_TCACHE_NONE) != MALLOCX_TCACHE_NONE)
+            n++;
+    }
+    return n;
+}
+
+/*
+ * Slow path of flags_for(): picks an arena for this thread (creating one
+ * while the kind has fewer arenas than threads, up to arena_cap) and an
+ * explicit tcache.  Returns the flags, or -1 when no arena exists.
+ */
+static int flags_fill(struct memkind *kind)
+{
+    struct mk_arena_set *set = kind->arenas;
+    struct mk_tls *t = tls_get();
+    int flags;
+    if (!set) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (pthread_mutex_lock(&set->lock)) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (set->narenas == 0 ||
+        (set->narenas < set->arena_cap && set->threads_seen >= set->narenas))
+        (void)set_add_arena(set); /* sharing is fine when this fails */
+    if (set->narenas == 0) {
+        (void)pthread_mutex_unlock(&set->lock);
+        errno = ENOMEM;
+        return -1;
+    }
+    unsigned arena = set->arena_idx[set->threads_seen++ % set->narenas];
+    flags = (int)MALLOCX_ARENA(arena) | MALLOCX_TCACHE_NONE;
+    if (t && set->ntcs == set->tcs_cap) {
+        unsigned ncap = set->tcs_cap ? set->tcs_cap * 2 : 8;
+        struct mk_tc_rec *n = jemk_realloc(set->tcs, ncap * sizeof(*n));
+        if (n) {
+            set->tcs = n;
+            set->tcs_cap = ncap;
+        }
+    }
+    if (t && set->ntcs < set->tcs_cap) {
+        unsigned tc;
+        size_t sz = sizeof(tc);
+        if (jemk_mallctl("tcache.create", &tc, &sz, NULL, 0) == 0) {
+            set->tcs[set->ntcs++] = (struct mk_tc_rec){tc, t};
+            flags = (int)MALLOCX_ARENA(arena) | (int)MALLOCX_TCACHE(tc);
+        }
+    }
+    if (t)
+        t->e[kind->partition] = (struct mk_tls_entry){kind->gen, flags};
+    (void)pthread_mutex_unlock(&set->lock);
+    return flags;
+}
+
+/* mallocx flags for kind on this thread; -1 (errno set) when impossible. */
+static inline int flags_for(struct memkind *kind)
+{
+    struct mk_tls *t = mk_tls_cur;
+    if (MK_LIKELY(t != NULL)) {
+        struct mk_tls_entry e = t->e[kind->partition];
+        if (MK_LIKELY(e.gen == kind->gen))
+            return e.flags;
+    }
+    return flags_fill(kind);
+}
+
+/* ------------------------------------------------------ global set-up */
+
+static void atfork_prepare(void);
+static void atfork_parent(void);
+static void atfork_child(void);
+
+/*
+ * Reserves the address map, then (first jemalloc call) reads jemalloc's
+ * arena count for DEFAULT's statistics, and creates the tls key.  Called once from
+ * mk_library_init().  Returns 0 or MEMKIND_ERROR_*.
+ */
+int mk_arena_global_init(void)
+{
+    long ps = sysconf(_SC_PAGESIZE);
+    long nc = sysconf(_SC_NPROCESSORS_ONLN);
+    mk_page_size = ps > 0 ? (size_t)ps : 4096;
+    mk_ncpus = nc > 0 ? (unsigned)nc : 1;
+    void *map = mmap(NULL, MK_MAP_ENTRIES * sizeof(uint16_t),
+                     PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (map == MAP_FAILED) {
+        mk_log_perr("cannot reserve the address map");
+        return MEMKIND_ERROR_MMAP;
+    }
+    mk_map = map;
+    if (pthread_key_create(&mk_tls_key, tls_destructor)) {
+        mk_log_err("cannot create the thread key");
+        return MEMKIND_ERROR_RUNTIME;
+    }
+    int err = set_init(&default_set, MEMKIND_DEFAULT, NULL);
+    if (err)
+        return err;
+    MEMKIND_DEFAULT->arenas = &default_set;
+    unsigned n;
+    size_t sz = sizeof(n);
+    if (jemk_mallctl("opt.narenas", &n, &sz, NULL, 0) != 0) {
+        mk_log_err("cannot read opt.narenas from jemalloc");
+        return MEMKIND_ERROR_RUNTIME;
+    }
+    default_narenas = n;
+    MEMKIND_DEFAULT->arena_map_len = n;
+    if (pthread_atfork(atfork_prepare, atfork_parent, atfork_child)) {
+        mk_log_err("cannot register fork handlers");
+        return MEMKIND_ERROR_RUNTIME;
+    }
+    return 0;
+}
+
+/*
+ * Fork: hold every kind's arena lock across fork() so the child never
+ * inherits one held by a thread that does not exist there.  Registered after
+ * jemalloc's own handlers, so ours run first on prepare (our locks come
+ * before jemalloc's in the lock order).
+ */
+static void atfork_prepare(void)
+{
+    for (unsigned s = 0; s < MEMKIND_MAX_KIND; s++) {
+        struct memkind *k = mk_registry_get(s);
+        if (k && k->arenas && k->arenas != &default_set)
+            (void)pthread_mutex_lock(&k->arenas->lock);
+    }
+}
+
+static void atfork_parent(void)
+{
+    for (unsigned s = MEMKIND_MAX_KIND; s-- > 0;) {
+        struct memkind *k = mk_registry_get(s);
+        if (k && k->arenas && k->arenas != &default_set)
+            (void)pthread_mutex_unlock(&k->arenas->lock);
+    }
+}
+
+static void atfork_child(void)
+{
+    atfork_parent();
+}
+
+/* ------------------------------------------------- exported building blocks */
+
+/*
+ * create op for jemalloc-backed kinds: memkind_default_create() then
+ * memkind_arena_create_map() with the generic hooks.
+ * Returns 0 or MEMKIND_ERROR_*.
+ */
+MK_EXPORT int memkind_arena_create(struct memkind *kind,
+                                   struct memkind_ops *ops, const char *name)
+{
+    int err = memkind_default_create(kind, ops, name);
+    if (err)
+        return err;
+    return memkind_arena_create_map(kind, NULL);
+}
+
+/*
+ * Gives kind its arena set, using hooks (copied) or the generic hooks when
+ * hooks is NULL.  Arenas themselves are created lazily by the first
+ * allocating thread, so an unused kind costs no jemalloc arena.
+ * Returns 0 or MEMKIND_ERROR_*.
+ */
+MK_EXPORT int memkind_arena_create_map(struct memkind *kind,
+                                       extent_hooks_t *hooks)
+{
+    if (mk_library_init())
+        return MEMKIND_ERROR_RUNTIME;
+    if (kind->arenas)
+        return 0;
+    struct mk_arena_set *set = jemk_malloc(sizeof(*set));
+    if (!set)
+        return MEMKIND_ERROR_MALLOC;
+    int err = set_init(set, kind, hooks);
+    if (err) {
+        jemk_free(set);
+        return err;
+    }
+    if (kind->backing == MK_BACKING_HUGETLB) {
+        /* 1 GiB kinds mark themselves through their mmap flags. */
+        int fl = 0;
+        if (kind->ops->get_mmap_flags &&
+            kind->ops->get_mmap_flags(kind, &fl) == 0 &&
+            (fl & (30 << MAP_HUGE_SHIFT)) == (30 << MAP_HUGE_SHIFT))
+            set->unit = (size_t)1 << 30;
+    }
+    kind->arenas = set;
+    return 0;
+}
+
+/*
+ * destroy op for jemalloc-backed kinds: destroys the kind's tcaches and
+ * arenas (all their memory returns) and unmaps what the hooks mapped.
+ * Pre: no other thread uses the kind.  Returns 0 or MEMKIND_ERROR_*.
+ */
+MK_EXPORT int memkind_arena_destroy(struct memkind *kind)
+{
+    struct mk_arena_set *set = kind->arenas;
+    if (!set || set == &default_set)
+        return 0;
+    (void)pthread_mutex_lock(&set->lock);
+    for (unsigned i = 0; i < set->ntcs; i++)
+        tcache_destroy(set->tcs[i].tcache);
+    set->ntcs = 0;
+    for (unsigned i = 0; i < set->narenas; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "arena.%u.destroy", set->arena_idx[i]);
+        if (jemk_mallctl(name, NULL, NULL, NULL, 0) != 0)
+            mk_log_err("[%s] cannot destroy arena %u", kind->name,
+                       set->arena_idx[i]);
+    }
+    set->narenas = 0;
+    (void)pthread_mutex_unlock(&set->lock);
+    regions_release(set);
+    jemk_free(set->tcs);
+    pthread_mutex_destroy(&set->lock);
+    pthread_mutex_destroy(&set->region_lock);
+    kind->arenas = NULL;
+    jemk_free(set);
+    return 0;
+}
+
+MK_EXPORT void *memkind_arena_malloc(struct memkind *kind, size_t size)
+{
+    int flags = flags_for(kind);
+    if (MK_UNLIKELY(flags == -1))
+        return NULL;
+    void *p = jemk_mallocx(size, flags);
+    if (MK_UNLIKELY(!p))
+        errno = ENOMEM;
+    return p;
+}
+
+/* Checks num * size itself: callable directly, not only via the API. */
+MK_EXPORT void *memkind_arena_calloc(struct memkind *kind, size_t num,
+                                     size_t size)
+{
+    size_t total;
+    if (mk_mul_overflow(num, size, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    int flags = flags_for(kind);
+    if (MK_UNLIKELY(flags == -1))
+        return NULL;
+    void *p = jemk_mallocx(total ? total : 1, flags | MALLOCX_ZERO);
+    if (MK_UNLIKELY(!p))
+        errno = ENOMEM;
+    return p;
+}
+
+/* Returns 0, EINVAL or ENOMEM; errno is left as it was on entry. */
+MK_EXPORT int memkind_arena_posix_memalign(struct memkind *kind,
+                                           void **memptr, size_t alignment,
+                                           size_t size)
+{
+    int oerrno = errno;
+    *memptr = NULL;
+    if (!mk_is_valid_alignment(alignment))
+        return EINVAL;
+    int flags = flags_for(kind);
+    if (flags == -1) {
+        errno = oerrno;
+        return ENOMEM;
+    }
+    void *p = jemk_mallocx(size ? size : 1, flags | MALLOCX_ALIGN(alignment));
+    errno = oerrno;
+    if (!p)
+        return ENOMEM;
+    *memptr = p;
+    return 0;
+}
+
+/* Pre: handles ptr == NULL (malloc) and size == 0 (free) like realloc(3). */
+MK_EXPORT void *memkind_arena_realloc(struct memkind *kind, void *ptr,
+                                      size_t size)
+{
+    if (!ptr)
+        return size ? memkind_arena_malloc(kind, size) : NULL;
+    if (!size) {
+        memkind_arena_free(kind, ptr);
+        return NULL;
+    }
+    int flags = flags_for(kind);
+    if (MK_UNLIKELY(flags == -1))
+        return NULL;
+    void *p = jemk_rallocx(ptr, size, flags);
+    if (MK_UNLIKELY(!p))
+        errno = ENOMEM;
+    return p;
+}
+
+MK_EXPORT void *memkind_arena_realloc_with_kind_detect(void *ptr, size_t size)
+{
+    struct memkind *kind = ptr ? mk_arena_lookup(ptr) : MEMKIND_DEFAULT;
+    if (!kind) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return kind_op_realloc(kind, ptr, size);
+}
+
+/* Pre: ptr allocated by kind.  errno is preserved. */
+MK_EXPORT void memkind_arena_free(struct memkind *kind, void *ptr)
+{
+    if (!ptr)
+        return;
+    int oerrno = errno;
+    int flags = flags_for(kind);
+    if (MK_UNLIKELY(flags == -1))
+        flags = MALLOCX_TCACHE_NONE;
+    jemk_dallocx(ptr, flags & ~MK_FLAGS_ARENA_MASK);
+    errno = oerrno;
+}
+
+MK_EXPORT void memkind_arena_free_with_kind_detect(void *ptr)
+{
+    struct memkind *kind = mk_arena_lookup(ptr);
+    if (kind)
+        kind_op_free(kind, ptr);
+}
+
+MK_EXPORT struct memkind *memkind_arena_detect_kind(void *ptr)
+{
+    return ptr ? mk_arena_lookup(ptr) : NULL;
+}
+
+/*
+ * Arena chosen for the calling thread; creates arenas lazily.
+ * Returns 0 or MEMKIND_ERROR_ARENAS_CREATE.
+ */
+MK_EXPORT int memkind_thread_get_arena(struct memkind *kind,
+                                       unsigned int *arena, size_t size)
+{
+    (void)size;
+    int flags = flags_for(kind);
+    if (flags == -1)
+        return MEMKIND_ERROR_ARENAS_CREATE;
+    *arena = ((unsigned)flags >> 20) - 1u;
+    return 0;
+}
+
+/* The kind's first arena (single-arena kinds). Returns 0 or error. */
+MK_EXPORT int memkind_bijective_get_arena(struct memkind *kind,
+                                          unsigned int *arena, size_t size)
+{
+    (void)size;
+    struct mk_arena_set *set = kind->arenas;
+    if (!set)
+        return MEMKIND_ERROR_ARENAS_CREATE;
+    (void)pthread_mutex_lock(&set->lock);
+    if (set->narenas == 0)
+        (void)set_add_arena(set);
+    int err = set->narenas ? 0 : MEMKIND_ERROR_ARENAS_CREATE;
+    if (!err)
+        *arena = set->arena_idx[0];
+    (void)pthread_mutex_unlock(&set->lock);
+    return err;
+}
+
+/*
+ * Applies a memory usage policy as decay times: DEFAULT keeps jemalloc's
+ * (10 s dirty, no muzzy); CONSERVATIVE returns freed pages at once.
+ * Returns 0 or MEMKIND_ERROR_INVALID / MEMKIND_ERROR_RUNTIME.
+ */
+MK_EXPORT int
+memkind_arena_update_memory_usage_policy(struct memkind *kind,
+                                         memkind_mem_usage_policy policy)
+{
+    struct mk_arena_set *set = kind->arenas;
+    if (!set || policy >= MEMKIND_MEM_USAGE_POLICY_MAX_VALUE)
+        return MEMKIND_ERROR_INVALID;
+    int err = 0;
+    (void)pthread_mutex_lock(&set->lock);
+    if (policy == MEMKIND_MEM_USAGE_POLICY_CONSERVATIVE) {
+        set->dirty_decay_ms = 0;
+        set->muzzy_decay_ms = 0;
+    } else {
+        set->dirty_decay_ms = 10000;
+        set->muzzy_decay_ms = 0;
+    }
+    for (unsigned i = 0; i < set->narenas; i++) {
+        if (arena_set_decay(set->arena_idx[i], "dirty_decay_ms",
+                            set->dirty_decay_ms) ||
+            arena_set_decay(set->arena_idx[i], "muzzy_decay_ms",
+                            set->muzzy_decay_ms))
+            err = MEMKIND_ERROR_RUNTIME;
+    }
+    (void)pthread_mutex_unlock(&set->lock);
+    return err;
+}
+
+/* 1.14 sized the arena map here; ours grows on demand. Returns 0. */
+void mk_arena_set_carve(struct memkind *kind, mk_carve_fn *carve)
+{
+    if (kind->arenas)
+        kind->arenas->carve = carve;
+}
+
+MK_EXPORT int memkind_set_arena_map_len(struct memkind *kind)
+{
+    (void)kind;
+    return 0;
+}
+
+/* ----------------------------------------------------- stats and misc */
+
+size_t mk_arena_usable_size(const void *ptr)
+{
+    return jemk_malloc_usable_size((void *)ptr);
+}
+
+int mk_arena_refresh_stats(void)
+{
+    uint64_t epoch = 1;
+    size_t sz = sizeof(epoch);
+    /* COMPAT(1.14): memkind returned mallctl's positive errno here. */
+    return jemk_mallctl("epoch", &epoch, &sz, &epoch, sz) ? MEMKIND_ERROR_RUNTIME
+                                                         : 0;
+}
+
+static int arena_stat(unsigned idx, memkind_stat_type stat, size_t *out)
+{
+    char name[96];
+    size_t v = 0, sz = sizeof(v);
+    *out = 0;
+    switch (stat) {
+        case MEMKIND_STAT_TYPE_RESIDENT:
+            snprintf(name, sizeof(name), "stats.arenas.%u.resident", idx);
+            if (jemk_mallctl(name, &v, &sz, NULL, 0))
+                return MEMKIND_ERROR_RUNTIME;
+            *out = v;
+            return 0;
+        case MEMKIND_STAT_TYPE_ACTIVE:
+            snprintf(name, sizeof(name), "stats.arenas.%u.pactive", idx);
+            if (jemk_mallctl(name, &v, &sz, NULL, 0))
+                return MEMKIND_ERROR_RUNTIME;
+            *out = v * mk_page_size;
+            return 0;
+        case MEMKIND_STAT_TYPE_ALLOCATED: {
+            size_t small = 0, large = 0;
+            snprintf(name, sizeof(name), "stats.arenas.%u.small.allocated",
+                     idx);
+            if (jemk_mallctl(name, &small, &sz, NULL, 0))
+                return MEMKIND_ERROR_RUNTIME;
+            snprintf(name, sizeof(name), "stats.arenas.%u.large.allocated",
+                     idx);
+            if (jemk_mallctl(name, &large, &sz, NULL, 0))
+                return MEMKIND_ERROR_RUNTIME;
+            *out = small + large;
+            return 0;
+        }
+        default:
+            return MEMKIND_ERROR_INVALID;
+    }
+}
+
+/*
+ * One statistic summed over kind's arenas, or library-wide when kind is
+ * NULL.  Reads the snapshot taken by mk_arena_refresh_stats().
+ * Returns 0 or MEMKIND_ERROR_*.
+ */
+int mk_arena_get_stat(struct memkind *kind, memkind_stat_type stat,
+                      size_t *value)
+{
+    if (stat >= MEMKIND_STAT_TYPE_MAX_VALUE || !value)
+        return MEMKIND_ERROR_INVALID;
+    size_t total = 0, v;
+    if (!kind) {
+        static const char *const names[] = {"stats.resident", "stats.active",
+                                            "stats.allocated"};
+        size_t sz = sizeof(v);
+        if (jemk_mallctl(names[stat], &v, &sz, NULL, 0))
+            return MEMKIND_ERROR_RUNTIME;
+        *value = v;
+        return 0;
+    }
+    struct mk_arena_set *set = kind->arenas;
+    if (set == &default_set) {
+        for (unsigned i = 0; i < default_narenas; i++) {
+            if (arena_stat(i, stat, &v) == 0)
+                total += v;
+        }
+    } else if (set) {
+        (void)pthread_mutex_lock(&set->lock);
+        for (unsigned i = 0; i < set->narenas; i++) {
+            if (arena_stat(set->arena_idx[i], stat, &v) == 0)
+                total += v;
+        }
+        (void)pthread_mutex_unlock(&set->lock);
+    }
+    *value = total;
+    return 0;
+}
+
+/*
+ * Prints jemalloc's statistics; opts map to malloc_stats_print letters.
+ * Returns 0 or MEMKIND_ERROR_INVALID for unknown option bits.
+ */
+int mk_arena_stats_print(void (*write_cb)(void *, const char *),
+                         void *cbopaque, memkind_stat_print_opt opts)
+{
+    static const char letters[] = "JgmdablxMe";
+    char o[sizeof(letters)];
+    size_t n = 0;
+    if ((unsigned)opts >> 9)
+        return MEMKIND_ERROR_INVALID;
+    for (unsigned bit = 0; bit < 9; bit++) {
+        if ((unsigned)opts & (1u << bit))
+            o[n++] = bit == 0 ? 'J' : letters[bit];
+    }
+    o[n] = '\0';
+    jemk_malloc_stats_print(write_cb, cbopaque, o);
+    return 0;
+}
+
+int mk_arena_set_bg_threads(bool state)
+{
+    return jemk_mallctl("background_thread", NULL, NULL, &state,
+                        sizeof(state))
+               ? MEMKIND_ERROR_RUNTIME
+               : 0;
+}
+
+/*
+ * Defragmentation hint from experimental.utilization.query: move an object
+ * whose slab is less used than its bin's average (and not the current
+ * slab).  Returns the new pointer, or NULL when ptr stays.
+ */
+void *mk_arena_defrag(struct memkind *kind, void *ptr)
+{
+    struct {
+        size_t nfree, nregs, size, bin_nfree, bin_nregs;
+        void *slabcur;
+    } u;
+    size_t sz = sizeof(u);
+    if (jemk_mallctl("experimental.utilization.query", &u, &sz, &ptr,
+                     sizeof(ptr)) != 0)
+        return NULL;
+    if (u.nregs <= 1 || u.nfree == 0 || u.bin_nregs == 0 ||
+        ((uintptr_t)ptr & ~(uintptr_t)(mk_page_size - 1)) ==
+            ((uintptr_t)u.slabcur & ~(uintptr_t)(mk_page_size - 1)))
+        return NULL;
+    /* used/nregs < bin_used/bin_nregs, in integers */
+    size_t used = u.nregs - u.nfree, bin_used = u.bin_nregs - u.bin_nfree;
+    if (used * u.bin_nregs >= bin_used * u.nregs || used == u.nregs)
+        return NULL;
+    void *n;
+    if (kind->arenas == &default_set || !kind->arenas) {
+        n = jemk_mallocx(u.size, MALLOCX_TCACHE_NONE);
+    } else {
+        int flags = flags_for(kind);
+        if (flags == -1)
+            return NULL;
+        n = jemk_mallocx(u.size,
+                         (flags & MK_FLAGS_ARENA_MASK) | MALLOCX_TCACHE_NONE);
+    }
+    if (!n)
+        return NULL;
+    memcpy(n, ptr, u.size);
+    kind_op_free(kind, ptr);
+    return n;
+}

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * fixed.c - kinds over a buffer the caller owns (memkind_create_fixed).
+ *
+ * The buffer is handed to jemalloc page by page from a bump pointer and is
+ * never returned to the OS (it is not ours); destroying the kind destroys
+ * its arenas and forgets the buffer, which stays valid for the caller.
+ * Lock: memkind_fixed.lock protects the bump pointer (taken in hooks).
+ */
+#include "config.h"
+
+#include <memkind/internal/memkind_fixed.h>
+
+#include <memkind/internal/memkind_arena.h>
+#include <memkind/internal/memkind_default.h>
+#include <memkind/internal/memkind_registry.h>
+#include <memkind/internal/memkind_util.h>
+
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static void *fixed_carve(struct memkind *kind, size_t size, size_t align,
+                         bool *zero);
+
+/*
+ * create op: records the buffer in the address map and sets up arenas.
+ * Pre: kind->priv is a struct memkind_fixed describing the buffer.
+ * Returns 0 or MEMKIND_ERROR_*.
+ */
+MK_EXPORT int memkind_fixed_create(struct memkind *kind,
+                                   struct memkind_ops *ops, const char *name)
+{
+    struct memkind_fixed *f = kind->priv;
+    if (!f)
+        return MEMKIND_ERROR_INVALID;
+    int err = memkind_default_create(kind, ops, name);
+    if (err)
+        return err;
+    err = mk_arena_map_range(kind, f->addr, f->size);
+    if (err)
+        return err;
+    err = memkind_arena_create_map(kind, NULL);
+    if (err) {
+        mk_arena_unmap_range(kind, f->addr, f->size);
+        return err;
+    }
+    mk_arena_set_carve(kind, fixed_carve);
+    return 0;
+}
+
+/*
+ * destroy op: destroys arenas and forgets the buffer; the memory itself
+ * stays the caller's.  Returns 0 or MEMKIND_ERROR_*.
+ */
+MK_EXPORT int memkind_fixed_destroy(struct memkind *kind)
+{
+    struct memkind_fixed *f = kind->priv;
+    int err = memkind_arena_destroy(kind);
+    if (f) {
+        mk_arena_unmap_range(kind, f->addr, f->size);
+        pthread_mutex_destroy(&f->lock);
+        jemk_free(f);
+        kind->priv = NULL;
+    }
+    return err;
+}
+
+/* Carves size bytes aligned to align from the bump pointer; skipped bytes
+ * are lost.  Returns NULL when the buffer is exhausted. */
+static void *fixed_carve(struct memkind *kind, size_t size, size_t align,
+                         bool *zero)
+{
+    struct memkind_fixed *f = kind->priv;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    void *res = NULL;
+    if (align < page)
+        align = page;
+    *zero = false; /* the caller's memory: contents unknown */
+    (void)pthread_mutex_lock(&f->lock);
+    uintptr_t base = (uintptr_t)f->addr;
+    uintptr_t start = mk_round_up(base + f->used, align);
+    uintptr_t end = base + f->size;
+    if (start >= base && start <= end && end - start >= size) {
+        res = (void *)start;
+        f->used = start + size - base;
+    }
+    (void)pthread_mutex_unlock(&f->lock);
+    return res;
+}
+
+/*
+ * mmap op: the next size bytes of the buffer, page aligned.  addr is
+ * ignored.  Called from an extent hook.  Returns MAP_FAILED when full.
+ */
+MK_EXPORT void *memkind_fixed_mmap(struct memkind *kind, void *addr,
+                                   size_t size)
+{
+    (void)addr;
+    bool zero;
+    void *p = fixed_carve(kind, size, (size_t)sysconf(_SC_PAGESIZE), &zero);
+    return p ? p : MAP_FAILED;
+}
+
+MK_EXPORT struct memkind_ops MEMKIND_FIXED_OPS = {
+    .create = memkind_fixed_create,
+    .destroy = memkind_fixed_destroy,
+    .malloc = memkind_arena_malloc,
+    .calloc = memkind_arena_calloc,
+    .posix_memalign = memkind_arena_posix_memalign,
+    .realloc = memkind_arena_realloc,
+    .free = memkind_arena_free,
+    .mmap = memkind_fixed_mmap,
+    .get_arena = memkind_thread_get_arena,
+    .malloc_usable_size = memkind_default_malloc_usable_size,
+    .update_memory_usage_policy = memkind_arena_update_memory_usage_policy,
+    .defrag_reallocate = mk_arena_defrag,
+};
+
+/*
+ * memkind_create_fixed: a kind over [addr, addr+size).  The buffer must
+ * hold at least one page after page alignment.  Returns 0 or
+ * MEMKIND_ERROR_INVALID / MEMKIND_ERROR_MALLOC / MEMKIND_ERROR_TOOMANY.
+ */
+MK_EXPORT int memkind_create_fixed(void *addr, size_t size, memkind_t *kind)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (!addr || !kind || size == 0 || (uintptr_t)addr + size < (uintptr_t)addr)
+        return MEMKIND_ERROR_INVALID;
+    uintptr_t first = mk_round_up((uintptr_t)addr, page);
+    if (first >= (uintptr_t)addr + size ||
+        (uintptr_t)addr + size - first < page)
+        return MEMKIND_ERROR_INVALID;
+    if (mk_library_init())
+        return MEMKIND_ERROR_RUNTIME;
+    struct memkind_fixed *f = jemk_malloc(sizeof(*f));
+    if (!f)
+        return MEMKIND_ERROR_MALLOC;
+    *f = (struct memkind_fixed){.addr = addr, .size = size, .used = 0};
+    if (pthread_mutex_init(&f->lock, NULL)) {
+        jemk_free(f);
+        return MEMKIND_ERROR_RUNTIME;
+    }
+    int err = mk_registry_create_kind(&MEMKIND_FIXED_OPS, NULL,
+                                      MK_BACKING_FIXED, f, kind);
+    if (err) {
+        pthread_mutex_destroy(&f->lock);
+        jemk_free(f);
+    }
+    return err;
+}

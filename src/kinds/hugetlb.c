@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * hugetlb.c - kinds backed by the kernel's hugetlb pool: MEMKIND_HUGETLB
+ * (2 MiB pages) and the deprecated MEMKIND_GBTLB (1 GiB pages).
+ *
+ * hugetlb mappings reserve their pages at mmap time, so an empty pool makes
+ * the allocation fail with ENOMEM rather than SIGBUS later.
+ */
+#include "config.h"
+
+#include <memkind/internal/memkind_hugetlb.h>
+
+#include <memkind/internal/memkind_arena.h>
+#include <memkind/internal/memkind_default.h>
+
+#include <stdio.h>
+#include <sys/mman.h>
+
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB (21 << MAP_HUGE_SHIFT)
+#endif
+#ifndef MAP_HUGE_1GB
+#define MAP_HUGE_1GB (30 << MAP_HUGE_SHIFT)
+#endif
+
+static long read_pool_value(size_t page_kb, const char *what)
+{
+    char path[128];
+    long v = -1;
+    snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%zukB/%s",
+             page_kb, what);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    if (fscanf(f, "%ld", &v) != 1)
+        v = -1;
+    fclose(f);
+    return v;
+}
+
+/* Pages in the pool (reserved plus overcommit room), or 0. */
+static size_t pool_pages(size_t page_size)
+{
+    long nr = read_pool_value(page_size >> 10, "nr_hugepages");
+    long over = read_pool_value(page_size >> 10, "nr_overcommit_hugepages");
+    size_t n = 0;
+    if (nr > 0)
+        n += (size_t)nr;
+    if (over > 0)
+        n += (size_t)over;
+    return n;
+}
+
+size_t mk_hugetlb_pool_bytes(size_t page_size)
+{
+    return pool_pages(page_size) * page_size;
+}
+
+/* Bytes of huge pages of the kind's size configured in the pool. */
+size_t mk_hugetlb_capacity(struct memkind *kind)
+{
+    int flags = 0;
+    size_t page = (size_t)2 << 20;
+    if (kind->ops->get_mmap_flags && kind->ops->get_mmap_flags(kind, &flags) == 0 &&
+        (flags & MAP_HUGE_1GB) == MAP_HUGE_1GB)
+        page = (size_t)1 << 30;
+    long nr = read_pool_value(page >> 10, "nr_hugepages");
+    return nr > 0 ? (size_t)nr * page : 0;
+}
+
+/* Returns 0 when 2 MiB pages can be had, else MEMKIND_ERROR_UNAVAILABLE. */
+MK_EXPORT int memkind_hugetlb_check_available_2mb(struct memkind *kind)
+{
+    (void)kind;
+    return pool_pages((size_t)2 << 20) ? 0 : MEMKIND_ERROR_UNAVAILABLE;
+}
+
+int mk_hugetlb_check_available_1gb(struct memkind *kind)
+{
+    (void)kind;
+    return pool_pages((size_t)1 << 30) ? 0 : MEMKIND_ERROR_UNAVAILABLE;
+}
+
+MK_EXPORT int memkind_hugetlb_get_mmap_flags(struct memkind *kind, int *flags)
+{
+    (void)kind;
+    *flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB;
+    return 0;
+}
+
+int mk_hugetlb_get_mmap_flags_1gb(struct memkind *kind, int *flags)
+{
+    (void)kind;
+    *flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB;
+    return 0;
+}
+
+MK_EXPORT void memkind_hugetlb_init_once(void)
+{
+    mk_static_kind_init(MEMKIND_HUGETLB);
+}
+
+static void gbtlb_init_once(void)
+{
+    mk_static_kind_init(MEMKIND_GBTLB);
+}
+
+MK_EXPORT struct memkind_ops MEMKIND_HUGETLB_OPS = MK_ARENA_KIND_OPS(
+    memkind_hugetlb_check_available_2mb, NULL, NULL,
+    memkind_hugetlb_get_mmap_flags, NULL, memkind_hugetlb_init_once);
+
+/* COMPAT(1.14): deprecated but kept - memkind(3) MEMKIND_GBTLB. */
+MK_EXPORT struct memkind_ops MEMKIND_GBTLB_OPS = MK_ARENA_KIND_OPS(
+    mk_hugetlb_check_available_1gb, NULL, NULL, mk_hugetlb_get_mmap_flags_1gb,
+    NULL, gbtlb_init_once);

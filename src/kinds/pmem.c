@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * pmem.c - file-backed kinds (memkind_create_pmem and friends).
+ *
+ * Each kind owns an anonymous file in its directory (O_TMPFILE, or mkstemp
+ * + unlink) and one reserved address range.  Chunks of the file are mapped
+ * MAP_SHARED into the range as jemalloc asks for extents ("carving"), so a
+ * kind's memory is contiguous and the address map records it once.  File
+ * blocks are allocated before a range is handed out, so a full file system
+ * gives NULL + ENOMEM instead of SIGBUS; freed ranges give their blocks back
+ * through the decommit hook (punching a hole) and get them again on commit.
+ *
+ * Lock: memkind_pmem.lock protects carved/committed; taken inside hooks.
+ */
+#include "config.h"
+
+#include <memkind/internal/memkind_pmem.h>
+
+#include <memkind/internal/memkind_arena.h>
+#include <memkind/internal/memkind_default.h>
+#include <memkind/internal/memkind_log.h>
+#include <memkind/internal/memkind_registry.h>
+#include <memkind/internal/memkind_util.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE 0x03
+#endif
+#ifndef MAP_SYNC
+#define MAP_SYNC 0x80000
+#endif
+
+/* Address space reserved for an unlimited kind, at most. */
+#define PMEM_UNLIMITED_RESERVE ((size_t)1 << 40)
+
+static extent_hooks_t pmem_hooks;
+
+/* ------------------------------------------------------------- config */
+
+MK_EXPORT struct memkind_config *memkind_config_new(void)
+{
+    if (mk_library_init())
+        return NULL;
+    struct memkind_config *cfg = jemk_calloc(1, sizeof(*cfg));
+    if (cfg)
+        cfg->policy = MEMKIND_MEM_USAGE_POLICY_DEFAULT;
+    return cfg;
+}
+
+MK_EXPORT void memkind_config_delete(struct memkind_config *cfg)
+{
+    jemk_free(cfg);
+}
+
+/* Not validated here (memkind(3)); the string must outlive the config. */
+MK_EXPORT void memkind_config_set_path(struct memkind_config *cfg,
+                                       const char *pmem_dir)
+{
+    if (cfg)
+        cfg->pmem_dir = pmem_dir;
+}
+
+MK_EXPORT void memkind_config_set_size(struct memkind_config *cfg,
+                                       size_t pmem_size)
+{
+    if (cfg)
+        cfg->pmem_size = pmem_size;
+}
+
+MK_EXPORT void
+memkind_config_set_memory_usage_policy(struct memkind_config *cfg,
+                                       memkind_mem_usage_policy policy)
+{
+    if (cfg)
+        cfg->policy = policy;
+}
+
+/* ------------------------------------------------------------ carving */
+
+/*
+ * Takes size bytes (aligned to align) from the reserved range, allocates
+ * their file blocks and maps them.  Called from an extent hook.
+ * Returns the address or NULL (limit reached, no space on the device).
+ */
+static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
+                        bool *zero)
+{
+    struct memkind_pmem *p = kind->priv;
+    void *res = NULL;
+    if (align < MEMKIND_PMEM_CHUNK_SIZE)
+        align = MEMKIND_PMEM_CHUNK_SIZE;
+    (void)pthread_mutex_lock(&p->lock);
+    size_t off = mk_round_up(p->carved, align);
+    size_t len = mk_round_up(size, (size_t)sysconf(_SC_PAGESIZE));
+    if (off < p->carved || off > p->reserved || p->reserved - off < len)
+        goto out;
+    if (p->max_size && p->committed + len > p->max_size)
+        goto out;
+    if (fallocate(p->fd, 0, (off_t)off, (off_t)len) != 0)
+        goto out; /* ENOSPC: an honest NULL, never SIGBUS later */
+    void *addr = (char *)p->base + off;
+    if (mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, p->fd,
+             (off_t)off) == MAP_FAILED) {
+        (void)fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                        (off_t)off, (off_t)len);
+        goto out;
+    }
+    p->carved = off + len;
+    p->committed += len;
+    *zero = true;
+    res = addr;
+out:
+    (void)pthread_mutex_unlock(&p->lock);
+    return res;
+}
+
+/* mmap op (exported building block): size bytes of file space, chunk
+ * aligned.  Returns the address or MAP_FAILED. */
+MK_EXPORT void *memkind_pmem_mmap(struct memkind *kind, void *addr,
+                                  size_t size)
+{
+    (void)addr;
+    bool zero;
+    void *r = pmem_carve(kind, size, MEMKIND_PMEM_CHUNK_SIZE, &zero);
+    return r ? r : MAP_FAILED;
+}
+
+MK_EXPORT int memkind_pmem_get_mmap_flags(struct memkind *kind, int *flags)
+{
+    (void)kind;
+    *flags = MAP_SHARED;
+    return 0;
+}
+
+/* --------------------------------------------------------------- hooks */
+
+static struct memkind_pmem *hook_pmem(extent_hooks_t *h)
+{
+    return mk_arena_hooks_kind(h)->priv;
+}
+
+static void *pmem_hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
+                             size_t alignment, bool *zero, bool *commit,
+                             unsigned arena_ind)
+{
+    (void)arena_ind;
+    if (new_addr)
+        return NULL;
+    void *r = pmem_carve(mk_arena_hooks_kind(h), size, alignment, zero);
+    if (r)
+        *commit = true;
+    return r;
+}
+
+/* Returns true: carved ranges stay with the kind until it is destroyed. */
+static bool pmem_hook_dalloc(extent_hooks_t *h, void *addr, size_t size,
+                             bool committed, unsigned arena_ind)
+{
+    (void)h, (void)addr, (void)size, (void)committed, (void)arena_ind;
+    return true;
+}
+
+static void pmem_hook_destroy(extent_hooks_t *h, void *addr, size_t size,
+                              bool committed, unsigned arena_ind)
+{
+    (void)h, (void)addr, (void)size, (void)committed, (void)arena_ind;
+}
+
+/* Allocates blocks again before reuse.  Returns false on success (jemalloc
+ * hook convention); true on ENOSPC or over the limit. */
+static bool pmem_hook_commit(extent_hooks_t *h, void *addr, size_t size,
+                             size_t offset, size_t length, unsigned arena_ind)
+{
+    (void)size, (void)arena_ind;
+    struct memkind_pmem *p = hook_pmem(h);
+    off_t off = (off_t)((char *)addr + offset - (char *)p->base);
+    bool fail = true;
+    (void)pthread_mutex_lock(&p->lock);
+    if (!p->max_size || p->committed + length <= p->max_size) {
+        if (fallocate(p->fd, 0, off, (off_t)length) == 0) {
+            p->committed += length;
+            fail = false;
+        }
+    }
+    (void)pthread_mutex_unlock(&p->lock);
+    return fail;
+}
+
+/* Gives the blocks back by punching a hole.  Returns false on success. */
+static bool pmem_hook_decommit(extent_hooks_t *h, void *addr, size_t size,
+                               size_t offset, size_t length,
+                               unsigned arena_ind)
+{
+    (void)size, (void)arena_ind;
+    struct memkind_pmem *p = hook_pmem(h);
+    off_t off = (off_t)((char *)addr + offset - (char *)p->base);
+    if (fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+                  (off_t)length) != 0)
+        return true;
+    (void)pthread_mutex_lock(&p->lock);
+    p->committed -= length;
+    (void)pthread_mutex_unlock(&p->lock);
+    return false;
+}
+
+/* Returns true: decommit is the way pmem memory goes back. */
+static bool pmem_hook_purge(extent_hooks_t *h, void *addr, size_t size,
+                            size_t offset, size_t length, unsigned arena_ind)
+{
+    (void)h, (void)addr, (void)size, (void)offset, (void)length,
+        (void)arena_ind;
+    return true;
+}
+
+static bool pmem_hook_split(extent_hooks_t *h, void *addr, size_t size,
+                            size_t size_a, size_t size_b, bool committed,
+                            unsigned arena_ind)
+{
+    (void)h, (void)addr, (void)size, (void)size_a, (void)size_b,
+        (void)committed, (void)arena_ind;
+    return false;
+}
+
+static bool pmem_hook_merge(extent_hooks_t *h, void *addr_a, size_t size_a,
+                            void *addr_b, size_t size_b, bool committed,
+                            unsigned arena_ind)
+{
+    (void)h, (void)addr_a, (void)size_a, (void)addr_b, (void)size_b,
+        (void)committed, (void)arena_ind;
+    return false;
+}
+
+static extent_hooks_t pmem_hooks = {
+    .alloc = pmem_hook_alloc,
+    .dalloc = pmem_hook_dalloc,
+    .destroy = pmem_hook_destroy,
+    .commit = pmem_hook_commit,
+    .decommit = pmem_hook_decommit,
+    .purge_lazy = pmem_hook_purge,
+    .purge_forced = pmem_hook_purge,
+    .split = pmem_hook_split,
+    .merge = pmem_hook_merge,
+};
+
+/* ----------------------------------------------------------- kind ops */
+
+/*
+ * create op.  Pre: kind->priv is a prepared struct memkind_pmem (file open,
+ * range reserved).  Registers the range and creates the arena set.
+ * Returns 0 or MEMKIND_ERROR_*; on error kind->priv is left to the caller.
+ */
+MK_EXPORT int memkind_pmem_create(struct memkind *kind,
+                                  struct memkind_ops *ops, const char *name)
+{
+    struct memkind_pmem *p = kind->priv;
+    if (!p)
+        return MEMKIND_ERROR_INVALID;
+    int err = memkind_default_create(kind, ops, name);
+    if (err)
+        return err;
+    err = mk_arena_map_range(kind, p->base, p->reserved);
+    if (err)
+        return err;
+    err = memkind_arena_create_map(kind, &pmem_hooks);
+    if (err) {
+        mk_arena_unmap_range(kind, p->base, p->reserved);
+        return err;
+    }
+    if (p->policy != MEMKIND_MEM_USAGE_POLICY_DEFAULT)
+        (void)memkind_arena_update_memory_usage_policy(kind, p->policy);
+    return 0;
+}
+
+static void pmem_free_priv(struct memkind_pmem *p)
+{
+    if (p->base)
+        munmap(p->base, p->reserved);
+    if (p->fd >= 0)
+        close(p->fd);
+    pthread_mutex_destroy(&p->lock);
+    jemk_free(p->dir);
+    jemk_free(p);
+}
+
+/* destroy op: all of the kind's memory goes (memkind(3)). Returns 0. */
+MK_EXPORT int memkind_pmem_destroy(struct memkind *kind)
+{
+    struct memkind_pmem *p = kind->priv;
+    int err = memkind_arena_destroy(kind);
+    if (p) {
+        mk_arena_unmap_range(kind, p->base, p->reserved);
+        pmem_free_priv(p);
+        kind->priv = NULL;
+    }
+    return err;
+}
+
+ssize_t mk_pmem_capacity(struct memkind *kind)
+{
+    struct memkind_pmem *p = kind->priv;
+    struct statvfs st;
+    if (!p)
+        return -1;
+    if (p->max_size)
+        return (ssize_t)p->max_size;
+    if (statvfs(p->dir, &st) != 0)
+        return -1;
+    return (ssize_t)(st.f_blocks * st.f_frsize);
+}
+
+MK_EXPORT struct memkind_ops MEMKIND_PMEM_OPS = {
+    .create = memkind_pmem_create,
+    .destroy = memkind_pmem_destroy,
+    .malloc = memkind_arena_malloc,
+    .calloc = memkind_arena_calloc,
+    .posix_memalign = memkind_arena_posix_memalign,
+    .realloc = memkind_arena_realloc,
+    .free = memkind_arena_free,
+    .mmap = memkind_pmem_mmap,
+    .get_mmap_flags = memkind_pmem_get_mmap_flags,
+    .get_arena = memkind_thread_get_arena,
+    .malloc_usable_size = memkind_default_malloc_usable_size,
+    .update_memory_usage_policy = memkind_arena_update_memory_usage_policy,
+    .defrag_reallocate = mk_arena_defrag,
+};
+
+/* ------------------------------------------------------------ creation */
+
+/* Opens an anonymous file in dir.  Returns the fd or -1 (errno set). */
+static int open_tmpfile(const char *dir)
+{
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR &&
+                    errno != EINVAL && errno != ENOENT))
+        return fd;
+    size_t n = strlen(dir) + sizeof("/memkind.XXXXXX");
+    char *path = jemk_malloc(n);
+    if (!path) {
+        errno = ENOMEM;
+        return -1;
+    }
+    snprintf(path, n, "%s/memkind.XXXXXX", dir);
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0) {
+        (void)unlink(path);
+        (void)fchmod(fd, 0600);
+    }
+    jemk_free(path);
+    return fd;
+}
+
+/* Validates dir: an existing, writable directory with a bounded path.
+ * Returns 0 or MEMKIND_ERROR_INVALID. */
+static int check_dir(const char *dir)
+{
+    struct stat st;
+    if (!dir || strnlen(dir, PATH_MAX) >= PATH_MAX)
+        return MEMKIND_ERROR_INVALID;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return MEMKIND_ERROR_INVALID;
+    if (access(dir, W_OK | X_OK) != 0)
+        return MEMKIND_ERROR_INVALID;
+    return 0;
+}
+
+static size_t unlimited_reserve(const char *dir)
+{
+    struct statvfs st;
+    size_t r = PMEM_UNLIMITED_RESERVE;
+    if (statvfs(dir, &st) == 0) {
+        size_t fs = (size_t)st.f_blocks * st.f_frsize;
+        if (fs && fs < r)
+            r = fs;
+    }
+    if (r < MEMKIND_PMEM_MIN_SIZE)
+        r = MEMKIND_PMEM_MIN_SIZE;
+    return mk_round_up(r, MK_GRANULE);
+}
+
+static int create_pmem(const char *dir, size_t max_size,
+                       memkind_mem_usage_policy policy, memkind_t *kind)
+{
+    int err;
+    if (!kind)
+        return MEMKIND_ERROR_INVALID;
+    if (max_size && max_size < MEMKIND_PMEM_MIN_SIZE) {
+        mk_log_err("[memkind_pmem] max_size %zu is below MEMKIND_PMEM_MIN_SIZE",
+                   max_size);
+        return MEMKIND_ERROR_INVALID;
+    }
+    if (policy >= MEMKIND_MEM_USAGE_POLICY_MAX_VALUE)
+        return MEMKIND_ERROR_INVALID;
+    err = check_dir(dir);
+    if (err) {
+        mk_log_err("[memkind_pmem] %s is not a writable directory",
+                   dir ? dir : "(null)");
+        return err;
+    }
+    if (mk_library_init())
+        return MEMKIND_ERROR_RUNTIME;
+    struct memkind_pmem *p = jemk_calloc(1, sizeof(*p));
+    if (!p)
+        return MEMKIND_ERROR_MALLOC;
+    p->fd = -1;
+    if (pthread_mutex_init(&p->lock, NULL)) {
+        jemk_free(p);
+        return MEMKIND_ERROR_RUNTIME;
+    }
+    size_t dlen = strlen(dir) + 1;
+    p->dir = jemk_malloc(dlen);
+    if (!p->dir) {
+        err = MEMKIND_ERROR_MALLOC;
+        goto err_free;
+    }
+    memcpy(p->dir, dir, dlen);
+    p->max_size = max_size;
+    p->policy = policy;
+    p->fd = open_tmpfile(dir);
+    if (p->fd < 0) {
+        mk_log_perr("[memkind_pmem] cannot create a file in %s", dir);
+        err = MEMKIND_ERROR_INVALID;
+        goto err_free;
+    }
+    p->reserved = max_size ? mk_round_up(max_size, MK_GRANULE)
+                           : unlimited_reserve(dir);
+    /* Reserve reserved + one granule, then trim to granule alignment. */
+    size_t req = p->reserved + MK_GRANULE;
+    char *raw = mmap(NULL, req, PROT_NONE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (raw == MAP_FAILED) {
+        mk_log_perr("[memkind_pmem] cannot reserve address space");
+        err = MEMKIND_ERROR_MMAP;
+        goto err_free;
+    }
+    uintptr_t a = mk_round_up((uintptr_t)raw, MK_GRANULE);
+    if (a > (uintptr_t)raw)
+        munmap(raw, a - (uintptr_t)raw);
+    if ((char *)a + p->reserved < raw + req)
+        munmap((char *)a + p->reserved, (size_t)(raw + req - ((char *)a + p->reserved)));
+    p->base = (void *)a;
+    err = mk_registry_create_kind(&MEMKIND_PMEM_OPS, NULL, MK_BACKING_FILE, p,
+                                  kind);
+    if (err)
+        goto err_free;
+    mk_arena_set_carve(*kind, pmem_carve);
+    return 0;
+
+err_free:
+    pmem_free_priv(p);
+    return err;
+}
+
+MK_EXPORT int memkind_create_pmem(const char *dir, size_t max_size,
+                                  memkind_t *kind)
+{
+    return create_pmem(dir, max_size, MEMKIND_MEM_USAGE_POLICY_DEFAULT, kind);
+}
+
+MK_EXPORT int memkind_create_pmem_with_config(struct memkind_config *cfg,
+                                              memkind_t *kind)
+{
+    if (!cfg)
+        return MEMKIND_ERROR_INVALID;
+    return create_pmem(cfg->pmem_dir, cfg->pmem_size, cfg->policy, kind);
+}
+
+/*
+ * True DAX detection: a MAP_SHARED_VALIDATE | MAP_SYNC mapping of a file
+ * in pmem_dir succeeds only on a DAX mount.  Returns 0 or
+ * MEMKIND_ERROR_INVALID.
+ */
+MK_EXPORT int memkind_check_dax_path(const char *pmem_dir)
+{
+    if (check_dir(pmem_dir))
+        return MEMKIND_ERROR_INVALID;
+    int fd = open_tmpfile(pmem_dir);
+    if (fd < 0)
+        return MEMKIND_ERROR_INVALID;
+    size_t len = (size_t)sysconf(_SC_PAGESIZE);
+    int err = MEMKIND_ERROR_INVALID;
+    if (fallocate(fd, 0, 0, (off_t)len) == 0) {
+        void *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                       MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0);
+        if (m != MAP_FAILED) {
+            munmap(m, len);
+            err = 0;
+        }
+    }
+    close(fd);
+    return err;
+}

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * registry.c - static kinds (expanded from static_kinds.def), dynamic kinds
+ * and library start-up.
+ *
+ * Slot i of the registry holds the kind whose partition is i.  Static kinds
+ * fill 0 .. MEMKIND_NUM_BASE_KIND-1; dynamic kinds take the lowest free slot
+ * above, so partitions are unique among live kinds and names are checked
+ * against every slot.
+ *
+ * Lock: registry_lock protects slot assignment and name uniqueness; it is
+ * first in the global order (memkind_private.h).  Readers of a slot use
+ * acquire loads and never lock.
+ */
+#include "config.h"
+
+#include <memkind/internal/memkind_registry.h>
+
+#include <memkind/internal/memkind_arena.h>
+#include <memkind/internal/memkind_capacity.h>
+#include <memkind/internal/memkind_dax_kmem.h>
+#include <memkind/internal/memkind_default.h>
+#include <memkind/internal/memkind_dispatch.h>
+#include <memkind/internal/memkind_hbw.h>
+#include <memkind/internal/memkind_hugetlb.h>
+#include <memkind/internal/memkind_interleave.h>
+#include <memkind/internal/memkind_log.h>
+#include <memkind/internal/memkind_regular.h>
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MK_STATIC_KIND(ID, NAME, OPS, BACKING)                                 \
+    static struct memkind mk_static_##ID = {                                   \
+        .ops = &OPS,                                                           \
+        .partition = MEMKIND_PARTITION_##ID,                                   \
+        .name = NAME,                                                          \
+        .init_once = PTHREAD_ONCE_INIT,                                        \
+        .backing = BACKING,                                                    \
+        .flags = MK_KIND_STATIC,                                               \
+        .gen = MEMKIND_PARTITION_##ID + 1u,                                    \
+    };                                                                         \
+    MK_EXPORT memkind_t MEMKIND_##ID = &mk_static_##ID;
+#include "static_kinds.def"
+#undef MK_STATIC_KIND
+
+/* Counting the lines proves the list matches enum memkind_base_partition. */
+enum {
+#define MK_STATIC_KIND(ID, NAME, OPS, BACKING) mk_count_##ID,
+#include "static_kinds.def"
+#undef MK_STATIC_KIND
+    MK_STATIC_KIND_COUNT
+};
+_Static_assert((int)MK_STATIC_KIND_COUNT == (int)MEMKIND_NUM_BASE_KIND,
+               "static_kinds.def must list every base partition");
+
+static _Atomic(struct memkind *) registry[MEMKIND_MAX_KIND] = {
+#define MK_STATIC_KIND(ID, NAME, OPS, BACKING)                                 \
+    [MEMKIND_PARTITION_##ID] = &mk_static_##ID,
+#include "static_kinds.def"
+#undef MK_STATIC_KIND
+};
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic uint32_t next_gen = MEMKIND_NUM_BASE_KIND + 1;
+static unsigned ndynamic;
+
+struct memkind *mk_registry_get(unsigned slot)
+{
+    if (slot >= MEMKIND_MAX_KIND)
+        return NULL;
+    return atomic_load_explicit(&registry[slot], memory_order_acquire);
+}
+
+uint32_t mk_registry_next_gen(void)
+{
+    uint32_t g;
+    do {
+        g = atomic_fetch_add(&next_gen, 1);
+    } while (g == 0);
+    return g;
+}
+
+unsigned mk_registry_dynamic_count(void)
+{
+    return ndynamic;
+}
+
+static bool name_taken(const char *name)
+{
+    for (unsigned i = 0; i < MEMKIND_MAX_KIND; i++) {
+        struct memkind *k = atomic_load(&registry[i]);
+        if (k && strncmp(k->name, name, MEMKIND_NAME_LENGTH_PRIV) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Creates and publishes a dynamic kind.  The kind struct comes from the
+ * private jemalloc.  On any failure nothing stays registered or allocated.
+ * Returns 0 or MEMKIND_ERROR_* (TOOMANY, INVALID for a taken name, MALLOC,
+ * RUNTIME, or what ops->create returned).
+ */
+int mk_registry_create_kind(struct memkind_ops *ops, const char *name,
+                            enum mk_backing backing, void *priv,
+                            struct memkind **out)
+{
+    int err = mk_library_init();
+    if (err)
+        return err;
+    if (!ops || !ops->create || !ops->destroy || !ops->malloc ||
+        !ops->calloc || !ops->posix_memalign || !ops->realloc || !ops->free ||
+        !ops->malloc_usable_size)
+        return MEMKIND_ERROR_BADOPS;
+    if (name && strlen(name) >= MEMKIND_NAME_LENGTH_PRIV)
+        return MEMKIND_ERROR_INVALID;
+    struct memkind *kind = jemk_calloc(1, sizeof(*kind));
+    if (!kind)
+        return MEMKIND_ERROR_MALLOC;
+    if (pthread_mutex_lock(&registry_lock)) {
+        jemk_free(kind);
+        return MEMKIND_ERROR_RUNTIME;
+    }
+    unsigned slot;
+    for (slot = MEMKIND_NUM_BASE_KIND; slot < MEMKIND_MAX_KIND; slot++)
+        if (!atomic_load(&registry[slot]))
+            break;
+    if (slot == MEMKIND_MAX_KIND) {
+        err = MEMKIND_ERROR_TOOMANY;
+        goto err_unlock;
+    }
+    char gen_name[MEMKIND_NAME_LENGTH_PRIV];
+    if (!name) {
+        snprintf(gen_name, sizeof(gen_name), "memkind_dynamic_%u", slot);
+        name = gen_name;
+    }
+    if (name_taken(name)) {
+        err = MEMKIND_ERROR_INVALID;
+        goto err_unlock;
+    }
+    kind->partition = slot;
+    kind->backing = backing;
+    kind->priv = priv;
+    kind->init_once = (pthread_once_t)PTHREAD_ONCE_INIT;
+    kind->gen = mk_registry_next_gen();
+    err = kind_op_create(kind, ops, name);
+    if (err)
+        goto err_unlock;
+    atomic_store_explicit(&registry[slot], kind, memory_order_release);
+    ndynamic++;
+    (void)pthread_mutex_unlock(&registry_lock);
+    *out = kind;
+    return 0;
+
+err_unlock:
+    (void)pthread_mutex_unlock(&registry_lock);
+    jemk_free(kind);
+    return err;
+}
+
+/*
+ * Unpublishes a dynamic kind, then destroys it.  Returns 0 or
+ * MEMKIND_ERROR_INVALID for NULL, static or unregistered kinds (their
+ * memory is not touched), or the destroy op's error.
+ */
+int mk_registry_destroy_kind(struct memkind *kind)
+{
+    if (!kind || (kind->flags & MK_KIND_STATIC))
+        return MEMKIND_ERROR_INVALID;
+    if (pthread_mutex_lock(&registry_lock))
+        return MEMKIND_ERROR_RUNTIME;
+    unsigned slot = kind->partition;
+    if (slot < MEMKIND_NUM_BASE_KIND || slot >= MEMKIND_MAX_KIND ||
+        atomic_load(&registry[slot]) != kind) {
+        (void)pthread_mutex_unlock(&registry_lock);
+        return MEMKIND_ERROR_INVALID;
+    }
+    int err = kind_op_destroy(kind);
+    atomic_store_explicit(&registry[slot], NULL, memory_order_release);
+    ndynamic--;
+    (void)pthread_mutex_unlock(&registry_lock);
+    kind->gen = 0;
+    jemk_free(kind);
+    return err;
+}
+
+void mk_registry_init_static(struct memkind *kind)
+{
+    mk_kind_ensure_init(kind);
+}
+
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+static int lib_err;
+
+static void lib_init(void)
+{
+    lib_err = mk_arena_global_init();
+    if (lib_err)
+        mk_log_fatal("library initialisation failed (error %d)", lib_err);
+}
+
+/* Runs the one-time library set-up.  Returns 0 or MEMKIND_ERROR_*. */
+int mk_library_init(void)
+{
+    (void)pthread_once(&lib_once, lib_init);
+    return lib_err;
+}
+
+static void registry_prefork(void)
+{
+    (void)pthread_mutex_lock(&registry_lock);
+}
+
+static void registry_postfork(void)
+{
+    (void)pthread_mutex_unlock(&registry_lock);
+}
+
+/*
+ * Library constructor: initialise before main() so that DEFAULT's hooks are
+ * on every automatic arena before the first allocation.  The registry's
+ * fork handlers are registered after the arena layer's, so they run first
+ * on prepare (registry lock before kind locks).
+ */
+__attribute__((constructor)) static void mk_registry_ctor(void)
+{
+    if (mk_library_init() == 0)
+        (void)pthread_atfork(registry_prefork, registry_postfork,
+                             registry_postfork);
+}

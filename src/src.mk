@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# src.mk: libmemkind.  The code is built once into the convenience library
+# libmemkind_core.la, which both libmemkind.la and the white-box unit tests
+# link (they can reach hidden mk_* functions); API tests link libmemkind.la.
+
+noinst_LTLIBRARIES += libmemkind_core.la
+libmemkind_core_la_SOURCES = \
+	src/arena.c \
+	src/hbwmalloc.c \
+	src/log.c \
+	src/memkind.c \
+	src/memtier.c \
+	src/numa.c \
+	src/registry.c \
+	src/static_kinds.def \
+	src/kinds/capacity.c \
+	src/kinds/dax_kmem.c \
+	src/kinds/default.c \
+	src/kinds/dynamic.c \
+	src/kinds/fixed.c \
+	src/kinds/hbw.c \
+	src/kinds/hugetlb.c \
+	src/kinds/interleave.c \
+	src/kinds/pmem.c \
+	src/kinds/regular.c
+libmemkind_core_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src
+# The jemalloc archive is not a libtool library, so libtool will not fold it
+# into a convenience library: every final link names it itself.
+libmemkind_core_la_LIBADD = -lnuma -lpthread
+
+# Every object needs the generated jemalloc.h first (the demo and tests
+# include only public headers).
+$(libmemkind_core_la_OBJECTS): $(JEMK_DIR)/.stamp-configure
+
+lib_LTLIBRARIES += libmemkind.la
+libmemkind_la_SOURCES =
+libmemkind_la_LIBADD = libmemkind_core.la $(JEMK_LIB)
+EXTRA_libmemkind_la_DEPENDENCIES = $(JEMK_LIB)
+# libmemkind.so.0 (0:1:0 gives libmemkind.so.0.0.1, as 1.14).  nodelete:
+# threads that used the library may outlive a dlclose().
+libmemkind_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:1:0 -Wl,-z,nodelete \
+	-Wl,--exclude-libs,libjemalloc_pic.a
+
+include_HEADERS += \
+	include/memkind.h \
+	include/memkind_deprecated.h \
+	include/hbwmalloc.h \
+	include/memkind_memtier.h \
+	include/memkind_allocator.h \
+	include/fixed_allocator.h \
+	include/pmem_allocator.h \
+	include/hbw_allocator.h
+
+mkinternaldir = $(includedir)/memkind/internal
+mkinternal_HEADERS = \
+	include/memkind/internal/memkind_arena.h \
+	include/memkind/internal/memkind_capacity.h \
+	include/memkind/internal/memkind_dax_kmem.h \
+	include/memkind/internal/memkind_default.h \
+	include/memkind/internal/memkind_dispatch.h \
+	include/memkind/internal/memkind_fixed.h \
+	include/memkind/internal/memkind_hbw.h \
+	include/memkind/internal/memkind_hugetlb.h \
+	include/memkind/internal/memkind_interleave.h \
+	include/memkind/internal/memkind_jemk.h \
+	include/memkind/internal/memkind_log.h \
+	include/memkind/internal/memkind_numa.h \
+	include/memkind/internal/memkind_pmem.h \
+	include/memkind/internal/memkind_private.h \
+	include/memkind/internal/memkind_registry.h \
+	include/memkind/internal/memkind_regular.h \
+	include/memkind/internal/memkind_util.h
+
+# The demo the README's first command builds and runs.
+noinst_PROGRAMS += src/demo/memkind-demo
+src_demo_memkind_demo_SOURCES = src/demo/demo.c
+src_demo_memkind_demo_LDADD = libmemkind.la
+
+demo: src/demo/memkind-demo
+	./src/demo/memkind-demo
+.PHONY: demo
