@@ -31,6 +31,7 @@
 #include <memkind/internal/memkind_arena.h>
 
 #include <memkind/internal/memkind_dispatch.h>
+#include <memkind/internal/memkind_env.h>
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_registry.h>
 #include <memkind/internal/memkind_util.h>
@@ -39,6 +40,7 @@
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -512,11 +514,14 @@ static int set_init(struct mk_arena_set *set, struct memkind *kind,
     set->unit = MK_GRANULE;
     set->premapped =
         kind->backing == MK_BACKING_FILE || kind->backing == MK_BACKING_FIXED;
-    set->arena_cap = mk_ncpus < MK_ARENAS_MAX ? mk_ncpus : MK_ARENAS_MAX;
+    const struct mk_env *env = mk_env_get();
+    unsigned cap = env->arena_cap ? env->arena_cap : mk_ncpus;
+    set->arena_cap = cap < MK_ARENAS_MAX ? cap : MK_ARENAS_MAX;
     if (set->arena_cap == 0)
         set->arena_cap = 1;
-    set->dirty_decay_ms = -2; /* jemalloc default */
-    set->muzzy_decay_ms = -2;
+    /* -2: jemalloc's default; -1 (MEMKIND_HOG_MEMORY): never purge. */
+    set->dirty_decay_ms = env->hog_memory ? -1 : -2;
+    set->muzzy_decay_ms = env->hog_memory ? -1 : -2;
     if (pthread_mutex_init(&set->lock, NULL))
         return MEMKIND_ERROR_RUNTIME;
     if (pthread_mutex_init(&set->region_lock, NULL)) {
@@ -545,7 +550,7 @@ static int set_add_arena(struct mk_arena_set *set)
     };
     unsigned idx;
     size_t sz = sizeof(idx);
-    if (set->narenas >= MK_ARENAS_MAX)
+    if (set->narenas >= MK_ARENAS_MAX || mk_fault_hit())
         return MEMKIND_ERROR_ARENAS_CREATE;
     if (jemk_mallctl("experimental.arenas_create_ext", &idx, &sz, &cfg,
                      sizeof(cfg)) != 0)
@@ -695,6 +700,49 @@ static void atfork_parent(void);
 static void atfork_child(void);
 
 /*
+ * Applies the core environment variables to jemalloc.  A bad
+ * MEMKIND_BACKGROUND_THREAD_LIMIT is fatal, as in memkind 1.14 (there is no
+ * error channel at library load).  Returns 0 or MEMKIND_ERROR_*.
+ */
+static int apply_env(const struct mk_env *env)
+{
+    if (env->heap_manager_bad)
+        mk_log_warn("MEMKIND_HEAP_MANAGER: only JEMALLOC is supported, "
+                    "using it");
+    if (env->bg_thread_limit_bad) {
+        mk_log_fatal("MEMKIND_BACKGROUND_THREAD_LIMIT must be an integer "
+                     "from 0 to the number of CPUs");
+        abort();
+    }
+    if (env->arena_cap_bad)
+        mk_log_err("MEMKIND_ARENA_NUM_PER_KIND must be a positive integer");
+    if (env->hog_memory) {
+        ssize_t never = -1;
+        char name[64];
+        snprintf(name, sizeof(name), "arena.%u.dirty_decay_ms",
+                 (unsigned)MALLCTL_ARENAS_ALL);
+        (void)jemk_mallctl(name, NULL, NULL, &never, sizeof(never));
+        snprintf(name, sizeof(name), "arena.%u.muzzy_decay_ms",
+                 (unsigned)MALLCTL_ARENAS_ALL);
+        (void)jemk_mallctl(name, NULL, NULL, &never, sizeof(never));
+        (void)jemk_mallctl("arenas.dirty_decay_ms", NULL, NULL, &never,
+                           sizeof(never));
+        (void)jemk_mallctl("arenas.muzzy_decay_ms", NULL, NULL, &never,
+                           sizeof(never));
+    }
+    if (env->bg_thread_limit >= 0) {
+        size_t limit = env->bg_thread_limit ? (size_t)env->bg_thread_limit
+                                            : (size_t)mk_ncpus;
+        bool on = true;
+        if (jemk_mallctl("max_background_threads", NULL, NULL, &limit,
+                         sizeof(limit)) ||
+            jemk_mallctl("background_thread", NULL, NULL, &on, sizeof(on)))
+            mk_log_err("cannot enable background threads");
+    }
+    return 0;
+}
+
+/*
  * Reserves the address map, then (first jemalloc call) reads jemalloc's
  * arena count for DEFAULT's statistics, and creates the tls key.  Called once from
  * mk_library_init().  Returns 0 or MEMKIND_ERROR_*.
@@ -727,6 +775,9 @@ int mk_arena_global_init(void)
         mk_log_err("cannot read opt.narenas from jemalloc");
         return MEMKIND_ERROR_RUNTIME;
     }
+    err = apply_env(mk_env_get());
+    if (err)
+        return err;
     default_narenas = n;
     MEMKIND_DEFAULT->arena_map_len = n;
     if (pthread_atfork(atfork_prepare, atfork_parent, atfork_child)) {
@@ -794,7 +845,9 @@ MK_EXPORT int memkind_arena_create_map(struct memkind *kind,
         return MEMKIND_ERROR_RUNTIME;
     if (kind->arenas)
         return 0;
-    struct mk_arena_set *set = jemk_malloc(sizeof(*set));
+    if (mk_env_get()->arena_cap_bad)
+        return MEMKIND_ERROR_ENVIRON;
+    struct mk_arena_set *set = mk_meta_malloc(sizeof(*set));
     if (!set)
         return MEMKIND_ERROR_MALLOC;
     int err = set_init(set, kind, hooks);

@@ -117,11 +117,11 @@ int mk_registry_create_kind(struct memkind_ops *ops, const char *name,
         return MEMKIND_ERROR_BADOPS;
     if (name && strlen(name) >= MEMKIND_NAME_LENGTH_PRIV)
         return MEMKIND_ERROR_INVALID;
-    struct memkind *kind = jemk_calloc(1, sizeof(*kind));
+    struct memkind *kind = mk_meta_calloc(1, sizeof(*kind));
     if (!kind)
         return MEMKIND_ERROR_MALLOC;
     if (pthread_mutex_lock(&registry_lock)) {
-        jemk_free(kind);
+        mk_meta_free(kind);
         return MEMKIND_ERROR_RUNTIME;
     }
     unsigned slot;
@@ -157,7 +157,7 @@ int mk_registry_create_kind(struct memkind_ops *ops, const char *name,
 
 err_unlock:
     (void)pthread_mutex_unlock(&registry_lock);
-    jemk_free(kind);
+    mk_meta_free(kind);
     return err;
 }
 
@@ -183,7 +183,7 @@ int mk_registry_destroy_kind(struct memkind *kind)
     ndynamic--;
     (void)pthread_mutex_unlock(&registry_lock);
     kind->gen = 0;
-    jemk_free(kind);
+    mk_meta_free(kind);
     return err;
 }
 

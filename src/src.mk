@@ -6,6 +6,8 @@
 noinst_LTLIBRARIES += libmemkind_core.la
 libmemkind_core_la_SOURCES = \
 	src/arena.c \
+	src/env.c \
+	src/fault.c \
 	src/hbwmalloc.c \
 	src/log.c \
 	src/memkind.c \
@@ -58,6 +60,8 @@ mkinternal_HEADERS = \
 	include/memkind/internal/memkind_dax_kmem.h \
 	include/memkind/internal/memkind_default.h \
 	include/memkind/internal/memkind_dispatch.h \
+	include/memkind/internal/memkind_env.h \
+	include/memkind/internal/memkind_fault.h \
 	include/memkind/internal/memkind_fixed.h \
 	include/memkind/internal/memkind_hbw.h \
 	include/memkind/internal/memkind_hugetlb.h \

@@ -1,3 +1,44 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# test.mk: make check.  Each test binary is its own TESTS entry (parallel
-# harness).  LOG_COMPILER may wrap them (valgrind); MK_TEST_PREFIX too.
+# test.mk: make check.  Each test binary is its own TESTS entry, run by
+# automake's parallel harness; LOG_COMPILER may wrap them (valgrind), and so
+# may MK_TEST_PREFIX (set in the environment, used by test/run-test.sh).
+
+LOG_COMPILER = $(SHELL) $(top_srcdir)/test/run-test.sh
+AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; \
+	top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
+EXTRA_DIST += test/run-test.sh
+
+if HAVE_GTEST
+MK_GTEST_CXXFLAGS = $(AM_CXXFLAGS) $(GTEST_CFLAGS) -I$(top_srcdir)/test
+MK_GTEST_API_LIBS = libmemkind.la libtest_main.la $(GTEST_LIBS) -lpthread
+
+check_LTLIBRARIES += libtest_main.la
+libtest_main_la_SOURCES = test/main.cpp test/common/capabilities.hpp
+libtest_main_la_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
+
+# Black-box API tests: they link only the shared library.
+MK_API_TESTS = \
+	test/api/allocator_test
+check_PROGRAMS += $(MK_API_TESTS)
+TESTS += $(MK_API_TESTS)
+
+test_api_allocator_test_SOURCES = test/api/allocator_test.cpp
+test_api_allocator_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
+test_api_allocator_test_LDADD = $(MK_GTEST_API_LIBS)
+
+endif
+
+EXTRA_DIST += test/summary.sh
+
+# check-all: the README's test command.  Runs every test (make check), the
+# man page lint, then prints the failing logs, if any, and one closing line
+# "N passed, N failed, N skipped" (googletest cases counted one by one).
+check-all:
+	@rc=0; $(MAKE) $(AM_MAKEFLAGS) -k check || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) check-man || rc=1; \
+	if [ $$rc != 0 ] && [ -f test-suite.log ]; then cat test-suite.log; fi; \
+	$(SHELL) $(top_srcdir)/test/summary.sh $(top_builddir) || rc=1; \
+	exit $$rc
+.PHONY: check-all
+include test/unit/unit.mk
+include test/kinds/kinds.mk

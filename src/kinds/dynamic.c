@@ -99,7 +99,7 @@ static int dyn_check_available(struct memkind *kind)
 static int dyn_destroy(struct memkind *kind)
 {
     int err = memkind_arena_destroy(kind);
-    jemk_free(kind->priv);
+    mk_meta_free(kind->priv);
     kind->priv = NULL;
     return err;
 }
@@ -148,14 +148,14 @@ MK_EXPORT int memkind_create_kind(memkind_memtype_t memtype_flags,
         return MEMKIND_ERROR_INVALID;
     if (mk_library_init())
         return MEMKIND_ERROR_RUNTIME;
-    struct mk_dyn *d = jemk_malloc(sizeof(*d));
+    struct mk_dyn *d = mk_meta_malloc(sizeof(*d));
     if (!d)
         return MEMKIND_ERROR_MALLOC;
     *d = (struct mk_dyn){memtype_flags, policy, flags};
     struct memkind probe = {.ops = &mk_dynamic_ops, .priv = d};
     unsigned long mask[MK_NODEMASK_WORDS];
     if (dyn_nodemask(&probe, mask, MK_MAX_NODES) != 0) {
-        jemk_free(d);
+        mk_meta_free(d);
         return MEMKIND_ERROR_MEMTYPE_NOT_AVAILABLE;
     }
     enum mk_backing backing = (flags & MEMKIND_MASK_PAGE_SIZE_2MB)
@@ -163,6 +163,6 @@ MK_EXPORT int memkind_create_kind(memkind_memtype_t memtype_flags,
                                   : MK_BACKING_NUMA;
     int err = mk_registry_create_kind(&mk_dynamic_ops, NULL, backing, d, kind);
     if (err)
-        jemk_free(d);
+        mk_meta_free(d);
     return err;
 }

@@ -60,7 +60,7 @@ MK_EXPORT int memkind_fixed_destroy(struct memkind *kind)
     if (f) {
         mk_arena_unmap_range(kind, f->addr, f->size);
         pthread_mutex_destroy(&f->lock);
-        jemk_free(f);
+        mk_meta_free(f);
         kind->priv = NULL;
     }
     return err;
@@ -133,19 +133,19 @@ MK_EXPORT int memkind_create_fixed(void *addr, size_t size, memkind_t *kind)
         return MEMKIND_ERROR_INVALID;
     if (mk_library_init())
         return MEMKIND_ERROR_RUNTIME;
-    struct memkind_fixed *f = jemk_malloc(sizeof(*f));
+    struct memkind_fixed *f = mk_meta_malloc(sizeof(*f));
     if (!f)
         return MEMKIND_ERROR_MALLOC;
     *f = (struct memkind_fixed){.addr = addr, .size = size, .used = 0};
     if (pthread_mutex_init(&f->lock, NULL)) {
-        jemk_free(f);
+        mk_meta_free(f);
         return MEMKIND_ERROR_RUNTIME;
     }
     int err = mk_registry_create_kind(&MEMKIND_FIXED_OPS, NULL,
                                       MK_BACKING_FIXED, f, kind);
     if (err) {
         pthread_mutex_destroy(&f->lock);
-        jemk_free(f);
+        mk_meta_free(f);
     }
     return err;
 }

@@ -50,7 +50,7 @@ MK_EXPORT struct memkind_config *memkind_config_new(void)
 {
     if (mk_library_init())
         return NULL;
-    struct memkind_config *cfg = jemk_calloc(1, sizeof(*cfg));
+    struct memkind_config *cfg = mk_meta_calloc(1, sizeof(*cfg));
     if (cfg)
         cfg->policy = MEMKIND_MEM_USAGE_POLICY_DEFAULT;
     return cfg;
@@ -58,7 +58,7 @@ MK_EXPORT struct memkind_config *memkind_config_new(void)
 
 MK_EXPORT void memkind_config_delete(struct memkind_config *cfg)
 {
-    jemk_free(cfg);
+    mk_meta_free(cfg);
 }
 
 /* Not validated here (memkind(3)); the string must outlive the config. */
@@ -287,8 +287,8 @@ static void pmem_free_priv(struct memkind_pmem *p)
     if (p->fd >= 0)
         close(p->fd);
     pthread_mutex_destroy(&p->lock);
-    jemk_free(p->dir);
-    jemk_free(p);
+    mk_meta_free(p->dir);
+    mk_meta_free(p);
 }
 
 /* destroy op: all of the kind's memory goes (memkind(3)). Returns 0. */
@@ -343,7 +343,7 @@ static int open_tmpfile(const char *dir)
                     errno != EINVAL && errno != ENOENT))
         return fd;
     size_t n = strlen(dir) + sizeof("/memkind.XXXXXX");
-    char *path = jemk_malloc(n);
+    char *path = mk_meta_malloc(n);
     if (!path) {
         errno = ENOMEM;
         return -1;
@@ -354,7 +354,7 @@ static int open_tmpfile(const char *dir)
         (void)unlink(path);
         (void)fchmod(fd, 0600);
     }
-    jemk_free(path);
+    mk_meta_free(path);
     return fd;
 }
 
@@ -407,16 +407,16 @@ static int create_pmem(const char *dir, size_t max_size,
     }
     if (mk_library_init())
         return MEMKIND_ERROR_RUNTIME;
-    struct memkind_pmem *p = jemk_calloc(1, sizeof(*p));
+    struct memkind_pmem *p = mk_meta_calloc(1, sizeof(*p));
     if (!p)
         return MEMKIND_ERROR_MALLOC;
     p->fd = -1;
     if (pthread_mutex_init(&p->lock, NULL)) {
-        jemk_free(p);
+        mk_meta_free(p);
         return MEMKIND_ERROR_RUNTIME;
     }
     size_t dlen = strlen(dir) + 1;
-    p->dir = jemk_malloc(dlen);
+    p->dir = mk_meta_malloc(dlen);
     if (!p->dir) {
         err = MEMKIND_ERROR_MALLOC;
         goto err_free;
@@ -424,7 +424,12 @@ static int create_pmem(const char *dir, size_t max_size,
     memcpy(p->dir, dir, dlen);
     p->max_size = max_size;
     p->policy = policy;
-    p->fd = open_tmpfile(dir);
+    if (mk_fault_hit()) {
+        errno = EMFILE;
+        p->fd = -1;
+    } else {
+        p->fd = open_tmpfile(dir);
+    }
     if (p->fd < 0) {
         mk_log_perr("[memkind_pmem] cannot create a file in %s", dir);
         err = MEMKIND_ERROR_INVALID;
@@ -434,8 +439,10 @@ static int create_pmem(const char *dir, size_t max_size,
                            : unlimited_reserve(dir);
     /* Reserve reserved + one granule, then trim to granule alignment. */
     size_t req = p->reserved + MK_GRANULE;
-    char *raw = mmap(NULL, req, PROT_NONE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    char *raw = mk_fault_hit()
+                    ? MAP_FAILED
+                    : mmap(NULL, req, PROT_NONE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (raw == MAP_FAILED) {
         mk_log_perr("[memkind_pmem] cannot reserve address space");
         err = MEMKIND_ERROR_MMAP;
@@ -474,19 +481,20 @@ MK_EXPORT int memkind_create_pmem_with_config(struct memkind_config *cfg,
 }
 
 /*
- * True DAX detection: a MAP_SHARED_VALIDATE | MAP_SYNC mapping of a file
- * in pmem_dir succeeds only on a DAX mount.  Returns 0 or
- * MEMKIND_ERROR_INVALID.
+ * True DAX detection: a MAP_SHARED_VALIDATE | MAP_SYNC mapping of a file in
+ * pmem_dir succeeds only on a DAX mount.  Returns 0, MEMKIND_ERROR_INVALID
+ * for NULL, MEMKIND_ERROR_RUNTIME when no file can be made there and
+ * MEMKIND_ERROR_MMAP when the file system is not DAX (1.14's codes).
  */
 MK_EXPORT int memkind_check_dax_path(const char *pmem_dir)
 {
-    if (check_dir(pmem_dir))
+    if (!pmem_dir)
         return MEMKIND_ERROR_INVALID;
     int fd = open_tmpfile(pmem_dir);
     if (fd < 0)
-        return MEMKIND_ERROR_INVALID;
+        return MEMKIND_ERROR_RUNTIME;
     size_t len = (size_t)sysconf(_SC_PAGESIZE);
-    int err = MEMKIND_ERROR_INVALID;
+    int err = MEMKIND_ERROR_MMAP;
     if (fallocate(fd, 0, 0, (off_t)len) == 0) {
         void *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
                        MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0);

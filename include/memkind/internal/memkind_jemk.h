@@ -22,3 +22,36 @@ struct mk_jemk_arena_config {
     extent_hooks_t *extent_hooks; ///< hooks of the new arena
     bool metadata_use_hooks;      ///< false: jemalloc metadata in DRAM
 };
+
+#include "memkind_fault.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+/*
+ * Internal metadata allocation: the private jemalloc's DEFAULT arenas,
+ * never the application's malloc.  Failure points for fault injection.
+ * Return NULL with errno ENOMEM on failure.
+ */
+static inline void *mk_meta_malloc(size_t size)
+{
+    if (mk_fault_hit()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return jemk_malloc(size);
+}
+
+static inline void *mk_meta_calloc(size_t num, size_t size)
+{
+    if (mk_fault_hit()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return jemk_calloc(num, size);
+}
+
+static inline void mk_meta_free(void *p)
+{
+    jemk_free(p);
+}

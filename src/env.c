@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * env.c - one table of the core MEMKIND_* variables (memkind(3)
+ * ENVIRONMENT), parsed once.  Parsing is a pure function of a getter so
+ * that unit tests can feed it values without touching the environment.
+ */
+#include "config.h"
+
+#include <memkind/internal/memkind_env.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool mk_env_parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    if (!s || !*s || *s == ' ' || *s == '+')
+        return false;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+void mk_env_parse(struct mk_env *out, const char *(*get)(const char *name))
+{
+    const char *v;
+    long n;
+    memset(out, 0, sizeof(*out));
+    out->bg_thread_limit = -1;
+    v = get("MEMKIND_ARENA_NUM_PER_KIND");
+    if (v) {
+        if (mk_env_parse_long(v, 1, INT_MAX, &n))
+            out->arena_cap = (unsigned)n;
+        else
+            out->arena_cap_bad = true;
+    }
+    v = get("MEMKIND_HOG_MEMORY");
+    out->hog_memory = v && strcmp(v, "1") == 0;
+    v = get("MEMKIND_BACKGROUND_THREAD_LIMIT");
+    if (v) {
+        if (mk_env_parse_long(v, 0, INT_MAX, &n))
+            out->bg_thread_limit = n;
+        else
+            out->bg_thread_limit_bad = true;
+    }
+    v = get("MEMKIND_HEAP_MANAGER");
+    out->heap_manager_bad = v && strcmp(v, "JEMALLOC") != 0;
+}
+
+static struct mk_env env;
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+
+static const char *real_get(const char *name)
+{
+    return secure_getenv(name);
+}
+
+static void env_read(void)
+{
+    mk_env_parse(&env, real_get);
+}
+
+const struct mk_env *mk_env_get(void)
+{
+    (void)pthread_once(&env_once, env_read);
+    return &env;
+}

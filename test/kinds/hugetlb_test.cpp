@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * hugetlb_test.cpp - MEMKIND_HUGETLB and 2 MiB dynamic kinds.  As root the
+ * test reserves huge pages itself (and restores the pool afterwards);
+ * otherwise it needs pages reserved already, or skips saying so.
+ */
+#include "common/capabilities.hpp"
+
+#include <memkind.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+
+static long pool_before = -1;
+
+/* KernelPageSize (kB) of the mapping holding p, from /proc/self/smaps. */
+static long kernel_page_kb(const void *p)
+{
+    std::ifstream f("/proc/self/smaps");
+    std::string line;
+    uintptr_t a = (uintptr_t)p;
+    bool in = false;
+    while (std::getline(f, line)) {
+        uintptr_t lo, hi;
+        if (sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 &&
+            line.find(':') > line.find(' ')) {
+            in = a >= lo && a < hi;
+            continue;
+        }
+        long kb;
+        if (in && sscanf(line.c_str(), "KernelPageSize: %ld kB", &kb) == 1)
+            return kb;
+    }
+    return -1;
+}
+
+// Runs first (defined first): before this process maps any huge page.
+TEST(HugetlbUnavailable, EmptyPoolIsReportedUnavailable)
+{
+    if (geteuid() != 0)
+        GTEST_SKIP() << "needs root to empty the huge page pool";
+    long nr = mk_test::read_long("/proc/sys/vm/nr_hugepages");
+    long over = mk_test::read_long("/proc/sys/vm/nr_overcommit_hugepages");
+    long used = nr - mk_test::free_hugepages();
+    long resv = mk_test::read_long(
+        "/sys/kernel/mm/hugepages/hugepages-2048kB/resv_hugepages");
+    if (used > 0 || resv > 0 || over != 0)
+        GTEST_SKIP() << "huge pages in use, reserved by mappings, or "
+                        "overcommit set; not emptying the pool";
+    {
+        std::ofstream f("/proc/sys/vm/nr_hugepages");
+        f << 0;
+    }
+    int err = memkind_check_available(MEMKIND_HUGETLB);
+    {
+        std::ofstream f("/proc/sys/vm/nr_hugepages");
+        f << nr;
+    }
+    EXPECT_EQ(MEMKIND_ERROR_UNAVAILABLE, err);
+}
+
+class HugetlbTest : public ::testing::Test
+{
+protected:
+    static void SetUpTestSuite()
+    {
+        pool_before = mk_test::read_long("/proc/sys/vm/nr_hugepages");
+        mk_test::reserve_hugepages(32);
+    }
+    static void TearDownTestSuite()
+    {
+        if (geteuid() == 0 && pool_before >= 0) {
+            std::ofstream f("/proc/sys/vm/nr_hugepages");
+            f << pool_before;
+        }
+    }
+    void SetUp() override
+    {
+        if (mk_test::free_hugepages() < 8)
+            GTEST_SKIP() << "needs 8 free 2 MiB huge pages (have "
+                         << mk_test::free_hugepages()
+                         << "; run as root or set vm.nr_hugepages)";
+    }
+};
+
+TEST_F(HugetlbTest, AllocationsAreBackedByHugePages)
+{
+    ASSERT_EQ(0, memkind_check_available(MEMKIND_HUGETLB));
+    long free0 = mk_test::free_hugepages();
+    char *p = (char *)memkind_malloc(MEMKIND_HUGETLB, 1 << 20);
+    ASSERT_NE(nullptr, p);
+    memset(p, 0x5a, 1 << 20);
+    EXPECT_EQ(2048, kernel_page_kb(p));
+    EXPECT_LT(mk_test::free_hugepages(), free0);
+    EXPECT_EQ(MEMKIND_HUGETLB, memkind_detect_kind(p));
+    char *small = (char *)memkind_malloc(MEMKIND_HUGETLB, 64);
+    ASSERT_NE(nullptr, small);
+    EXPECT_EQ(2048, kernel_page_kb(small));
+    memkind_free(NULL, small);
+    memkind_free(MEMKIND_HUGETLB, p);
+}
+
+TEST_F(HugetlbTest, CapacityIsThePool)
+{
+    long nr = mk_test::read_long("/proc/sys/vm/nr_hugepages");
+    // memkind(3): for MEMKIND_HUGETLB only 2 MiB pages are counted.
+    EXPECT_EQ((ssize_t)nr * (2 << 20), memkind_get_capacity(MEMKIND_HUGETLB));
+}
+
+TEST_F(HugetlbTest, DynamicKindWith2MbFlag)
+{
+    memkind_t kind = nullptr;
+    ASSERT_EQ(0, memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
+                                     MEMKIND_POLICY_PREFERRED_LOCAL,
+                                     MEMKIND_MASK_PAGE_SIZE_2MB, &kind));
+    char *p = (char *)memkind_malloc(kind, 4096);
+    ASSERT_NE(nullptr, p);
+    p[0] = 1;
+    EXPECT_EQ(2048, kernel_page_kb(p));
+    EXPECT_EQ(kind, memkind_detect_kind(p));
+    memkind_free(kind, p);
+    EXPECT_EQ(0, memkind_destroy_kind(kind));
+}
+
+TEST_F(HugetlbTest, ExhaustedPoolGivesEnomemNotSigbus)
+{
+    long freep = mk_test::free_hugepages();
+    size_t too_much = (size_t)(freep + 8) * (2 << 20);
+    errno = 0;
+    void *p = memkind_malloc(MEMKIND_HUGETLB, too_much);
+    EXPECT_EQ(nullptr, p);
+    EXPECT_EQ(ENOMEM, errno);
+}
+
