@@ -36,9 +36,8 @@ namespace internal
 /// (not the buffer, which stays the caller's) with the last allocator copy.
 /// Throws std::invalid_argument when memkind_create_fixed() reports
 /// MEMKIND_ERROR_INVALID and std::runtime_error for any other failure.
-class kind_wrapper_t
-{
-public:
+class kind_wrapper_t {
+  public:
     kind_wrapper_t(void *addr, size_t size)
     {
         int err = memkind_create_fixed(addr, size, &kind);
@@ -72,7 +71,7 @@ public:
         return kind;
     }
 
-private:
+  private:
     memkind_t kind; ///< the fixed kind, valid for the wrapper's lifetime
 };
 
@@ -81,9 +80,7 @@ private:
 /// Allocator over a fixed kind.  Copies (of any value type) share the kind,
 /// which lives until the last of them is destroyed; two allocators compare
 /// equal exactly when they share it.  The buffer must outlive every copy.
-template <typename T>
-class allocator
-{
+template <typename T> class allocator {
     using kind_wrapper_t = internal::kind_wrapper_t;
     std::shared_ptr<kind_wrapper_t> kind_wrapper_ptr;
 
@@ -94,7 +91,7 @@ class allocator
         return kind_wrapper_ptr ? kind_wrapper_ptr->get() : nullptr;
     }
 
-public:
+  public:
     using value_type = T;
     using pointer = value_type *;
     using const_pointer = const value_type *;
@@ -103,13 +100,11 @@ public:
     using size_type = size_t;
     using difference_type = ptrdiff_t;
 
-    template <class U>
-    struct rebind {
+    template <class U> struct rebind {
         using other = allocator<U>;
     };
 
-    template <typename U>
-    friend class allocator;
+    template <typename U> friend class allocator;
 
 #if !defined(_GLIBCXX_USE_CXX11_ABI) || !_GLIBCXX_USE_CXX11_ABI
     /// Only without libstdc++'s C++11 ABI (GCC 4.8, old-ABI builds, other
@@ -117,33 +112,38 @@ public:
     /// their allocator; 1.14 offers a default constructor there too.  The
     /// result has no kind: allocate() throws std::bad_alloc.
     explicit allocator()
-    {}
+    {
+    }
 #endif
 
     /// Creates a fixed kind over [addr, addr + size).  Throws as
     /// internal::kind_wrapper_t does, or std::bad_alloc.
     explicit allocator(void *addr, size_t size)
         : kind_wrapper_ptr(std::make_shared<kind_wrapper_t>(addr, size))
-    {}
+    {
+    }
 
     allocator(const allocator &other) = default;
 
     template <typename U>
     allocator(const allocator<U> &other) noexcept
         : kind_wrapper_ptr(other.kind_wrapper_ptr)
-    {}
+    {
+    }
 
     /// COMPAT(1.14): moves copy.  1.14 left a moved-from allocator without a
     /// kind, so a moved-from container crashed on its next allocation; the
     /// standard wants a moved-from allocator unchanged, equal to the new one.
     allocator(allocator &&other) noexcept
         : kind_wrapper_ptr(other.kind_wrapper_ptr)
-    {}
+    {
+    }
 
     template <typename U>
     allocator(allocator<U> &&other) noexcept
         : kind_wrapper_ptr(other.kind_wrapper_ptr)
-    {}
+    {
+    }
 
     allocator<T> &operator=(const allocator &other) = default;
 
@@ -160,8 +160,7 @@ public:
         return *this;
     }
 
-    template <typename U>
-    allocator<T> &operator=(allocator<U> &&other) noexcept
+    template <typename U> allocator<T> &operator=(allocator<U> &&other) noexcept
     {
         kind_wrapper_ptr = other.kind_wrapper_ptr;
         return *this;
@@ -190,8 +189,7 @@ public:
         memkind_free(kind(), static_cast<void *>(p));
     }
 
-    template <class U, class... Args>
-    void construct(U *p, Args &&...args) const
+    template <class U, class... Args> void construct(U *p, Args &&...args) const
     {
         ::new (static_cast<void *>(p)) U(std::forward<Args>(args)...);
     }

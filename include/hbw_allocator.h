@@ -27,10 +27,8 @@ namespace hbw
 
 /// Stateless allocator: every hbw::allocator equals every other, whatever the
 /// value types, since all of them share the one hbw_* heap.
-template <class T>
-class allocator
-{
-public:
+template <class T> class allocator {
+  public:
     typedef size_t size_type;
     typedef ptrdiff_t difference_type;
     typedef T *pointer;
@@ -39,20 +37,21 @@ public:
     typedef const T &const_reference;
     typedef T value_type;
 
-    template <class U>
-    struct rebind {
+    template <class U> struct rebind {
         typedef hbw::allocator<U> other;
     };
 
     allocator() MK_HBW_ALLOCATOR_NOTHROW_
-    {}
+    {
+    }
 
-    template <class U>
-    allocator(const allocator<U> &) MK_HBW_ALLOCATOR_NOTHROW_
-    {}
+    template <class U> allocator(const allocator<U> &) MK_HBW_ALLOCATOR_NOTHROW_
+    {
+    }
 
     ~allocator() MK_HBW_ALLOCATOR_NOTHROW_
-    {}
+    {
+    }
 
     pointer address(reference x) const
     {

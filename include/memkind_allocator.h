@@ -66,10 +66,8 @@ namespace static_kind
 /// kind (whatever their value types): memory from one may then be freed by
 /// the other.  The kind's availability is not checked at construction; an
 /// unusable kind makes allocate() throw std::bad_alloc.
-template <typename T>
-class allocator
-{
-public:
+template <typename T> class allocator {
+  public:
     using value_type = T;
     using pointer = value_type *;
     using const_pointer = const value_type *;
@@ -78,13 +76,11 @@ public:
     using size_type = size_t;
     using difference_type = ptrdiff_t;
 
-    template <class U>
-    struct rebind {
+    template <class U> struct rebind {
         using other = allocator<U>;
     };
 
-    template <typename U>
-    friend class allocator;
+    template <typename U> friend class allocator;
 
 #if !defined(_GLIBCXX_USE_CXX11_ABI) || !_GLIBCXX_USE_CXX11_ABI
     /// Only without libstdc++'s C++11 ABI (GCC 4.8, old-ABI builds, other
@@ -92,26 +88,30 @@ public:
     /// their allocator; 1.14 offers a default constructor there too.
     /// COMPAT(1.14): 1.14 left the kind uninitialised; we use MEMKIND_DEFAULT.
     explicit allocator() : kind_(MEMKIND_DEFAULT)
-    {}
+    {
+    }
 #endif
 
     /// Selects the kind.  Throws std::runtime_error for a value that is not
     /// one of libmemkind::kinds.
     explicit allocator(libmemkind::kinds kind) : kind_(kind_of(kind))
-    {}
+    {
+    }
 
     allocator(const allocator &other) = default;
 
     template <typename U>
     allocator(const allocator<U> &other) noexcept : kind_(other.kind_)
-    {}
+    {
+    }
 
     allocator(allocator &&other) = default;
 
     /// 1.14 declares the converting move from a const rvalue; so do we.
     template <typename U>
     allocator(const allocator<U> &&other) noexcept : kind_(other.kind_)
-    {}
+    {
+    }
 
     allocator<T> &operator=(const allocator &other) = default;
 
@@ -124,8 +124,7 @@ public:
 
     allocator<T> &operator=(allocator &&other) = default;
 
-    template <typename U>
-    allocator<T> &operator=(allocator<U> &&other) noexcept
+    template <typename U> allocator<T> &operator=(allocator<U> &&other) noexcept
     {
         kind_ = other.kind_;
         return *this;
@@ -154,8 +153,7 @@ public:
         memkind_free(kind_, static_cast<void *>(p));
     }
 
-    template <class U, class... Args>
-    void construct(U *p, Args &&...args) const
+    template <class U, class... Args> void construct(U *p, Args &&...args) const
     {
         ::new (static_cast<void *>(p)) U(std::forward<Args>(args)...);
     }
@@ -171,7 +169,7 @@ public:
     template <typename U, typename V>
     friend bool operator!=(const allocator<U> &lhs, const allocator<V> &rhs);
 
-private:
+  private:
     // Maps the enum to the kind handle.  The MEMKIND_* handles are read at
     // call time, not cached: they are variables of the library.
     static memkind_t kind_of(libmemkind::kinds kind)

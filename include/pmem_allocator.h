@@ -47,9 +47,8 @@ namespace internal
 /// memory, with the last allocator copy.  Throws std::invalid_argument when
 /// creation reports MEMKIND_ERROR_INVALID and std::runtime_error for any
 /// other failure (including an out-of-memory configuration).
-class kind_wrapper_t
-{
-public:
+class kind_wrapper_t {
+  public:
     kind_wrapper_t(const char *dir, std::size_t max_size,
                    libmemkind::allocation_policy alloc_policy =
                        libmemkind::allocation_policy::DEFAULT)
@@ -96,7 +95,7 @@ public:
         return kind;
     }
 
-private:
+  private:
     memkind_t kind; ///< the PMEM kind, valid for the wrapper's lifetime
 };
 
@@ -106,9 +105,7 @@ private:
 /// which lives until the last of them is destroyed; two allocators compare
 /// equal exactly when they share it, so two allocators constructed
 /// separately, even over the same directory, are never equal.
-template <typename T>
-class allocator
-{
+template <typename T> class allocator {
     using kind_wrapper_t = internal::kind_wrapper_t;
     std::shared_ptr<kind_wrapper_t> kind_wrapper_ptr;
 
@@ -119,7 +116,7 @@ class allocator
         return kind_wrapper_ptr ? kind_wrapper_ptr->get() : nullptr;
     }
 
-public:
+  public:
     using value_type = T;
     using pointer = value_type *;
     using const_pointer = const value_type *;
@@ -128,13 +125,11 @@ public:
     using size_type = size_t;
     using difference_type = ptrdiff_t;
 
-    template <class U>
-    struct rebind {
+    template <class U> struct rebind {
         using other = allocator<U>;
     };
 
-    template <typename U>
-    friend class allocator;
+    template <typename U> friend class allocator;
 
 #if !defined(_GLIBCXX_USE_CXX11_ABI) || !_GLIBCXX_USE_CXX11_ABI
     /// Only without libstdc++'s C++11 ABI (GCC 4.8, old-ABI builds, other
@@ -142,7 +137,8 @@ public:
     /// their allocator; 1.14 offers a default constructor there too.  The
     /// result has no kind: allocate() throws std::bad_alloc.
     explicit allocator()
-    {}
+    {
+    }
 #endif
 
     /// Creates a PMEM kind in dir limited to max_size bytes (0: no limit but
@@ -150,42 +146,49 @@ public:
     /// std::bad_alloc.
     explicit allocator(const char *dir, size_t max_size)
         : kind_wrapper_ptr(std::make_shared<kind_wrapper_t>(dir, max_size))
-    {}
+    {
+    }
 
     explicit allocator(const std::string &dir, size_t max_size)
         : allocator(dir.c_str(), max_size)
-    {}
+    {
+    }
 
     /// As above, with a memory usage policy for the kind.
     explicit allocator(const char *dir, size_t max_size,
                        libmemkind::allocation_policy alloc_policy)
         : kind_wrapper_ptr(
               std::make_shared<kind_wrapper_t>(dir, max_size, alloc_policy))
-    {}
+    {
+    }
 
     explicit allocator(const std::string &dir, size_t max_size,
                        libmemkind::allocation_policy alloc_policy)
         : allocator(dir.c_str(), max_size, alloc_policy)
-    {}
+    {
+    }
 
     allocator(const allocator &other) = default;
 
     template <typename U>
     allocator(const allocator<U> &other) noexcept
         : kind_wrapper_ptr(other.kind_wrapper_ptr)
-    {}
+    {
+    }
 
     /// COMPAT(1.14): moves copy.  1.14 left a moved-from allocator without a
     /// kind, so a moved-from container crashed on its next allocation; the
     /// standard wants a moved-from allocator unchanged, equal to the new one.
     allocator(allocator &&other) noexcept
         : kind_wrapper_ptr(other.kind_wrapper_ptr)
-    {}
+    {
+    }
 
     template <typename U>
     allocator(allocator<U> &&other) noexcept
         : kind_wrapper_ptr(other.kind_wrapper_ptr)
-    {}
+    {
+    }
 
     allocator<T> &operator=(const allocator &other) = default;
 
@@ -202,8 +205,7 @@ public:
         return *this;
     }
 
-    template <typename U>
-    allocator<T> &operator=(allocator<U> &&other) noexcept
+    template <typename U> allocator<T> &operator=(allocator<U> &&other) noexcept
     {
         kind_wrapper_ptr = other.kind_wrapper_ptr;
         return *this;
@@ -233,8 +235,7 @@ public:
         memkind_free(kind(), static_cast<void *>(p));
     }
 
-    template <class U, class... Args>
-    void construct(U *p, Args &&...args) const
+    template <class U, class... Args> void construct(U *p, Args &&...args) const
     {
         ::new (static_cast<void *>(p)) U(std::forward<Args>(args)...);
     }

@@ -10,7 +10,8 @@ JEMK_OBJ = $(JEMK_DIR)/obj
 JEMK_PIC = $(JEMK_OBJ)/lib/libjemalloc_pic.a
 # The archive we link: jemalloc's, with its mmap/munmap/sbrk calls renamed
 # to ours (src/arena.c), so every mapping jemalloc makes itself is recorded
-# in the address map as MEMKIND_DEFAULT memory and sbrk is never used.
+# in the address map as MEMKIND_DEFAULT memory and sbrk is never used; its
+# madvise keeps errno, so free paths never change errno.
 JEMK_LIB = $(JEMK_DIR)/libjemk.a
 JEMK_INC = $(JEMK_OBJ)/include
 
@@ -38,7 +39,7 @@ $(JEMK_DIR)/.stamp-unpack: $(JEMK_DIR)/.stamp-fetch
 
 $(JEMK_DIR)/.stamp-configure: $(JEMK_DIR)/.stamp-unpack $(top_srcdir)/jemalloc/jemalloc.mk
 	$(AM_V_GEN)rm -rf $(JEMK_OBJ) && $(MKDIR_P) $(JEMK_OBJ) && cd $(JEMK_OBJ) && \
-	  CC="$(CC)" CFLAGS="-O2 -g" EXTRA_CFLAGS="$(JEMK_EXTRA_CFLAGS)" \
+	  CC="$(CC)" CFLAGS="-O2 -g $(JEMK_TLS_CFLAGS)" \
 	  $(JEMK_SRC)/configure $(JEMK_CONFIGURE_FLAGS) > configure.log 2>&1 || \
 	  { tail -n 40 $(JEMK_OBJ)/configure.log; echo "jemalloc configure failed" >&2; exit 1; }
 	@touch $@
@@ -52,6 +53,7 @@ $(JEMK_DIR)/.stamp-build: $(JEMK_DIR)/.stamp-configure
 $(JEMK_LIB): $(JEMK_DIR)/.stamp-build
 	$(AM_V_GEN)$(OBJCOPY) --redefine-sym mmap=mk_jemk_mmap \
 	  --redefine-sym munmap=mk_jemk_munmap --redefine-sym sbrk=mk_jemk_sbrk \
+	  --redefine-sym madvise=mk_jemk_madvise \
 	  $(JEMK_PIC) $@.tmp && mv $@.tmp $@
 
 # The headers exist after configure; the library after the build.

@@ -78,25 +78,26 @@ struct mk_region {
 };
 
 struct mk_arena_set {
-    extent_hooks_t hooks;      ///< per-kind copy: jemalloc hands it back
-    struct memkind *kind;      ///< owner
-    size_t unit;               ///< mapping granularity (>= MK_GRANULE)
-    bool premapped;            ///< kind maps its whole range itself
-    mk_carve_fn *carve;        ///< premapped kinds: aligned chunk source
-    pthread_mutex_t lock;      ///< arenas and tcache records
-    unsigned narenas;          ///< arenas created
-    unsigned arena_cap;        ///< most arenas this kind may have
-    unsigned threads_seen;     ///< threads that asked for an arena
+    extent_hooks_t hooks;  ///< per-kind copy: jemalloc hands it back
+    struct memkind *kind;  ///< owner
+    size_t unit;           ///< mapping granularity (>= MK_GRANULE)
+    size_t page;           ///< the kind's page size (huge for hugetlb)
+    bool premapped;        ///< kind maps its whole range itself
+    mk_carve_fn *carve;    ///< premapped kinds: aligned chunk source
+    pthread_mutex_t lock;  ///< arenas and tcache records
+    unsigned narenas;      ///< arenas created
+    unsigned arena_cap;    ///< most arenas this kind may have
+    unsigned threads_seen; ///< threads that asked for an arena
     unsigned arena_idx[MK_ARENAS_MAX]; ///< jemalloc arena indices
-    struct mk_tc_rec *tcs;     ///< explicit tcaches (jemk memory)
-    unsigned ntcs;             ///< entries used
-    unsigned tcs_cap;          ///< entries allocated
-    pthread_mutex_t region_lock; ///< protects regions
-    struct mk_region *regions; ///< raw-mmap array of mappings
-    size_t nregions;           ///< entries used
-    size_t regions_cap;        ///< entries allocated
-    ssize_t dirty_decay_ms;    ///< decay applied to new arenas
-    ssize_t muzzy_decay_ms;    ///< decay applied to new arenas
+    struct mk_tc_rec *tcs;             ///< explicit tcaches (jemk memory)
+    unsigned ntcs;                     ///< entries used
+    unsigned tcs_cap;                  ///< entries allocated
+    pthread_mutex_t region_lock;       ///< protects regions
+    struct mk_region *regions;         ///< raw-mmap array of mappings
+    size_t nregions;                   ///< entries used
+    size_t regions_cap;                ///< entries allocated
+    ssize_t dirty_decay_ms;            ///< decay applied to new arenas
+    ssize_t muzzy_decay_ms;            ///< decay applied to new arenas
 };
 
 /* Per-thread cache of mallocx flags for each registry slot. */
@@ -111,17 +112,19 @@ struct mk_tls {
 
 /* A fixed kind's buffer, for granules it shares with other owners. */
 struct mk_fixed_area {
-    uintptr_t start;    ///< first byte
-    uintptr_t end;      ///< one past the last byte
-    uint16_t slot1;     ///< owner slot + 1
-    uint16_t under[2];  ///< map values of the head/tail granules before
+    uintptr_t start;   ///< first byte
+    uintptr_t end;     ///< one past the last byte
+    uint16_t slot1;    ///< owner slot + 1
+    uint16_t under[2]; ///< map values of the head/tail granules before
 };
 
 static _Atomic(uint16_t) *mk_map;
 static size_t mk_page_size;
 static pthread_key_t mk_tls_key;
-static __thread struct mk_tls *mk_tls_cur
-    __attribute__((tls_model("initial-exec")));
+/* Dynamic TLS (TLSDESC, see configure.ac): initial-exec would mark the whole
+ * module, jemalloc's 2.6 KiB of TLS included, as static TLS and make
+ * dlopen() of the library fail ("cannot allocate memory in static TLS"). */
+static __thread struct mk_tls *mk_tls_cur;
 
 static pthread_rwlock_t fixed_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct mk_fixed_area fixed_areas[MEMKIND_MAX_KIND];
@@ -236,6 +239,20 @@ void mk_arena_unmap_range(struct memkind *kind, void *addr, size_t size)
     if (i < nfixed) {
         struct mk_fixed_area f = fixed_areas[i];
         fixed_areas[i] = fixed_areas[--nfixed];
+        /* Areas made after f saw f's edge granules as MIXED: hand them what
+         * was under f, so the granule's real owner is not lost. */
+        for (unsigned j = 0; j < nfixed; j++) {
+            struct mk_fixed_area *o = &fixed_areas[j];
+            for (int k = 0; k < 2; k++) {
+                size_t og = map_index(k ? o->end - 1 : o->start);
+                if (o->under[k] != MK_MAP_MIXED)
+                    continue;
+                if (og == map_index(f.start) && f.under[0] != MK_MAP_MIXED)
+                    o->under[k] = f.under[0];
+                else if (og == map_index(f.end - 1))
+                    o->under[k] = f.under[1];
+            }
+        }
         size_t gfirst = map_index(s), glast = map_index(e - 1);
         for (size_t g = gfirst; g <= glast; g++) {
             uint16_t nv = 0;
@@ -283,14 +300,54 @@ void *mk_jemk_mmap(void *addr, size_t len, int prot, int flags, int fd,
     return (void *)a;
 }
 
-/* jemalloc's munmap: forgets granules wholly inside the range. */
+/*
+ * jemalloc's munmap.  Granules wholly inside the range are unmapped and
+ * forgotten.  A part of a DEFAULT granule is not given back as a hole
+ * (another mapping could land there and be taken for DEFAULT memory): it is
+ * replaced by an inaccessible reservation, which frees its pages and keeps
+ * the granule ours.  Same contract as munmap(2).
+ */
 int mk_jemk_munmap(void *addr, size_t len)
 {
-    uintptr_t s = mk_round_up((uintptr_t)addr, MK_GRANULE);
-    uintptr_t e = ((uintptr_t)addr + len) & ~(MK_GRANULE - 1);
-    if (mk_map && e > s)
+    uintptr_t a = (uintptr_t)addr, end = a + len;
+    uintptr_t s = mk_round_up(a, MK_GRANULE);
+    uintptr_t e = end & ~(MK_GRANULE - 1);
+    if (!mk_map || len == 0 || end < a)
+        return munmap(addr, len);
+    uintptr_t parts[2][2] = {{a, s < end ? s : end}, {e > a ? e : a, end}};
+    if (s > e) /* the range lies inside one granule */
+        parts[1][0] = parts[1][1] = 0;
+    for (int i = 0; i < 2; i++) {
+        uintptr_t ps = parts[i][0], pe = parts[i][1];
+        if (pe <= ps)
+            continue;
+        if (atomic_load(&mk_map[map_index(ps)]) ==
+                MEMKIND_PARTITION_DEFAULT + 1 &&
+            mmap((void *)ps, pe - ps, PROT_NONE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+                 0) != MAP_FAILED)
+            continue;
+        if (munmap((void *)ps, pe - ps) != 0)
+            return -1;
+    }
+    if (e > s) {
         map_set(s, e - s, 0);
-    return munmap(addr, len);
+        return munmap((void *)s, e - s);
+    }
+    return 0;
+}
+
+/*
+ * jemalloc's madvise (purging, reached from free paths): keeps errno, so
+ * memkind_free() never changes it (memkind(3), CONVENTIONS.md 5).
+ */
+int mk_jemk_madvise(void *addr, size_t len, int advice)
+{
+    int oerrno = errno;
+    int r = madvise(addr, len, advice);
+    if (r != 0)
+        errno = oerrno;
+    return r;
 }
 
 /* jemalloc never grows the data segment (its memory must be mapped here). */
@@ -311,9 +368,9 @@ static bool region_add(struct mk_arena_set *set, void *addr, size_t size)
     (void)pthread_mutex_lock(&set->region_lock);
     if (set->nregions == set->regions_cap) {
         size_t ncap = set->regions_cap ? set->regions_cap * 2 : 256;
-        void *n = mmap(NULL, ncap * sizeof(*set->regions),
-                       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
+        void *n =
+            mmap(NULL, ncap * sizeof(*set->regions), PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (n == MAP_FAILED) {
             ok = false;
             goto out;
@@ -390,8 +447,7 @@ static void *hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
     size_t unit = set->unit;
     size_t align = alignment > unit ? alignment : unit;
     size_t mapsz, req;
-    if (!mk_round_up_checked(size, unit, &mapsz) ||
-        mapsz > SIZE_MAX - align)
+    if (!mk_round_up_checked(size, unit, &mapsz) || mapsz > SIZE_MAX - align)
         return NULL;
     req = mapsz + align - unit;
     char *raw = kind_op_mmap(kind, NULL, req);
@@ -451,14 +507,29 @@ static bool hook_decommit(extent_hooks_t *h, void *addr, size_t size,
     return true;
 }
 
+/*
+ * True when [addr+offset, +length) is not whole pages of the kind: the
+ * kernel rounds hugetlb madvise ranges and would report success without
+ * zeroing the part it skipped, so such purges must be refused.
+ */
+static bool purge_misaligned(const struct mk_arena_set *set, void *addr,
+                             size_t offset, size_t length)
+{
+    return (((uintptr_t)addr + offset) | length) & (set->page - 1);
+}
+
 /* Returns false on success (jemalloc hook convention). */
 static bool hook_purge_lazy(extent_hooks_t *h, void *addr, size_t size,
                             size_t offset, size_t length, unsigned arena_ind)
 {
     (void)size, (void)arena_ind;
-    if (hooks_set(h)->premapped)
-        return true;
-    return madvise((char *)addr + offset, length, MADV_FREE) != 0;
+    struct mk_arena_set *set = hooks_set(h);
+    if (set->premapped || set->page > mk_page_size)
+        return true; /* no lazy purging of hugetlb or user memory */
+    int oerrno = errno;
+    bool fail = madvise((char *)addr + offset, length, MADV_FREE) != 0;
+    errno = oerrno;
+    return fail;
 }
 
 /* Returns false on success (jemalloc hook convention). */
@@ -466,9 +537,13 @@ static bool hook_purge_forced(extent_hooks_t *h, void *addr, size_t size,
                               size_t offset, size_t length, unsigned arena_ind)
 {
     (void)size, (void)arena_ind;
-    if (hooks_set(h)->premapped)
+    struct mk_arena_set *set = hooks_set(h);
+    if (set->premapped || purge_misaligned(set, addr, offset, length))
         return true;
-    return madvise((char *)addr + offset, length, MADV_DONTNEED) != 0;
+    int oerrno = errno;
+    bool fail = madvise((char *)addr + offset, length, MADV_DONTNEED) != 0;
+    errno = oerrno;
+    return fail;
 }
 
 /* Returns false on success: extents may always be split. */
@@ -512,6 +587,7 @@ static int set_init(struct mk_arena_set *set, struct memkind *kind,
     set->hooks = hooks ? *hooks : mk_generic_hooks;
     set->kind = kind;
     set->unit = MK_GRANULE;
+    set->page = mk_page_size;
     set->premapped =
         kind->backing == MK_BACKING_FILE || kind->backing == MK_BACKING_FIXED;
     const struct mk_env *env = mk_env_get();
@@ -595,7 +671,9 @@ static void tls_destructor(void *arg)
 {
     struct mk_tls *t = arg;
     mk_tls_cur = NULL;
-    for (unsigned slot = 0; slot < MEMKIND_MAX_KIND; slot++) {
+    /* The registry lock keeps kinds from being destroyed under us. */
+    bool locked = mk_registry_lock() == 0;
+    for (unsigned slot = 0; locked && slot < MEMKIND_MAX_KIND; slot++) {
         if (!t->e[slot].gen)
             continue;
         struct memkind *kind = mk_registry_get(slot);
@@ -603,18 +681,17 @@ static void tls_destructor(void *arg)
             continue;
         struct mk_arena_set *set = kind->arenas;
         (void)pthread_mutex_lock(&set->lock);
-        /* Re-check under the lock: the kind may have been replaced. */
-        if (mk_registry_get(slot) == kind && kind->gen == t->e[slot].gen) {
-            for (unsigned i = 0; i < set->ntcs; i++) {
-                if (set->tcs[i].owner == t) {
-                    tcache_destroy(set->tcs[i].tcache);
-                    set->tcs[i] = set->tcs[--set->ntcs];
-                    break;
-                }
+        for (unsigned i = 0; i < set->ntcs; i++) {
+            if (set->tcs[i].owner == t) {
+                tcache_destroy(set->tcs[i].tcache);
+                set->tcs[i] = set->tcs[--set->ntcs];
+                break;
             }
         }
         (void)pthread_mutex_unlock(&set->lock);
     }
+    if (locked)
+        mk_registry_unlock();
     jemk_free(t);
 }
 
@@ -744,8 +821,8 @@ static int apply_env(const struct mk_env *env)
 
 /*
  * Reserves the address map, then (first jemalloc call) reads jemalloc's
- * arena count for DEFAULT's statistics, and creates the tls key.  Called once from
- * mk_library_init().  Returns 0 or MEMKIND_ERROR_*.
+ * arena count for DEFAULT's statistics, and creates the tls key.  Called once
+ * from mk_library_init().  Returns 0 or MEMKIND_ERROR_*.
  */
 int mk_arena_global_init(void)
 {
@@ -753,9 +830,9 @@ int mk_arena_global_init(void)
     long nc = sysconf(_SC_NPROCESSORS_ONLN);
     mk_page_size = ps > 0 ? (size_t)ps : 4096;
     mk_ncpus = nc > 0 ? (unsigned)nc : 1;
-    void *map = mmap(NULL, MK_MAP_ENTRIES * sizeof(uint16_t),
-                     PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *map =
+        mmap(NULL, MK_MAP_ENTRIES * sizeof(uint16_t), PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (map == MAP_FAILED) {
         mk_log_perr("cannot reserve the address map");
         return MEMKIND_ERROR_MMAP;
@@ -862,6 +939,7 @@ MK_EXPORT int memkind_arena_create_map(struct memkind *kind,
             kind->ops->get_mmap_flags(kind, &fl) == 0 &&
             (fl & (30 << MAP_HUGE_SHIFT)) == (30 << MAP_HUGE_SHIFT))
             set->unit = (size_t)1 << 30;
+        set->page = set->unit;
     }
     kind->arenas = set;
     return 0;
@@ -929,9 +1007,8 @@ MK_EXPORT void *memkind_arena_calloc(struct memkind *kind, size_t num,
 }
 
 /* Returns 0, EINVAL or ENOMEM; errno is left as it was on entry. */
-MK_EXPORT int memkind_arena_posix_memalign(struct memkind *kind,
-                                           void **memptr, size_t alignment,
-                                           size_t size)
+MK_EXPORT int memkind_arena_posix_memalign(struct memkind *kind, void **memptr,
+                                           size_t alignment, size_t size)
 {
     int oerrno = errno;
     *memptr = NULL;
@@ -979,17 +1056,15 @@ MK_EXPORT void *memkind_arena_realloc_with_kind_detect(void *ptr, size_t size)
     return kind_op_realloc(kind, ptr, size);
 }
 
-/* Pre: ptr allocated by kind.  errno is preserved. */
+/* Pre: ptr allocated by kind.  errno is preserved (see memkind_free()). */
 MK_EXPORT void memkind_arena_free(struct memkind *kind, void *ptr)
 {
-    if (!ptr)
+    if (MK_UNLIKELY(!ptr))
         return;
-    int oerrno = errno;
     int flags = flags_for(kind);
     if (MK_UNLIKELY(flags == -1))
         flags = MALLOCX_TCACHE_NONE;
     jemk_dallocx(ptr, flags & ~MK_FLAGS_ARENA_MASK);
-    errno = oerrno;
 }
 
 MK_EXPORT void memkind_arena_free_with_kind_detect(void *ptr)
@@ -1094,8 +1169,9 @@ int mk_arena_refresh_stats(void)
     uint64_t epoch = 1;
     size_t sz = sizeof(epoch);
     /* COMPAT(1.14): memkind returned mallctl's positive errno here. */
-    return jemk_mallctl("epoch", &epoch, &sz, &epoch, sz) ? MEMKIND_ERROR_RUNTIME
-                                                         : 0;
+    return jemk_mallctl("epoch", &epoch, &sz, &epoch, sz)
+               ? MEMKIND_ERROR_RUNTIME
+               : 0;
 }
 
 static int arena_stat(unsigned idx, memkind_stat_type stat, size_t *out)
@@ -1176,8 +1252,8 @@ int mk_arena_get_stat(struct memkind *kind, memkind_stat_type stat,
  * Prints jemalloc's statistics; opts map to malloc_stats_print letters.
  * Returns 0 or MEMKIND_ERROR_INVALID for unknown option bits.
  */
-int mk_arena_stats_print(void (*write_cb)(void *, const char *),
-                         void *cbopaque, memkind_stat_print_opt opts)
+int mk_arena_stats_print(void (*write_cb)(void *, const char *), void *cbopaque,
+                         memkind_stat_print_opt opts)
 {
     static const char letters[] = "JgmdablxMe";
     char o[sizeof(letters)];
@@ -1195,8 +1271,7 @@ int mk_arena_stats_print(void (*write_cb)(void *, const char *),
 
 int mk_arena_set_bg_threads(bool state)
 {
-    return jemk_mallctl("background_thread", NULL, NULL, &state,
-                        sizeof(state))
+    return jemk_mallctl("background_thread", NULL, NULL, &state, sizeof(state))
                ? MEMKIND_ERROR_RUNTIME
                : 0;
 }

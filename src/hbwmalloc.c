@@ -47,17 +47,17 @@ static memkind_t hbw_kind(hbw_policy_t policy, hbw_pagesize_t psize)
 {
     switch (policy) {
         case HBW_POLICY_BIND:
-            return psize == HBW_PAGESIZE_2MB ? MEMKIND_HBW_HUGETLB
+            return psize == HBW_PAGESIZE_2MB   ? MEMKIND_HBW_HUGETLB
                    : psize == HBW_PAGESIZE_4KB ? MEMKIND_HBW
-                                                : MEMKIND_HBW_GBTLB;
+                                               : MEMKIND_HBW_GBTLB;
         case HBW_POLICY_BIND_ALL:
-            return psize == HBW_PAGESIZE_2MB ? MEMKIND_HBW_ALL_HUGETLB
+            return psize == HBW_PAGESIZE_2MB   ? MEMKIND_HBW_ALL_HUGETLB
                    : psize == HBW_PAGESIZE_4KB ? MEMKIND_HBW_ALL
-                                                : NULL;
+                                               : NULL;
         case HBW_POLICY_PREFERRED:
-            return psize == HBW_PAGESIZE_2MB ? MEMKIND_HBW_PREFERRED_HUGETLB
+            return psize == HBW_PAGESIZE_2MB   ? MEMKIND_HBW_PREFERRED_HUGETLB
                    : psize == HBW_PAGESIZE_4KB ? MEMKIND_HBW_PREFERRED
-                                                : MEMKIND_HBW_PREFERRED_GBTLB;
+                                               : MEMKIND_HBW_PREFERRED_GBTLB;
         case HBW_POLICY_INTERLEAVE:
             /* hbwmalloc(3): only 4 KiB pages with INTERLEAVE. */
             return psize == HBW_PAGESIZE_4KB ? MEMKIND_HBW_INTERLEAVE : NULL;
@@ -135,8 +135,7 @@ MK_EXPORT int hbw_posix_memalign_psize(void **memptr, size_t alignment,
 
 MK_EXPORT int hbw_posix_memalign(void **memptr, size_t alignment, size_t size)
 {
-    return hbw_posix_memalign_psize(memptr, alignment, size,
-                                    HBW_PAGESIZE_4KB);
+    return hbw_posix_memalign_psize(memptr, alignment, size, HBW_PAGESIZE_4KB);
 }
 
 /*

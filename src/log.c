@@ -21,7 +21,7 @@
 static pthread_once_t log_once = PTHREAD_ONCE_INIT;
 static int log_on;
 static int log_bad_value;
-static __thread int log_busy __attribute__((tls_model("initial-exec")));
+static __thread int log_busy; /* dynamic TLS: see src/arena.c */
 
 static void log_read_env(void)
 {

@@ -57,20 +57,30 @@ static inline void kind_ready(struct memkind *kind)
         mk_kind_ensure_init(kind);
 }
 
-static void *do_malloc(memkind_t kind, size_t size)
+/* Cold part of memkind_malloc: size 0, NULL kind, first use of a kind. */
+__attribute__((noinline)) static void *malloc_slow(memkind_t kind, size_t size)
 {
     /* COMPAT(1.14): size 0 gives NULL, errno untouched - memkind(3). */
-    if (MK_UNLIKELY(size == 0))
+    if (size == 0)
         return NULL;
-    if (MK_UNLIKELY(!kind)) {
+    if (!kind) {
         errno = EINVAL;
         return NULL;
     }
-    kind_ready(kind);
+    mk_kind_ensure_init(kind);
     return kind_op_malloc(kind, size);
 }
 
-MK_EXPORT void *memkind_malloc(memkind_t kind, size_t size)
+static inline void *do_malloc(memkind_t kind, size_t size)
+{
+    if (MK_UNLIKELY(size == 0 || !kind || !kind->arenas))
+        return malloc_slow(kind, size);
+    return kind_op_malloc(kind, size);
+}
+
+/* With decorators defined by the application (rare): the full sequence. */
+__attribute__((noinline)) static void *malloc_decorated(memkind_t kind,
+                                                        size_t size)
 {
     if (memkind_malloc_pre)
         memkind_malloc_pre(&kind, &size);
@@ -78,6 +88,13 @@ MK_EXPORT void *memkind_malloc(memkind_t kind, size_t size)
     if (memkind_malloc_post)
         memkind_malloc_post(kind, size, &r);
     return r;
+}
+
+MK_EXPORT void *memkind_malloc(memkind_t kind, size_t size)
+{
+    if (MK_UNLIKELY(memkind_malloc_pre != NULL || memkind_malloc_post != NULL))
+        return malloc_decorated(kind, size);
+    return do_malloc(kind, size);
 }
 
 static void *do_calloc(memkind_t kind, size_t num, size_t size)
@@ -140,9 +157,15 @@ MK_EXPORT int memkind_posix_memalign(memkind_t kind, void **memptr,
     return err;
 }
 
-static void do_free(memkind_t kind, void *ptr)
+/*
+ * errno: kinds' free paths make no failing system call of their own, and
+ * every extent hook or jemalloc system call wrapper that could (purging)
+ * restores errno itself, so memkind_free() leaves errno as it found it
+ * without paying for a save and restore on every call.
+ */
+static inline void do_free(memkind_t kind, void *ptr)
 {
-    if (!ptr)
+    if (MK_UNLIKELY(!ptr))
         return;
     if (!kind) {
         kind = mk_arena_lookup(ptr);
@@ -153,7 +176,7 @@ static void do_free(memkind_t kind, void *ptr)
     kind_op_free(kind, ptr);
 }
 
-MK_EXPORT void memkind_free(memkind_t kind, void *ptr)
+__attribute__((noinline)) static void free_decorated(memkind_t kind, void *ptr)
 {
     int oerrno = errno;
     if (memkind_free_pre)
@@ -162,6 +185,14 @@ MK_EXPORT void memkind_free(memkind_t kind, void *ptr)
     if (memkind_free_post)
         memkind_free_post(kind, ptr);
     errno = oerrno;
+}
+
+MK_EXPORT void memkind_free(memkind_t kind, void *ptr)
+{
+    if (MK_UNLIKELY(memkind_free_pre != NULL || memkind_free_post != NULL))
+        free_decorated(kind, ptr);
+    else
+        do_free(kind, ptr);
 }
 
 static void *do_realloc(memkind_t kind, void *ptr, size_t size)
@@ -198,9 +229,8 @@ MK_EXPORT void *memkind_realloc(memkind_t kind, void *ptr, size_t size)
     return r;
 }
 
-MK_EXPORT size_t memkind_malloc_usable_size(memkind_t kind,
-                                            MEMKIND_MALLOC_USABLE_SIZE_CONST
-                                            void *ptr)
+MK_EXPORT size_t memkind_malloc_usable_size(
+    memkind_t kind, MEMKIND_MALLOC_USABLE_SIZE_CONST void *ptr)
 {
     void *p = (void *)ptr;
     if (!p)
@@ -314,8 +344,8 @@ MK_EXPORT int memkind_stats_print(void (*write_cb)(void *, const char *),
 {
     if (mk_library_init())
         return MEMKIND_ERROR_RUNTIME;
-    return mk_arena_stats_print(write_cb ? write_cb : stats_to_stderr,
-                                cbopaque, opts);
+    return mk_arena_stats_print(write_cb ? write_cb : stats_to_stderr, cbopaque,
+                                opts);
 }
 
 MK_EXPORT int memkind_set_bg_threads(bool state)
@@ -343,12 +373,14 @@ static const char *const error_text[] = {
     [-MEMKIND_ERROR_INVALID] = "Invalid input arguments to memkind routine",
     [-MEMKIND_ERROR_TOOMANY] =
         "Attempted to initialize more than maximum (512) number of kinds",
-    [-MEMKIND_ERROR_BADOPS] = "memkind_ops structure is poorly formed (missing or incorrect functions)",
+    [-MEMKIND_ERROR_BADOPS] =
+        "memkind_ops structure is poorly formed (missing or incorrect functions)",
     [-MEMKIND_ERROR_HUGETLB] = "Unable to allocate huge pages",
     [-MEMKIND_ERROR_MEMTYPE_NOT_AVAILABLE] =
         "Requested memory type is not available",
     [-MEMKIND_ERROR_OPERATION_FAILED] = "Operation failed",
-    [-MEMKIND_ERROR_ARENAS_CREATE] = "Call to jemalloc's arenas.create() failed",
+    [-MEMKIND_ERROR_ARENAS_CREATE] =
+        "Call to jemalloc's arenas.create() failed",
     [-MEMKIND_ERROR_RUNTIME] = "Unspecified run-time error",
 };
 

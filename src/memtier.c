@@ -16,7 +16,9 @@
  * MT_FLUSH_BYTES either way, so the hot path touches one cache line that no
  * other thread writes (until more threads than buckets exist).  The exact
  * value is total + all buckets; the policies read the cheaper total + own
- * bucket, which is at most MT_FLUSH_BYTES stale per other active bucket.
+ * bucket, which is at most MT_FLUSH_BYTES stale per other bucket in use.
+ * A thread folds its bucket into the totals when it exits (a pthread key
+ * destructor), so buckets of finished threads do not skew the policies.
  *
  * Locks: none.  A memory's thresholds are adjusted by one thread at a time
  * (a try-flag, never waited on); readers load them with relaxed atomics.
@@ -32,6 +34,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -72,8 +75,43 @@ static _Atomic long long mt_total[MEMKIND_MAX_KIND]; ///< settled bytes
 static _Atomic unsigned mt_next_bucket;              ///< round-robin source
 static _Thread_local unsigned mt_my_bucket;          ///< bucket + 1; 0 unset
 
-/* The calling thread's bucket, handed out round-robin on first use so that
- * up to MT_BUCKETS threads never share one. */
+/* Folds every pending delta of bucket b into the kind totals.  Any thread
+ * may do this at any time: each move is one exchange and one add. */
+static void mt_fold_bucket(unsigned b)
+{
+    for (unsigned p = 0; p < MEMKIND_MAX_KIND; ++p) {
+        _Atomic long long *slot = &mt_buckets[b].pending[p];
+        if (atomic_load_explicit(slot, memory_order_relaxed) == 0)
+            continue;
+        long long moved =
+            atomic_exchange_explicit(slot, 0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&mt_total[p], moved, memory_order_relaxed);
+    }
+}
+
+static pthread_once_t mt_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t mt_key;
+static bool mt_key_ok;
+
+/* Key destructor: arg is the exiting thread's bucket + 1. */
+static void mt_thread_exit(void *arg)
+{
+    mt_fold_bucket((unsigned)(uintptr_t)arg - 1);
+}
+
+static void mt_key_create(void)
+{
+    /* Without a key (all taken) buckets are simply not folded at exit. */
+    mt_key_ok = pthread_key_create(&mt_key, mt_thread_exit) == 0;
+}
+
+/*
+ * The calling thread's bucket, handed out round-robin on first use so that
+ * up to MT_BUCKETS threads never share one.  The bucket is recorded in TLS
+ * before pthread_setspecific() runs: glibc may calloc() there (keys past
+ * the first 32), which under libmemtier comes back here and must find the
+ * bucket already set rather than recurse.
+ */
 static inline unsigned mt_bucket(void)
 {
     unsigned b = mt_my_bucket;
@@ -83,6 +121,10 @@ static inline unsigned mt_bucket(void)
                 MT_BUCKETS +
             1;
         mt_my_bucket = b;
+        (void)pthread_once(&mt_key_once, mt_key_create); /* cannot fail */
+        /* On failure (ENOMEM) this thread's bucket is just not folded. */
+        if (mt_key_ok)
+            (void)pthread_setspecific(mt_key, (void *)(uintptr_t)b);
     }
     return b - 1;
 }
@@ -102,8 +144,8 @@ static void mt_count(memkind_t kind, long long delta)
     long long v =
         atomic_fetch_add_explicit(slot, delta, memory_order_relaxed) + delta;
     if (v > MT_FLUSH_BYTES || v < -MT_FLUSH_BYTES) {
-        long long moved = atomic_exchange_explicit(slot, 0,
-                                                   memory_order_relaxed);
+        long long moved =
+            atomic_exchange_explicit(slot, 0, memory_order_relaxed);
         atomic_fetch_add_explicit(&mt_total[p], moved, memory_order_relaxed);
     }
 }
@@ -131,21 +173,21 @@ static inline long long mt_usable(memkind_t kind, void *ptr)
 /* One tier as configured.  thres is the threshold between this tier and the
  * next one; it is meaningful once a next tier exists. */
 struct mt_tier_cfg {
-    memkind_t kind;  ///< memory of the tier
-    unsigned ratio;  ///< weight, > 0
-    size_t thr_val;  ///< initial threshold to the next tier
-    size_t thr_min;  ///< lowest value the threshold may take
-    size_t thr_max;  ///< highest value the threshold may take
+    memkind_t kind; ///< memory of the tier
+    unsigned ratio; ///< weight, > 0
+    size_t thr_val; ///< initial threshold to the next tier
+    size_t thr_min; ///< lowest value the threshold may take
+    size_t thr_max; ///< highest value the threshold may take
 };
 
 struct memtier_builder {
-    memtier_policy_t policy;    ///< policy of the memories it builds
-    unsigned size;              ///< tiers added
-    unsigned cap;               ///< capacity of tiers[]
-    struct mt_tier_cfg *tiers;  ///< tiers in the order they were added
-    unsigned check_cnt;         ///< DYNAMIC: allocations between checks
-    float trigger;              ///< DYNAMIC: ratio error that triggers
-    float degree;               ///< DYNAMIC: relative threshold step
+    memtier_policy_t policy;   ///< policy of the memories it builds
+    unsigned size;             ///< tiers added
+    unsigned cap;              ///< capacity of tiers[]
+    struct mt_tier_cfg *tiers; ///< tiers in the order they were added
+    unsigned check_cnt;        ///< DYNAMIC: allocations between checks
+    float trigger;             ///< DYNAMIC: ratio error that triggers
+    float degree;              ///< DYNAMIC: relative threshold step
 };
 
 MK_EXPORT struct memtier_builder *memtier_builder_new(memtier_policy_t policy)
@@ -197,8 +239,7 @@ MK_EXPORT int memtier_builder_add_tier(struct memtier_builder *builder,
     /* COMPAT(1.14): 1.14 accepted ratio 0 and then divided by it;
      * libmemtier(7) gives the range as 1 to UINT_MAX. */
     if (kind_ratio == 0) {
-        mk_log_err("memtier: ratio of kind %s must be at least 1",
-                   kind->name);
+        mk_log_err("memtier: ratio of kind %s must be at least 1", kind->name);
         return MT_FAIL;
     }
     for (unsigned i = 0; i < builder->size; ++i) {
@@ -213,8 +254,7 @@ MK_EXPORT int memtier_builder_add_tier(struct memtier_builder *builder,
     }
     if (builder->size == builder->cap) {
         unsigned cap = builder->cap ? builder->cap * 2 : 4;
-        struct mt_tier_cfg *t =
-            jemk_realloc(builder->tiers, cap * sizeof(*t));
+        struct mt_tier_cfg *t = jemk_realloc(builder->tiers, cap * sizeof(*t));
         if (!t) {
             mk_log_err("memtier: cannot grow the tier list");
             return MT_FAIL;
@@ -236,7 +276,8 @@ MK_EXPORT int memtier_builder_add_tier(struct memtier_builder *builder,
 
 /* ------------------------------------------------------------ memtier_ctl */
 
-enum mt_field {
+enum mt_field
+{
     MT_F_VAL,
     MT_F_MIN,
     MT_F_MAX,
@@ -287,8 +328,8 @@ static inline bool mt_is_nonneg(float f)
  * because setting val, min and max one at a time passes through
  * inconsistent states.  Returns 0 or -1.
  */
-MK_EXPORT int memtier_ctl_set(struct memtier_builder *builder,
-                              const char *name, const void *val)
+MK_EXPORT int memtier_ctl_set(struct memtier_builder *builder, const char *name,
+                              const void *val)
 {
     if (!builder || !name || !val) {
         mk_log_err("memtier: ctl_set needs a builder, a name and a value");
@@ -423,14 +464,13 @@ memtier_builder_construct_memtier_memory(struct memtier_builder *builder)
     if (dynamic) {
         if (!mt_thresholds_ok(builder))
             return NULL;
-        if (!mt_is_nonneg(builder->trigger) ||
-            !mt_is_nonneg(builder->degree)) {
+        if (!mt_is_nonneg(builder->trigger) || !mt_is_nonneg(builder->degree)) {
             mk_log_err("memtier: trigger and degree must be >= 0");
             return NULL;
         }
     }
-    struct memtier_memory *m = jemk_calloc(
-        1, sizeof(*m) + builder->size * sizeof(m->tiers[0]));
+    struct memtier_memory *m =
+        jemk_calloc(1, sizeof(*m) + builder->size * sizeof(m->tiers[0]));
     if (!m) {
         mk_log_err("memtier: cannot allocate a tiered memory");
         return NULL;
@@ -470,11 +510,11 @@ MK_EXPORT void memtier_delete_memtier_memory(struct memtier_memory *memory)
 static memkind_t mt_pick_static(const struct memtier_memory *m)
 {
     unsigned best = 0;
-    double best_score = (double)mt_policy_bytes(m->tiers[0].kind) *
-                        m->tiers[0].weight;
+    double best_score =
+        (double)mt_policy_bytes(m->tiers[0].kind) * m->tiers[0].weight;
     for (unsigned i = 1; i < m->size; ++i) {
-        double s = (double)mt_policy_bytes(m->tiers[i].kind) *
-                   m->tiers[i].weight;
+        double s =
+            (double)mt_policy_bytes(m->tiers[i].kind) * m->tiers[i].weight;
         if (s < best_score) {
             best_score = s;
             best = i;

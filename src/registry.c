@@ -47,7 +47,8 @@
 #undef MK_STATIC_KIND
 
 /* Counting the lines proves the list matches enum memkind_base_partition. */
-enum {
+enum
+{
 #define MK_STATIC_KIND(ID, NAME, OPS, BACKING) mk_count_##ID,
 #include "static_kinds.def"
 #undef MK_STATIC_KIND
@@ -111,8 +112,8 @@ int mk_registry_create_kind(struct memkind_ops *ops, const char *name,
     int err = mk_library_init();
     if (err)
         return err;
-    if (!ops || !ops->create || !ops->destroy || !ops->malloc ||
-        !ops->calloc || !ops->posix_memalign || !ops->realloc || !ops->free ||
+    if (!ops || !ops->create || !ops->destroy || !ops->malloc || !ops->calloc ||
+        !ops->posix_memalign || !ops->realloc || !ops->free ||
         !ops->malloc_usable_size)
         return MEMKIND_ERROR_BADOPS;
     if (name && strlen(name) >= MEMKIND_NAME_LENGTH_PRIV)
@@ -190,6 +191,18 @@ int mk_registry_destroy_kind(struct memkind *kind)
 void mk_registry_init_static(struct memkind *kind)
 {
     mk_kind_ensure_init(kind);
+}
+
+/* For the arena layer's thread-exit cleanup, which must see kinds stay put
+ * while it walks them.  Returns 0 or MEMKIND_ERROR_RUNTIME. */
+int mk_registry_lock(void)
+{
+    return pthread_mutex_lock(&registry_lock) ? MEMKIND_ERROR_RUNTIME : 0;
+}
+
+void mk_registry_unlock(void)
+{
+    (void)pthread_mutex_unlock(&registry_lock);
 }
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;

@@ -10,7 +10,7 @@ EXTRA_DIST += test/run-test.sh
 
 if HAVE_GTEST
 MK_GTEST_CXXFLAGS = $(AM_CXXFLAGS) $(GTEST_CFLAGS) -I$(top_srcdir)/test
-MK_GTEST_API_LIBS = libmemkind.la libtest_main.la $(GTEST_LIBS) -lpthread
+MK_GTEST_API_LIBS = libtest_main.la libmemkind.la $(GTEST_LIBS) -lpthread
 
 check_LTLIBRARIES += libtest_main.la
 libtest_main_la_SOURCES = test/main.cpp test/common/capabilities.hpp
@@ -18,7 +18,8 @@ libtest_main_la_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 
 # Black-box API tests: they link only the shared library.
 MK_API_TESTS = \
-	test/api/allocator_test
+	test/api/allocator_test \
+	test/api/memtier_test
 check_PROGRAMS += $(MK_API_TESTS)
 TESTS += $(MK_API_TESTS)
 
@@ -26,19 +27,28 @@ test_api_allocator_test_SOURCES = test/api/allocator_test.cpp
 test_api_allocator_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_api_allocator_test_LDADD = $(MK_GTEST_API_LIBS)
 
+test_api_memtier_test_SOURCES = test/api/memtier_test.cpp
+test_api_memtier_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
+test_api_memtier_test_LDADD = $(MK_GTEST_API_LIBS)
+
 endif
 
 EXTRA_DIST += test/summary.sh
 
 # check-all: the README's test command.  Runs every test (make check), the
-# man page lint, then prints the failing logs, if any, and one closing line
+# man page lint and the format check, then prints the failing logs, if any,
+# and one closing line
 # "N passed, N failed, N skipped" (googletest cases counted one by one).
 check-all:
 	@rc=0; $(MAKE) $(AM_MAKEFLAGS) -k check || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) check-man || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) check-format || rc=1; \
 	if [ $$rc != 0 ] && [ -f test-suite.log ]; then cat test-suite.log; fi; \
 	$(SHELL) $(top_srcdir)/test/summary.sh $(top_builddir) || rc=1; \
 	exit $$rc
 .PHONY: check-all
 include test/unit/unit.mk
 include test/kinds/kinds.mk
+include test/api/api.mk
+include test/compat/compat.mk
+include test/abi/abi.mk

@@ -49,9 +49,9 @@ int main(void)
                                                      : "wrong");
     printf("%s: detected kind is %s\n", b,
            memkind_detect_kind(b) == pmem ? "the PMEM kind" : "wrong");
-    printf("PMEM kind capacity: %zd bytes, DAX: %s\n",
-           memkind_get_capacity(pmem),
-           memkind_check_dax_path(dir) == 0 ? "yes" : "no (ordinary file system)");
+    printf(
+        "PMEM kind capacity: %zd bytes, DAX: %s\n", memkind_get_capacity(pmem),
+        memkind_check_dax_path(dir) == 0 ? "yes" : "no (ordinary file system)");
 
     memkind_free(NULL, b); /* kind looked up from the address */
     memkind_free(MEMKIND_DEFAULT, a);

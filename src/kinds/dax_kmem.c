@@ -43,10 +43,9 @@ MK_EXPORT struct memkind_ops MEMKIND_DAX_KMEM_OPS = MK_ARENA_KIND_OPS(
 MK_EXPORT struct memkind_ops MEMKIND_DAX_KMEM_ALL_OPS = MK_ARENA_KIND_OPS(
     dax_kmem_check_available, DAX_MASK, memkind_default_get_mbind_mode, NULL,
     NULL, dax_kmem_all_init);
-MK_EXPORT struct memkind_ops MEMKIND_DAX_KMEM_PREFERRED_OPS =
-    MK_ARENA_KIND_OPS(dax_kmem_check_available, DAX_MASK,
-                      memkind_preferred_get_mbind_mode, NULL, NULL,
-                      dax_kmem_preferred_init);
+MK_EXPORT struct memkind_ops MEMKIND_DAX_KMEM_PREFERRED_OPS = MK_ARENA_KIND_OPS(
+    dax_kmem_check_available, DAX_MASK, memkind_preferred_get_mbind_mode, NULL,
+    NULL, dax_kmem_preferred_init);
 MK_EXPORT struct memkind_ops MEMKIND_DAX_KMEM_INTERLEAVE_OPS =
     MK_ARENA_KIND_OPS(dax_kmem_check_available, DAX_MASK,
                       memkind_interleave_get_mbind_mode, NULL,

@@ -31,8 +31,7 @@
 MK_EXPORT int memkind_default_create(struct memkind *kind,
                                      struct memkind_ops *ops, const char *name)
 {
-    if (!kind || !ops || !name ||
-        strlen(name) >= MEMKIND_NAME_LENGTH_PRIV)
+    if (!kind || !ops || !name || strlen(name) >= MEMKIND_NAME_LENGTH_PRIV)
         return MEMKIND_ERROR_INVALID;
     kind->ops = ops;
     if (kind->name != name)
@@ -47,13 +46,11 @@ MK_EXPORT int memkind_default_destroy(struct memkind *kind)
     return 0;
 }
 
+/* jemalloc's malloc sets errno to ENOMEM itself on failure. */
 MK_EXPORT void *memkind_default_malloc(struct memkind *kind, size_t size)
 {
     (void)kind;
-    void *p = jemk_malloc(size);
-    if (MK_UNLIKELY(!p))
-        errno = ENOMEM;
-    return p;
+    return jemk_malloc(size);
 }
 
 /* Checks num * size itself: callable directly, not only via the API. */
@@ -101,13 +98,12 @@ MK_EXPORT void *memkind_default_realloc(struct memkind *kind, void *ptr,
     return p;
 }
 
-/* Any jemalloc pointer may be freed here (memkind_default(3)); errno kept. */
+/* Any jemalloc pointer may be freed here (memkind_default(3)).  errno is
+ * kept: see memkind_free(). */
 MK_EXPORT void memkind_default_free(struct memkind *kind, void *ptr)
 {
     (void)kind;
-    int oerrno = errno;
     jemk_free(ptr);
-    errno = oerrno;
 }
 
 MK_EXPORT size_t memkind_default_malloc_usable_size(struct memkind *kind,
@@ -137,8 +133,7 @@ MK_EXPORT void *memkind_default_mmap(struct memkind *kind, void *addr,
  * (MPOL_BIND by default).  Kinds without a node set are left alone.
  * Returns 0, MEMKIND_ERROR_UNAVAILABLE (no nodes) or MEMKIND_ERROR_MBIND.
  */
-MK_EXPORT int memkind_default_mbind(struct memkind *kind, void *ptr,
-                                    size_t len)
+MK_EXPORT int memkind_default_mbind(struct memkind *kind, void *ptr, size_t len)
 {
     unsigned long mask[MK_NODEMASK_WORDS];
     int mode = MPOL_BIND;
@@ -176,8 +171,7 @@ MK_EXPORT int memkind_preferred_get_mbind_mode(struct memkind *kind, int *mode)
     return 0;
 }
 
-MK_EXPORT int memkind_interleave_get_mbind_mode(struct memkind *kind,
-                                                int *mode)
+MK_EXPORT int memkind_interleave_get_mbind_mode(struct memkind *kind, int *mode)
 {
     (void)kind;
     *mode = MPOL_INTERLEAVE;

@@ -131,20 +131,20 @@ static struct memkind_ops mk_dynamic_ops = {
  * MEMKIND_ERROR_TOOMANY or MEMKIND_ERROR_MALLOC.
  */
 MK_EXPORT int memkind_create_kind(memkind_memtype_t memtype_flags,
-                                  memkind_policy_t policy,
-                                  memkind_bits_t flags, memkind_t *kind)
+                                  memkind_policy_t policy, memkind_bits_t flags,
+                                  memkind_t *kind)
 {
     const unsigned long long all_types =
         MEMKIND_MEMTYPE_DEFAULT | MEMKIND_MEMTYPE_HIGH_BANDWIDTH;
     if (!kind || memtype_flags == 0 ||
         ((unsigned long long)memtype_flags & ~all_types) ||
         (unsigned)policy >= MEMKIND_POLICY_MAX_VALUE ||
-        ((unsigned long long)flags & ~(unsigned long long)MEMKIND_MASK_PAGE_SIZE_2MB)) {
+        ((unsigned long long)flags &
+         ~(unsigned long long)MEMKIND_MASK_PAGE_SIZE_2MB)) {
         mk_log_err("memkind_create_kind: invalid memtype, policy or flags");
         return MEMKIND_ERROR_INVALID;
     }
-    if (memtype_flags == all_types &&
-        policy != MEMKIND_POLICY_PREFERRED_LOCAL)
+    if (memtype_flags == all_types && policy != MEMKIND_POLICY_PREFERRED_LOCAL)
         return MEMKIND_ERROR_INVALID;
     if (mk_library_init())
         return MEMKIND_ERROR_RUNTIME;

@@ -99,21 +99,21 @@ static void hbw_preferred_gbtlb_init_once(void)
 #define HBW_2M          memkind_hugetlb_get_mmap_flags
 #define HBW_1G          mk_hugetlb_get_mmap_flags_1gb
 
-MK_EXPORT struct memkind_ops MEMKIND_HBW_OPS = MK_ARENA_KIND_OPS(
-    memkind_hbw_check_available, HBW_MASK, HBW_MODE_BIND, NULL, NULL,
-    memkind_hbw_init_once);
-MK_EXPORT struct memkind_ops MEMKIND_HBW_ALL_OPS = MK_ARENA_KIND_OPS(
-    memkind_hbw_check_available, HBW_MASK_ALL, HBW_MODE_BIND, NULL, NULL,
-    memkind_hbw_all_init_once);
-MK_EXPORT struct memkind_ops MEMKIND_HBW_PREFERRED_OPS = MK_ARENA_KIND_OPS(
-    memkind_hbw_check_available, HBW_MASK, HBW_MODE_PREF, NULL, NULL,
-    memkind_hbw_preferred_init_once);
+MK_EXPORT struct memkind_ops MEMKIND_HBW_OPS =
+    MK_ARENA_KIND_OPS(memkind_hbw_check_available, HBW_MASK, HBW_MODE_BIND,
+                      NULL, NULL, memkind_hbw_init_once);
+MK_EXPORT struct memkind_ops MEMKIND_HBW_ALL_OPS =
+    MK_ARENA_KIND_OPS(memkind_hbw_check_available, HBW_MASK_ALL, HBW_MODE_BIND,
+                      NULL, NULL, memkind_hbw_all_init_once);
+MK_EXPORT struct memkind_ops MEMKIND_HBW_PREFERRED_OPS =
+    MK_ARENA_KIND_OPS(memkind_hbw_check_available, HBW_MASK, HBW_MODE_PREF,
+                      NULL, NULL, memkind_hbw_preferred_init_once);
 MK_EXPORT struct memkind_ops MEMKIND_HBW_INTERLEAVE_OPS = MK_ARENA_KIND_OPS(
     memkind_hbw_check_available, HBW_MASK_ALL, HBW_MODE_INTERL, NULL,
     memkind_nohugepage_madvise, memkind_hbw_interleave_init_once);
 MK_EXPORT struct memkind_ops MEMKIND_HBW_HUGETLB_OPS = MK_ARENA_KIND_OPS(
-    memkind_hbw_hugetlb_check_available, HBW_MASK, HBW_MODE_BIND, HBW_2M,
-    NULL, memkind_hbw_hugetlb_init_once);
+    memkind_hbw_hugetlb_check_available, HBW_MASK, HBW_MODE_BIND, HBW_2M, NULL,
+    memkind_hbw_hugetlb_init_once);
 MK_EXPORT struct memkind_ops MEMKIND_HBW_ALL_HUGETLB_OPS = MK_ARENA_KIND_OPS(
     memkind_hbw_hugetlb_check_available, HBW_MASK_ALL, HBW_MODE_BIND, HBW_2M,
     NULL, memkind_hbw_all_hugetlb_init_once);
@@ -122,9 +122,9 @@ MK_EXPORT struct memkind_ops MEMKIND_HBW_PREFERRED_HUGETLB_OPS =
                       HBW_MODE_PREF, HBW_2M, NULL,
                       memkind_hbw_preferred_hugetlb_init_once);
 /* COMPAT(1.14): 1 GiB page kinds are deprecated - memkind(3). */
-MK_EXPORT struct memkind_ops MEMKIND_HBW_GBTLB_OPS = MK_ARENA_KIND_OPS(
-    hbw_gbtlb_check_available, HBW_MASK, HBW_MODE_BIND, HBW_1G, NULL,
-    hbw_gbtlb_init_once);
+MK_EXPORT struct memkind_ops MEMKIND_HBW_GBTLB_OPS =
+    MK_ARENA_KIND_OPS(hbw_gbtlb_check_available, HBW_MASK, HBW_MODE_BIND,
+                      HBW_1G, NULL, hbw_gbtlb_init_once);
 MK_EXPORT struct memkind_ops MEMKIND_HBW_PREFERRED_GBTLB_OPS =
     MK_ARENA_KIND_OPS(hbw_gbtlb_check_available, HBW_MASK, HBW_MODE_PREF,
                       HBW_1G, NULL, hbw_preferred_gbtlb_init_once);

@@ -61,7 +61,8 @@ size_t mk_hugetlb_capacity(struct memkind *kind)
 {
     int flags = 0;
     size_t page = (size_t)2 << 20;
-    if (kind->ops->get_mmap_flags && kind->ops->get_mmap_flags(kind, &flags) == 0 &&
+    if (kind->ops->get_mmap_flags &&
+        kind->ops->get_mmap_flags(kind, &flags) == 0 &&
         (flags & MAP_HUGE_1GB) == MAP_HUGE_1GB)
         page = (size_t)1 << 30;
     long nr = read_pool_value(page >> 10, "nr_hugepages");
@@ -110,6 +111,6 @@ MK_EXPORT struct memkind_ops MEMKIND_HUGETLB_OPS = MK_ARENA_KIND_OPS(
     memkind_hugetlb_get_mmap_flags, NULL, memkind_hugetlb_init_once);
 
 /* COMPAT(1.14): deprecated but kept - memkind(3) MEMKIND_GBTLB. */
-MK_EXPORT struct memkind_ops MEMKIND_GBTLB_OPS = MK_ARENA_KIND_OPS(
-    mk_hugetlb_check_available_1gb, NULL, NULL, mk_hugetlb_get_mmap_flags_1gb,
-    NULL, gbtlb_init_once);
+MK_EXPORT struct memkind_ops MEMKIND_GBTLB_OPS =
+    MK_ARENA_KIND_OPS(mk_hugetlb_check_available_1gb, NULL, NULL,
+                      mk_hugetlb_get_mmap_flags_1gb, NULL, gbtlb_init_once);

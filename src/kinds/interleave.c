@@ -16,6 +16,5 @@ MK_EXPORT void memkind_interleave_init_once(void)
 }
 
 MK_EXPORT struct memkind_ops MEMKIND_INTERLEAVE_OPS = MK_ARENA_KIND_OPS(
-    NULL, memkind_default_get_mbind_nodemask,
-    memkind_interleave_get_mbind_mode, NULL, memkind_nohugepage_madvise,
-    memkind_interleave_init_once);
+    NULL, memkind_default_get_mbind_nodemask, memkind_interleave_get_mbind_mode,
+    NULL, memkind_nohugepage_madvise, memkind_interleave_init_once);

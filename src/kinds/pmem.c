@@ -99,7 +99,9 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
     if (align < MEMKIND_PMEM_CHUNK_SIZE)
         align = MEMKIND_PMEM_CHUNK_SIZE;
     (void)pthread_mutex_lock(&p->lock);
-    size_t off = mk_round_up(p->carved, align);
+    /* Align the address, not the file offset (base is granule-aligned). */
+    uintptr_t base = (uintptr_t)p->base;
+    size_t off = mk_round_up(base + p->carved, align) - base;
     size_t len = mk_round_up(size, (size_t)sysconf(_SC_PAGESIZE));
     if (off < p->carved || off > p->reserved || p->reserved - off < len)
         goto out;
@@ -125,8 +127,7 @@ out:
 
 /* mmap op (exported building block): size bytes of file space, chunk
  * aligned.  Returns the address or MAP_FAILED. */
-MK_EXPORT void *memkind_pmem_mmap(struct memkind *kind, void *addr,
-                                  size_t size)
+MK_EXPORT void *memkind_pmem_mmap(struct memkind *kind, void *addr, size_t size)
 {
     (void)addr;
     bool zero;
@@ -184,6 +185,7 @@ static bool pmem_hook_commit(extent_hooks_t *h, void *addr, size_t size,
     struct memkind_pmem *p = hook_pmem(h);
     off_t off = (off_t)((char *)addr + offset - (char *)p->base);
     bool fail = true;
+    int oerrno = errno;
     (void)pthread_mutex_lock(&p->lock);
     if (!p->max_size || p->committed + length <= p->max_size) {
         if (fallocate(p->fd, 0, off, (off_t)length) == 0) {
@@ -192,19 +194,22 @@ static bool pmem_hook_commit(extent_hooks_t *h, void *addr, size_t size,
         }
     }
     (void)pthread_mutex_unlock(&p->lock);
+    errno = oerrno;
     return fail;
 }
 
 /* Gives the blocks back by punching a hole.  Returns false on success. */
 static bool pmem_hook_decommit(extent_hooks_t *h, void *addr, size_t size,
-                               size_t offset, size_t length,
-                               unsigned arena_ind)
+                               size_t offset, size_t length, unsigned arena_ind)
 {
     (void)size, (void)arena_ind;
     struct memkind_pmem *p = hook_pmem(h);
     off_t off = (off_t)((char *)addr + offset - (char *)p->base);
-    if (fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
-                  (off_t)length) != 0)
+    int oerrno = errno; /* reached from free paths: keep errno */
+    int r = fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+                      (off_t)length);
+    errno = oerrno;
+    if (r != 0)
         return true;
     (void)pthread_mutex_lock(&p->lock);
     p->committed -= length;
@@ -258,8 +263,8 @@ static extent_hooks_t pmem_hooks = {
  * range reserved).  Registers the range and creates the arena set.
  * Returns 0 or MEMKIND_ERROR_*; on error kind->priv is left to the caller.
  */
-MK_EXPORT int memkind_pmem_create(struct memkind *kind,
-                                  struct memkind_ops *ops, const char *name)
+MK_EXPORT int memkind_pmem_create(struct memkind *kind, struct memkind_ops *ops,
+                                  const char *name)
 {
     struct memkind_pmem *p = kind->priv;
     if (!p)
@@ -339,8 +344,8 @@ MK_EXPORT struct memkind_ops MEMKIND_PMEM_OPS = {
 static int open_tmpfile(const char *dir)
 {
     int fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR &&
-                    errno != EINVAL && errno != ENOENT))
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL &&
+                    errno != ENOENT))
         return fd;
     size_t n = strlen(dir) + sizeof("/memkind.XXXXXX");
     char *path = mk_meta_malloc(n);
@@ -363,10 +368,21 @@ static int open_tmpfile(const char *dir)
 static int check_dir(const char *dir)
 {
     struct stat st;
-    if (!dir || strnlen(dir, PATH_MAX) >= PATH_MAX)
+    if (!dir) {
+        errno = EINVAL;
         return MEMKIND_ERROR_INVALID;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    }
+    if (strnlen(dir, PATH_MAX) >= PATH_MAX) {
+        errno = ENAMETOOLONG;
         return MEMKIND_ERROR_INVALID;
+    }
+    /* stat and access leave errno saying why (ENOENT, EACCES, ...). */
+    if (stat(dir, &st) != 0)
+        return MEMKIND_ERROR_INVALID;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return MEMKIND_ERROR_INVALID;
+    }
     if (access(dir, W_OK | X_OK) != 0)
         return MEMKIND_ERROR_INVALID;
     return 0;
@@ -435,14 +451,23 @@ static int create_pmem(const char *dir, size_t max_size,
         err = MEMKIND_ERROR_INVALID;
         goto err_free;
     }
-    p->reserved = max_size ? mk_round_up(max_size, MK_GRANULE)
-                           : unlimited_reserve(dir);
-    /* Reserve reserved + one granule, then trim to granule alignment. */
-    size_t req = p->reserved + MK_GRANULE;
-    char *raw = mk_fault_hit()
-                    ? MAP_FAILED
-                    : mmap(NULL, req, PROT_NONE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    p->reserved =
+        max_size ? mk_round_up(max_size, MK_GRANULE) : unlimited_reserve(dir);
+    /* Reserve reserved + one granule, then trim to granule alignment.  An
+     * unlimited kind settles for less address space when the process has
+     * little (valgrind, RLIMIT_AS), down to 256 MiB. */
+    char *raw = MAP_FAILED;
+    size_t req = 0;
+    while (raw == MAP_FAILED) {
+        req = p->reserved + MK_GRANULE;
+        raw = mk_fault_hit()
+                  ? MAP_FAILED
+                  : mmap(NULL, req, PROT_NONE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (raw != MAP_FAILED || max_size || p->reserved <= (256u << 20))
+            break;
+        p->reserved /= 2;
+    }
     if (raw == MAP_FAILED) {
         mk_log_perr("[memkind_pmem] cannot reserve address space");
         err = MEMKIND_ERROR_MMAP;
@@ -452,7 +477,8 @@ static int create_pmem(const char *dir, size_t max_size,
     if (a > (uintptr_t)raw)
         munmap(raw, a - (uintptr_t)raw);
     if ((char *)a + p->reserved < raw + req)
-        munmap((char *)a + p->reserved, (size_t)(raw + req - ((char *)a + p->reserved)));
+        munmap((char *)a + p->reserved,
+               (size_t)(raw + req - ((char *)a + p->reserved)));
     p->base = (void *)a;
     err = mk_registry_create_kind(&MEMKIND_PMEM_OPS, NULL, MK_BACKING_FILE, p,
                                   kind);

@@ -59,8 +59,8 @@ int mk_arena_get_stat(struct memkind *kind, memkind_stat_type stat,
 /// Refreshes jemalloc's statistics snapshot. Returns 0 or error.
 int mk_arena_refresh_stats(void);
 /// Prints jemalloc statistics. Returns 0 or MEMKIND_ERROR_INVALID.
-int mk_arena_stats_print(void (*write_cb)(void *, const char *),
-                         void *cbopaque, memkind_stat_print_opt opts);
+int mk_arena_stats_print(void (*write_cb)(void *, const char *), void *cbopaque,
+                         memkind_stat_print_opt opts);
 /// Enables or disables jemalloc background threads. Returns 0 or error.
 int mk_arena_set_bg_threads(bool state);
 /// Moves ptr when jemalloc's fragmentation hint says so; NULL otherwise.
@@ -88,6 +88,7 @@ void mk_arena_set_carve(struct memkind *kind, mk_carve_fn *carve);
 void *mk_jemk_mmap(void *addr, size_t len, int prot, int flags, int fd,
                    off_t off);
 int mk_jemk_munmap(void *addr, size_t len);
+int mk_jemk_madvise(void *addr, size_t len, int advice);
 void *mk_jemk_sbrk(intptr_t increment);
 
 /// Granule of the address map: kinds never share a granule of this size.
@@ -96,8 +97,6 @@ void *mk_jemk_sbrk(intptr_t increment);
 #ifdef __cplusplus
 }
 #endif
-
-
 
 /// Kind whose arena uses hooks h (kinds that pass their own hooks).
 struct memkind *mk_arena_hooks_kind(extent_hooks_t *h);
@@ -110,27 +109,21 @@ struct memkind *mk_arena_hooks_kind(extent_hooks_t *h);
 #define MK_ARENA_KIND_OPS(check_available_, get_nodemask_, get_mbind_mode_,    \
                           get_mmap_flags_, madvise_, init_once_)               \
     {                                                                          \
-        .create = memkind_arena_create,                                        \
-        .destroy = memkind_arena_destroy,                                      \
-        .malloc = memkind_arena_malloc,                                        \
-        .calloc = memkind_arena_calloc,                                        \
+        .create = memkind_arena_create, .destroy = memkind_arena_destroy,      \
+        .malloc = memkind_arena_malloc, .calloc = memkind_arena_calloc,        \
         .posix_memalign = memkind_arena_posix_memalign,                        \
-        .realloc = memkind_arena_realloc,                                      \
-        .free = memkind_arena_free,                                            \
-        .mmap = memkind_default_mmap,                                          \
-        .mbind = memkind_default_mbind,                                        \
-        .madvise = madvise_,                                                   \
-        .get_mmap_flags = get_mmap_flags_,                                     \
+        .realloc = memkind_arena_realloc, .free = memkind_arena_free,          \
+        .mmap = memkind_default_mmap, .mbind = memkind_default_mbind,          \
+        .madvise = madvise_, .get_mmap_flags = get_mmap_flags_,                \
         .get_mbind_mode = get_mbind_mode_,                                     \
         .get_mbind_nodemask = get_nodemask_,                                   \
         .get_arena = memkind_thread_get_arena,                                 \
-        .check_available = check_available_,                                   \
-        .init_once = init_once_,                                               \
+        .check_available = check_available_, .init_once = init_once_,          \
         .finalize = NULL,                                                      \
         .malloc_usable_size = memkind_default_malloc_usable_size,              \
-        .update_memory_usage_policy = memkind_arena_update_memory_usage_policy,\
-        .get_stat = NULL,                                                      \
-        .defrag_reallocate = mk_arena_defrag,                                  \
+        .update_memory_usage_policy =                                          \
+            memkind_arena_update_memory_usage_policy,                          \
+        .get_stat = NULL, .defrag_reallocate = mk_arena_defrag,                \
     }
 
 /// Runs a static kind's create op (from its init_once); logs on failure,

@@ -52,8 +52,7 @@ static inline size_t kind_op_usable_size(struct memkind *kind, void *ptr)
     return kind->ops->malloc_usable_size(kind, ptr);
 }
 
-static inline void *kind_op_mmap(struct memkind *kind, void *addr,
-                                 size_t size)
+static inline void *kind_op_mmap(struct memkind *kind, void *addr, size_t size)
 {
     if (kind->ops->mmap)
         return kind->ops->mmap(kind, addr, size);
@@ -94,8 +93,8 @@ static inline int kind_op_update_policy(struct memkind *kind,
     return kind->ops->update_memory_usage_policy(kind, policy);
 }
 
-static inline int kind_op_get_stat(struct memkind *kind,
-                                   memkind_stat_type stat, size_t *value)
+static inline int kind_op_get_stat(struct memkind *kind, memkind_stat_type stat,
+                                   size_t *value)
 {
     if (!kind->ops->get_stat)
         return MEMKIND_ERROR_OPERATION_FAILED;
@@ -104,8 +103,9 @@ static inline int kind_op_get_stat(struct memkind *kind,
 
 static inline void *kind_op_defrag(struct memkind *kind, void *ptr)
 {
-    return kind->ops->defrag_reallocate ? kind->ops->defrag_reallocate(kind, ptr)
-                                        : NULL;
+    return kind->ops->defrag_reallocate
+               ? kind->ops->defrag_reallocate(kind, ptr)
+               : NULL;
 }
 
 static inline int kind_op_get_arena(struct memkind *kind, unsigned *arena,

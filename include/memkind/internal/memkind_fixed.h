@@ -10,10 +10,10 @@ extern "C" {
 
 /// State of a fixed kind (kind->priv).
 struct memkind_fixed {
-    void *addr;            ///< start of the user's buffer
-    size_t size;           ///< its size
-    size_t used;           ///< bytes handed to jemalloc so far (bump)
-    pthread_mutex_t lock;  ///< protects used
+    void *addr;           ///< start of the user's buffer
+    size_t size;          ///< its size
+    size_t used;          ///< bytes handed to jemalloc so far (bump)
+    pthread_mutex_t lock; ///< protects used
 };
 
 int memkind_fixed_create(struct memkind *kind, struct memkind_ops *ops,

@@ -26,7 +26,8 @@ static inline void mk_nodemask_set(unsigned long *mask, unsigned node)
 static inline int mk_nodemask_isset(const unsigned long *mask, unsigned node)
 {
     return (mask[node / (8 * sizeof(unsigned long))] >>
-            (node % (8 * sizeof(unsigned long)))) & 1UL;
+            (node % (8 * sizeof(unsigned long)))) &
+           1UL;
 }
 
 /// Fills mask (maxnode bits, zeroed first) with the nodes that have CPUs and

@@ -18,15 +18,15 @@ extern "C" {
 
 /// State of a file-backed kind (kind->priv).
 struct memkind_pmem {
-    int fd;                    ///< the unlinked backing file
-    char *dir;                 ///< directory it lives in (NUL-terminated)
-    size_t max_size;           ///< limit in bytes, 0 = file system size
-    void *base;                ///< reserved address range
-    size_t reserved;           ///< its length
-    size_t carved;             ///< bytes of the range handed to jemalloc
-    size_t committed;          ///< bytes backed by file blocks
+    int fd;                          ///< the unlinked backing file
+    char *dir;                       ///< directory it lives in (NUL-terminated)
+    size_t max_size;                 ///< limit in bytes, 0 = file system size
+    void *base;                      ///< reserved address range
+    size_t reserved;                 ///< its length
+    size_t carved;                   ///< bytes of the range handed to jemalloc
+    size_t committed;                ///< bytes backed by file blocks
     memkind_mem_usage_policy policy; ///< decay policy
-    pthread_mutex_t lock;      ///< protects carved and committed
+    pthread_mutex_t lock;            ///< protects carved and committed
 };
 
 /// Configuration for memkind_create_pmem_with_config (memkind(3)).

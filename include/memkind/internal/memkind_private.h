@@ -75,8 +75,8 @@ struct memkind_ops {
     void *(*calloc)(struct memkind *kind, size_t num, size_t size);
     /* posix_memalign: Pre alignment is a power of two >= sizeof(void *),
      * size > 0.  Returns 0, or ENOMEM; errno is not changed. */
-    int (*posix_memalign)(struct memkind *kind, void **memptr,
-                          size_t alignment, size_t size);
+    int (*posix_memalign)(struct memkind *kind, void **memptr, size_t alignment,
+                          size_t size);
     /* realloc: Pre ptr != NULL and size > 0 (the API layer maps the other
      * cases to malloc/free).  Returns memory or NULL with errno ENOMEM, in
      * which case ptr is untouched. */

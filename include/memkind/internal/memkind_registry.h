@@ -36,6 +36,10 @@ uint32_t mk_registry_next_gen(void);
 /// Number of live dynamic kinds (tests).
 unsigned mk_registry_dynamic_count(void);
 
+/// Holds the registry lock (first in the lock order). Returns 0 or error.
+int mk_registry_lock(void);
+void mk_registry_unlock(void);
+
 /// Ensures library-wide initialisation ran; returns 0 or error.
 int mk_library_init(void);
 

@@ -18,8 +18,7 @@ static inline bool mk_mul_overflow(size_t a, size_t b, size_t *res)
 /// True for a power of two that is a multiple of sizeof(void *) (POSIX).
 static inline bool mk_is_valid_alignment(size_t alignment)
 {
-    return alignment >= sizeof(void *) &&
-           (alignment & (alignment - 1)) == 0 &&
+    return alignment >= sizeof(void *) && (alignment & (alignment - 1)) == 0 &&
            alignment % sizeof(void *) == 0;
 }
 

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * test_util.hpp - small helpers shared by the black-box API tests:
+ * temporary directories for file-backed kinds, errno sentinels, byte
+ * patterns, raw enum values (to pass values outside an enum's range without
+ * undefined behaviour), the version file, 1 GiB page counts.
+ */
+#pragma once
+
+#include "common/capabilities.hpp"
+
+#include <memkind.h>
+
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace mk_test
+{
+
+constexpr size_t KiB = 1024;
+constexpr size_t MiB = 1024 * KiB;
+
+/// An errno value no library call sets, to prove errno was left alone.
+constexpr int kErrnoSentinel = 4242;
+
+/// Builds an enum value from any integer, also outside the enumerators'
+/// range (a plain cast would be undefined behaviour in C++).
+template <class E> E raw_enum(long long v)
+{
+    E e;
+    static_assert(sizeof(E) <= sizeof(v), "enum too large");
+    unsigned char bytes[sizeof(v)];
+    std::memcpy(bytes, &v, sizeof(v)); // little-endian: low bytes first
+    std::memcpy(&e, bytes, sizeof(E));
+    return e;
+}
+
+/// Writes a pattern that depends on seed and position.
+inline void fill_pattern(void *p, size_t n, unsigned seed)
+{
+    unsigned char *c = static_cast<unsigned char *>(p);
+    for (size_t i = 0; i < n; i++)
+        c[i] = static_cast<unsigned char>((i * 131u + seed * 7u + (i >> 12)) &
+                                          0xff);
+}
+
+/// True when the pattern written by fill_pattern(p, n, seed) is intact.
+inline bool check_pattern(const void *p, size_t n, unsigned seed)
+{
+    const unsigned char *c = static_cast<const unsigned char *>(p);
+    for (size_t i = 0; i < n; i++)
+        if (c[i] != static_cast<unsigned char>(
+                        (i * 131u + seed * 7u + (i >> 12)) & 0xff))
+            return false;
+    return true;
+}
+
+inline bool all_bytes(const void *p, size_t n, unsigned char v)
+{
+    const unsigned char *c = static_cast<const unsigned char *>(p);
+    for (size_t i = 0; i < n; i++)
+        if (c[i] != v)
+            return false;
+    return true;
+}
+
+/// Text of a memkind error code, for skip reasons and failure messages.
+inline std::string error_text(int err)
+{
+    char msg[MEMKIND_ERROR_MESSAGE_SIZE];
+    memkind_error_message(err, msg, sizeof(msg));
+    return std::string(msg) + " (" + std::to_string(err) + ")";
+}
+
+/// Free 1 GiB huge pages in the pool, or 0.
+inline long free_gigantic_pages()
+{
+    long v = read_long(
+        "/sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages");
+    return v > 0 ? v : 0;
+}
+
+/// Removes path and everything below it; returns 0 or -1.
+inline int remove_tree(const std::string &path)
+{
+    return nftw(
+        path.c_str(),
+        [](const char *p, const struct stat *, int, struct FTW *) {
+            return ::remove(p);
+        },
+        16, FTW_DEPTH | FTW_PHYS);
+}
+
+/// A fresh directory under the PMEM test directory, removed with its
+/// contents on destruction.  ok() is false when mkdtemp failed.
+class TempDir {
+  public:
+    TempDir()
+    {
+        std::string templ = mk_test_pmem_dir + "/mk_api_XXXXXX";
+        char buf[4096];
+        std::snprintf(buf, sizeof(buf), "%s", templ.c_str());
+        if (mkdtemp(buf))
+            path_ = buf;
+        else
+            err_ = errno;
+    }
+    ~TempDir()
+    {
+        if (!path_.empty())
+            (void)remove_tree(path_);
+    }
+    TempDir(const TempDir &) = delete;
+    TempDir &operator=(const TempDir &) = delete;
+
+    bool ok() const
+    {
+        return !path_.empty();
+    }
+    const std::string &path() const
+    {
+        return path_;
+    }
+    const char *c_str() const
+    {
+        return path_.c_str();
+    }
+    /// Why mkdtemp failed, for a skip message.
+    std::string why() const
+    {
+        return "mkdtemp under " + mk_test_pmem_dir +
+               " failed: " + std::strerror(err_);
+    }
+
+  private:
+    std::string path_;
+    int err_ = 0;
+};
+
+/// Number of entries (files) in a directory, or -1.
+inline int dir_entries(const std::string &path)
+{
+    DIR *d = opendir(path.c_str());
+    if (!d)
+        return -1;
+    int n = 0;
+    while (struct dirent *e = readdir(d)) {
+        if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, ".."))
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+} // namespace mk_test
