@@ -25,7 +25,8 @@ int main(int argc, char **argv)
     }
     std::printf("[ caps     ] pmem dir %s; hugepages 2M: %s; HBW: %s; "
                 "NUMA nodes: %d\n",
-                mk_test_pmem_dir.c_str(), mk_test::has_hugepages() ? "yes" : "no",
+                mk_test_pmem_dir.c_str(),
+                mk_test::has_hugepages() ? "yes" : "no",
                 mk_test::has_hbw() ? "yes" : "no", mk_test::numa_nodes());
     return RUN_ALL_TESTS();
 }

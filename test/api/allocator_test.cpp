@@ -50,8 +50,7 @@ constexpr size_t MiB = 1024 * 1024;
 // Compile-time checks: member types, rebind, noexcept conversions.
 // ---------------------------------------------------------------------------
 
-template <template <class> class A>
-struct allocator_shape {
+template <template <class> class A> struct allocator_shape {
     using AI = A<int>;
     using AL = A<long>;
 
@@ -88,8 +87,7 @@ struct allocator_shape {
 
 // The libmemkind allocators additionally convert by move and assign across
 // value types without throwing.
-template <template <class> class A>
-struct libmemkind_allocator_shape {
+template <template <class> class A> struct libmemkind_allocator_shape {
     using AI = A<int>;
     using AL = A<long>;
 
@@ -275,8 +273,7 @@ void exercise_containers(const Alloc &alloc, const block_check &check)
 // exception: std::invalid_argument for MEMKIND_ERROR_INVALID,
 // std::runtime_error for any other error, none for success.  Expects make()
 // (which constructs an allocator from the same arguments) to do just that.
-template <class Make>
-void expect_outcome_of(int err, Make make)
+template <class Make> void expect_outcome_of(int err, Make make)
 {
     if (err == MEMKIND_SUCCESS) {
         EXPECT_NO_THROW(make());
@@ -288,8 +285,7 @@ void expect_outcome_of(int err, Make make)
 }
 
 // As expect_outcome_of(), for arguments the C call must reject.
-template <class Make>
-void expect_throw_for_error(int err, Make make)
+template <class Make> void expect_throw_for_error(int err, Make make)
 {
     ASSERT_NE(err, MEMKIND_SUCCESS);
     expect_outcome_of(err, make);
@@ -527,9 +523,8 @@ TEST(StaticKindAllocatorTest, MovedFromContainerStaysUsable)
 // libmemkind::fixed::allocator
 // ---------------------------------------------------------------------------
 
-class FixedAllocatorTest : public ::testing::Test
-{
-protected:
+class FixedAllocatorTest : public ::testing::Test {
+  protected:
     static constexpr size_t size = 16 * MiB;
 
     void SetUp() override
@@ -566,8 +561,7 @@ protected:
 
 constexpr size_t FixedAllocatorTest::size;
 
-template <class T>
-using fxalloc = libmemkind::fixed::allocator<T>;
+template <class T> using fxalloc = libmemkind::fixed::allocator<T>;
 
 TEST_F(FixedAllocatorTest, ContainersLiveInTheBuffer)
 {
@@ -771,9 +765,8 @@ TEST_F(FixedAllocatorTest, SmallBufferThrowsAtConstructionOrAllocation)
 // libmemkind::pmem::allocator
 // ---------------------------------------------------------------------------
 
-class PmemAllocatorTest : public ::testing::Test
-{
-protected:
+class PmemAllocatorTest : public ::testing::Test {
+  protected:
     void SetUp() override
     {
         char templ[] = "/tmp/memkind-allocator-test-XXXXXX";
@@ -796,8 +789,7 @@ protected:
     std::string dir;
 };
 
-template <class T>
-using pmalloc = libmemkind::pmem::allocator<T>;
+template <class T> using pmalloc = libmemkind::pmem::allocator<T>;
 
 // Pointers all come from one kind that is not MEMKIND_DEFAULT.
 struct same_kind_check {
@@ -1097,9 +1089,8 @@ TEST_F(PmemAllocatorTest, SharedByThreads)
 // hbw::allocator (needs high-bandwidth memory)
 // ---------------------------------------------------------------------------
 
-class HbwAllocatorTest : public ::testing::Test
-{
-protected:
+class HbwAllocatorTest : public ::testing::Test {
+  protected:
     void SetUp() override
     {
         if (hbw_check_available() != 0) {

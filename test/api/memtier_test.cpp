@@ -57,8 +57,7 @@ bool available(memkind_t kind)
 }
 
 // Owns a builder and the memory made from it.
-class Tiers
-{
+class Tiers {
   public:
     explicit Tiers(memtier_policy_t policy)
         : builder_(memtier_builder_new(policy))
@@ -105,8 +104,7 @@ class Tiers
     memtier_memory *memory_ = nullptr;
 };
 
-class MemtierTest : public ::testing::Test
-{
+class MemtierTest : public ::testing::Test {
   protected:
     void SetUp() override
     {
@@ -384,9 +382,7 @@ TEST_F(MemtierCtl, OverlappingThresholdRangesFailConstruct)
 
 class MemtierStaticRatio
     : public MemtierTest,
-      public ::testing::WithParamInterface<std::pair<unsigned, unsigned>>
-{
-};
+      public ::testing::WithParamInterface<std::pair<unsigned, unsigned>> {};
 
 /*
  * libmemtier(3): given ratio DRAM:KMEM_DAX 1:4, "20 GB total, 4 GB DRAM,

@@ -8,6 +8,8 @@
 #include <memkind.h>
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <fstream>
 #include <string>
 #include <unistd.h>
@@ -29,17 +31,36 @@ inline long read_long(const std::string &path)
 /// Free 2 MiB huge pages in the pool (reserved ones count as free).
 inline long free_hugepages()
 {
-    return read_long("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
+    return read_long(
+        "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
 }
 
 inline bool has_hugepages()
 {
-    return memkind_check_available(MEMKIND_HUGETLB) == 0 && free_hugepages() > 0;
+    return memkind_check_available(MEMKIND_HUGETLB) == 0 &&
+           free_hugepages() > 0;
+}
+
+/*
+ * Test binaries that change the huge page pool run in parallel under make
+ * check; the first to reserve holds this lock until it exits, so the others
+ * wait instead of shrinking the pool under it.  Held once per process.
+ */
+inline void hugepage_pool_lock()
+{
+    static int fd = -2;
+    if (fd != -2)
+        return;
+    fd = open("/tmp/memkind-test-hugepages.lock", O_RDWR | O_CREAT | O_CLOEXEC,
+              0600);
+    if (fd >= 0)
+        (void)flock(fd, LOCK_EX);
 }
 
 /// Tries to make n 2 MiB pages available (root only); returns pages free.
 inline long reserve_hugepages(long n)
 {
+    hugepage_pool_lock();
     long have = free_hugepages();
     if (have >= n)
         return have;

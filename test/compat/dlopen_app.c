@@ -74,9 +74,9 @@ static void *load(const char *path)
         (void *(*)(memkind_t, void *, size_t))sym(h, "memkind_realloc");
     api.free = (void (*)(memkind_t, void *))sym(h, "memkind_free");
     api.detect = (memkind_t(*)(void *))sym(h, "memkind_detect_kind");
-    api.create_kind = (int (*)(memkind_memtype_t, memkind_policy_t,
-                               memkind_bits_t, memkind_t *))
-        sym(h, "memkind_create_kind");
+    api.create_kind =
+        (int (*)(memkind_memtype_t, memkind_policy_t, memkind_bits_t,
+                 memkind_t *))sym(h, "memkind_create_kind");
     api.destroy_kind = (int (*)(memkind_t))sym(h, "memkind_destroy_kind");
     api.default_kind = (memkind_t *)sym(h, "MEMKIND_DEFAULT");
     if (!api.malloc || !api.realloc || !api.free || !api.detect ||

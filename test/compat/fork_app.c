@@ -32,7 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NBLOCKS 256
+#define NBLOCKS       256
 #define CHILD_ALARM_S 30
 
 static memkind_t dyn_kind;
@@ -61,7 +61,8 @@ static int churn(memkind_t k, unsigned n, unsigned char tag)
     for (unsigned i = 0; i < n; i++) {
         unsigned s = i % 64;
         if (p[s]) {
-            if (((unsigned char *)p[s])[0] != tag || memkind_detect_kind(p[s]) != k)
+            if (((unsigned char *)p[s])[0] != tag ||
+                memkind_detect_kind(p[s]) != k)
                 return -1;
             memkind_free(i & 1 ? k : NULL, p[s]);
         }
@@ -150,7 +151,8 @@ static int part_basic(void)
         exit(0);
     }
     /* The parent keeps allocating while the child runs. */
-    int bad = churn(MEMKIND_DEFAULT, 20000, 0xa1) || churn(dyn_kind, 20000, 0xa2);
+    int bad =
+        churn(MEMKIND_DEFAULT, 20000, 0xa1) || churn(dyn_kind, 20000, 0xa2);
     for (unsigned i = 0; i < NBLOCKS; i++) {
         size_t n = size_of(i);
         if (blk[i][0] != (i & 0xff) || blk[i][n - 1] != (i & 0xff))
@@ -158,13 +160,15 @@ static int part_basic(void)
         memkind_free(NULL, blk[i]);
     }
     if (bad) {
-        printf("FAIL: basic: the parent's allocations failed or its blocks changed after fork\n");
+        printf(
+            "FAIL: basic: the parent's allocations failed or its blocks changed after fork\n");
         (void)reap(pid, "basic");
         return -1;
     }
     if (reap(pid, "basic"))
         return -1;
-    printf("PASS: basic: parent and child both allocate from MEMKIND_DEFAULT and a dynamic kind after fork\n");
+    printf(
+        "PASS: basic: parent and child both allocate from MEMKIND_DEFAULT and a dynamic kind after fork\n");
     return 0;
 }
 
@@ -218,7 +222,8 @@ static int part_threaded(void)
         bad = 1;
     }
     if (!bad)
-        printf("PASS: threaded: 40 forks while 2 threads allocate; every child allocated, made a kind and exited 0\n");
+        printf(
+            "PASS: threaded: 40 forks while 2 threads allocate; every child allocated, made a kind and exited 0\n");
     return bad ? -1 : 0;
 }
 
@@ -230,7 +235,11 @@ static int part_pmem(const char *dir)
         printf("FAIL: pmem: memkind_create_pmem(%s) = %d\n", dir, err);
         return -1;
     }
-    enum { N = 64, SZ = 4096 };
+    enum
+    {
+        N = 64,
+        SZ = 4096
+    };
     unsigned char *before = memkind_malloc(pk, SZ);
     unsigned char *after[N];
     int go[2];
@@ -264,7 +273,8 @@ static int part_pmem(const char *dir)
     for (int i = 0; i < N; i++) {
         after[i] = memkind_malloc(pk, SZ);
         if (!after[i]) {
-            printf("FAIL: pmem: PMEM allocation failed in the parent after fork\n");
+            printf(
+                "FAIL: pmem: PMEM allocation failed in the parent after fork\n");
             return -1;
         }
         memset(after[i], 'P', SZ);
@@ -278,15 +288,17 @@ static int part_pmem(const char *dir)
         return -1;
     int bad = 0;
     if (before[0] != 'P' || before[SZ - 1] != 'P') {
-        printf("FAIL: pmem: the child's write to its copy of a block changed the parent's (the file mapping is shared)\n");
+        printf(
+            "FAIL: pmem: the child's write to its copy of a block changed the parent's (the file mapping is shared)\n");
         bad = 1;
     }
     int overwritten = 0;
     for (int i = 0; i < N; i++)
         overwritten += after[i][0] != 'P' || after[i][SZ - 1] != 'P';
     if (overwritten) {
-        printf("FAIL: pmem: the child's new allocations overwrote %d of the parent's %d blocks allocated after fork (same addresses, shared file)\n",
-               overwritten, N);
+        printf(
+            "FAIL: pmem: the child's new allocations overwrote %d of the parent's %d blocks allocated after fork (same addresses, shared file)\n",
+            overwritten, N);
         bad = 1;
     }
     for (int i = 0; i < N; i++)

@@ -35,11 +35,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NTHREADS 8
-#define ITERS 150000
-#define SLOTS 512
+#define NTHREADS   8
+#define ITERS      150000
+#define SLOTS      512
 #define BIG_BLOCKS 32
-#define BIG_SIZE (1024 * 1024)
+#define BIG_SIZE   (1024 * 1024)
 
 typedef int mallctl_fn(const char *name, void *oldp, size_t *oldlenp,
                        void *newp, size_t newlen);
@@ -106,8 +106,9 @@ static void check_pattern(const struct block *b)
     for (int e = 0; e < 3; e++) {
         for (size_t i = 0; i < probe; i++) {
             if (ends[e][i] != b->tag) {
-                CHECK(0, "block %p (%zu bytes, origin %d) corrupted at +%zu: "
-                         "0x%02x, want 0x%02x (allocators overlap?)",
+                CHECK(0,
+                      "block %p (%zu bytes, origin %d) corrupted at +%zu: "
+                      "0x%02x, want 0x%02x (allocators overlap?)",
                       (void *)b->p, n, (int)b->origin,
                       (size_t)(ends[e] + i - b->p), ends[e][i], b->tag);
                 return;
@@ -125,9 +126,8 @@ static void check_owner(const struct block *b)
         CHECK(malloc_usable_size(b->p) >= b->size,
               "malloc_usable_size(%p) < %zu", (void *)b->p, b->size);
     } else {
-        CHECK(k == kind_of(b->origin),
-              "memkind_detect_kind(%p) = %p, want %p", (void *)b->p,
-              (void *)k, (void *)kind_of(b->origin));
+        CHECK(k == kind_of(b->origin), "memkind_detect_kind(%p) = %p, want %p",
+              (void *)b->p, (void *)k, (void *)kind_of(b->origin));
         CHECK(memkind_malloc_usable_size(kind_of(b->origin), b->p) >= b->size,
               "memkind_malloc_usable_size(%p) < %zu", (void *)b->p, b->size);
     }
@@ -198,8 +198,9 @@ static void grow(struct block *b, uint64_t *s)
 {
     check_pattern(b);
     size_t n = pick_size(s);
-    void *q = b->origin == FROM_APP ? realloc(b->p, n)
-                                    : memkind_realloc(kind_of(b->origin), b->p, n);
+    void *q = b->origin == FROM_APP
+                  ? realloc(b->p, n)
+                  : memkind_realloc(kind_of(b->origin), b->p, n);
     CHECK(q != NULL, "realloc to %zu bytes (origin %d) failed", n,
           (int)b->origin);
     if (!q)
@@ -290,13 +291,15 @@ static void check_stats_separate(void)
     size_t ours1 = our_allocated();
     CHECK(ours1 >= ours0 + (size_t)BIG_BLOCKS * BIG_SIZE,
           "memkind_get_stat(ALLOCATED) grew %zu -> %zu after %d MiB from "
-          "memkind", ours0, ours1, BIG_BLOCKS);
+          "memkind",
+          ours0, ours1, BIG_BLOCKS);
     if (app_mallctl) {
         size_t app1 = app_allocated();
-        CHECK(app1 != (size_t)-1 && app1 < app0 + (size_t)BIG_BLOCKS * BIG_SIZE / 2,
+        CHECK(app1 != (size_t)-1 &&
+                  app1 < app0 + (size_t)BIG_BLOCKS * BIG_SIZE / 2,
               "the application's jemalloc stats.allocated grew %zu -> %zu "
-              "with %d MiB from memkind: it served our kind", app0, app1,
-              BIG_BLOCKS);
+              "with %d MiB from memkind: it served our kind",
+              app0, app1, BIG_BLOCKS);
     }
     for (int i = 0; i < BIG_BLOCKS; i++)
         memkind_free(MEMKIND_DEFAULT, big[i]);
@@ -311,7 +314,8 @@ static void check_stats_separate(void)
     ours1 = our_allocated();
     CHECK(ours1 < ours0 + (size_t)BIG_BLOCKS * BIG_SIZE / 2,
           "memkind_get_stat(ALLOCATED) grew %zu -> %zu with %d MiB of the "
-          "application's malloc", ours0, ours1, BIG_BLOCKS);
+          "application's malloc",
+          ours0, ours1, BIG_BLOCKS);
     for (int i = 0; i < BIG_BLOCKS; i++) {
         CHECK(memkind_detect_kind(big[i]) == NULL,
               "memkind_detect_kind(malloc'd %p) is not NULL", big[i]);
@@ -361,8 +365,10 @@ static long our_narenas(void)
             MEMKIND_STAT_PRINT_OMIT_MUTEX | MEMKIND_STAT_PRINT_OMIT_EXTENT);
     const char *at = strstr(text, "opt.narenas: ");
     if (err != 0 || !at) {
-        fprintf(stderr, "mixed_app: no opt.narenas in memkind_stats_print() "
-                        "output (err %d)\n", err);
+        fprintf(stderr,
+                "mixed_app: no opt.narenas in memkind_stats_print() "
+                "output (err %d)\n",
+                err);
         return -1;
     }
     return strtol(at + strlen("opt.narenas: "), NULL, 10);
@@ -421,7 +427,8 @@ static int run(void)
               "application mallctl(\"arenas.narenas\") failed");
         CHECK(narenas1 == narenas0,
               "application arenas.narenas changed %u -> %u: our kinds made "
-              "arenas in the application's jemalloc", narenas0, narenas1);
+              "arenas in the application's jemalloc",
+              narenas0, narenas1);
     }
     err = memkind_destroy_kind(dyn_kind);
     CHECK(err == 0, "memkind_destroy_kind = %d", err);
@@ -429,8 +436,7 @@ static int run(void)
     int f = atomic_load(&failures);
     printf("%s: %d threads x %d interleaved malloc/memkind operations, "
            "app jemalloc: %s, %d failure(s)\n",
-           f ? "FAIL" : "PASS", NTHREADS, ITERS,
-           app_mallctl ? "yes" : "no", f);
+           f ? "FAIL" : "PASS", NTHREADS, ITERS, app_mallctl ? "yes" : "no", f);
     return f != 0;
 }
 

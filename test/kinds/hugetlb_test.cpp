@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 static long pool_before = -1;
+static long pool_set = -1;
 
 /* KernelPageSize (kB) of the mapping holding p, from /proc/self/smaps. */
 static long kernel_page_kb(const void *p)
@@ -45,6 +46,7 @@ TEST(HugetlbUnavailable, EmptyPoolIsReportedUnavailable)
 {
     if (geteuid() != 0)
         GTEST_SKIP() << "needs root to empty the huge page pool";
+    mk_test::hugepage_pool_lock(); // no other test uses the pool meanwhile
     long nr = mk_test::read_long("/proc/sys/vm/nr_hugepages");
     long over = mk_test::read_long("/proc/sys/vm/nr_overcommit_hugepages");
     long used = nr - mk_test::free_hugepages();
@@ -65,17 +67,19 @@ TEST(HugetlbUnavailable, EmptyPoolIsReportedUnavailable)
     EXPECT_EQ(MEMKIND_ERROR_UNAVAILABLE, err);
 }
 
-class HugetlbTest : public ::testing::Test
-{
-protected:
+class HugetlbTest : public ::testing::Test {
+  protected:
     static void SetUpTestSuite()
     {
         pool_before = mk_test::read_long("/proc/sys/vm/nr_hugepages");
         mk_test::reserve_hugepages(32);
+        pool_set = mk_test::read_long("/proc/sys/vm/nr_hugepages");
     }
     static void TearDownTestSuite()
     {
-        if (geteuid() == 0 && pool_before >= 0) {
+        // Put the pool back only if nobody else changed it since.
+        if (geteuid() == 0 && pool_before >= 0 &&
+            mk_test::read_long("/proc/sys/vm/nr_hugepages") == pool_set) {
             std::ofstream f("/proc/sys/vm/nr_hugepages");
             f << pool_before;
         }
@@ -137,4 +141,3 @@ TEST_F(HugetlbTest, ExhaustedPoolGivesEnomemNotSigbus)
     EXPECT_EQ(nullptr, p);
     EXPECT_EQ(ENOMEM, errno);
 }
-

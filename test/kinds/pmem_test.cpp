@@ -19,9 +19,8 @@
 #include <unistd.h>
 #include <vector>
 
-class PmemTest : public ::testing::Test
-{
-protected:
+class PmemTest : public ::testing::Test {
+  protected:
     std::string dir;
     void SetUp() override
     {
@@ -59,7 +58,8 @@ TEST_F(PmemTest, SixteenMebibyteKindHoldsMostOfItsSize)
 {
     // DESIGN.md 8: memkind 1.14 was full after 8 tiny allocations.
     memkind_t kind = nullptr;
-    ASSERT_EQ(0, memkind_create_pmem(dir.c_str(), MEMKIND_PMEM_MIN_SIZE, &kind));
+    ASSERT_EQ(0,
+              memkind_create_pmem(dir.c_str(), MEMKIND_PMEM_MIN_SIZE, &kind));
     std::vector<void *> v;
     size_t total = 0;
     while (void *p = memkind_malloc(kind, 64 * 1024)) {
@@ -113,9 +113,10 @@ TEST_F(PmemTest, ConfigPathSizeAndPolicy)
     memkind_free(kind, p);
     EXPECT_EQ(64 << 20, memkind_get_capacity(kind));
     ASSERT_EQ(0, memkind_destroy_kind(kind));
-    memkind_config_set_memory_usage_policy(
-        cfg, MEMKIND_MEM_USAGE_POLICY_MAX_VALUE);
-    EXPECT_EQ(MEMKIND_ERROR_INVALID, memkind_create_pmem_with_config(cfg, &kind));
+    memkind_config_set_memory_usage_policy(cfg,
+                                           MEMKIND_MEM_USAGE_POLICY_MAX_VALUE);
+    EXPECT_EQ(MEMKIND_ERROR_INVALID,
+              memkind_create_pmem_with_config(cfg, &kind));
     memkind_config_delete(cfg);
 }
 

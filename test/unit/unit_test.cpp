@@ -97,8 +97,9 @@ TEST(Env, ValidValues)
 TEST(Env, MalformedValuesAreFlagged)
 {
     // memkind(3): "a positive integer (not greater than INT_MAX)".
-    const char *bad[] = {"", "0", "-1", "abc", "4x", " 4", "+4",
-                         "99999999999999999999", "2147483648"};
+    const char *bad[] = {"",          "0",  "-1", "abc",
+                         "4x",        " 4", "+4", "99999999999999999999",
+                         "2147483648"};
     for (const char *v : bad) {
         fake_env = {{"MEMKIND_ARENA_NUM_PER_KIND", v},
                     {"MEMKIND_BACKGROUND_THREAD_LIMIT", v},
@@ -242,8 +243,8 @@ TEST(FaultInjection, ArenaCreationFailureGivesEnomemThenRecovers)
 {
     memkind_t kind = nullptr;
     ASSERT_EQ(0, memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                     MEMKIND_POLICY_BIND_ALL,
-                                     memkind_bits_t(), &kind));
+                                     MEMKIND_POLICY_BIND_ALL, memkind_bits_t(),
+                                     &kind));
     mk_fault_arm(0); // the first arena of the kind fails to be created
     errno = 0;
     void *p = memkind_malloc(kind, 64);
