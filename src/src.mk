@@ -25,10 +25,11 @@ libmemkind_core_la_SOURCES = \
 	src/kinds/interleave.c \
 	src/kinds/pmem.c \
 	src/kinds/regular.c
-libmemkind_core_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src
+libmemkind_core_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src \
+	$(HWLOC_CFLAGS) $(DAXCTL_CFLAGS)
 # The jemalloc archive is not a libtool library, so libtool will not fold it
 # into a convenience library: every final link names it itself.
-libmemkind_core_la_LIBADD = -lnuma -lpthread
+libmemkind_core_la_LIBADD = $(HWLOC_LIBS) $(DAXCTL_LIBS) -lnuma -lpthread
 
 # Every object needs the generated jemalloc.h first (the demo and tests
 # include only public headers).

@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# tools.mk: (placeholder until its issue lands)
