@@ -32,6 +32,7 @@
 
 #include <memkind/internal/memkind_dispatch.h>
 #include <memkind/internal/memkind_env.h>
+#include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_registry.h>
 #include <memkind/internal/memkind_util.h>

@@ -24,6 +24,7 @@
 #include <memkind/internal/memkind_hbw.h>
 #include <memkind/internal/memkind_hugetlb.h>
 #include <memkind/internal/memkind_interleave.h>
+#include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_regular.h>
 

@@ -54,6 +54,8 @@ include_HEADERS += \
 	include/pmem_allocator.h \
 	include/hbw_allocator.h
 
+# memkind_jemk.h names the private jemalloc header: built, never installed.
+noinst_HEADERS = include/memkind/internal/memkind_jemk.h
 mkinternaldir = $(includedir)/memkind/internal
 mkinternal_HEADERS = \
 	include/memkind/internal/memkind_arena.h \
@@ -67,7 +69,6 @@ mkinternal_HEADERS = \
 	include/memkind/internal/memkind_hbw.h \
 	include/memkind/internal/memkind_hugetlb.h \
 	include/memkind/internal/memkind_interleave.h \
-	include/memkind/internal/memkind_jemk.h \
 	include/memkind/internal/memkind_log.h \
 	include/memkind/internal/memkind_numa.h \
 	include/memkind/internal/memkind_pmem.h \

@@ -14,6 +14,7 @@
 
 #include <memkind/internal/memkind_arena.h>
 #include <memkind/internal/memkind_dispatch.h>
+#include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_numa.h>
 #include <memkind/internal/memkind_registry.h>

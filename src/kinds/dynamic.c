@@ -17,6 +17,7 @@
 #include <memkind/internal/memkind_default.h>
 #include <memkind/internal/memkind_hbw.h>
 #include <memkind/internal/memkind_hugetlb.h>
+#include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_numa.h>
 #include <memkind/internal/memkind_registry.h>

@@ -18,6 +18,7 @@
 
 #include <memkind/internal/memkind_arena.h>
 #include <memkind/internal/memkind_default.h>
+#include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_registry.h>
 #include <memkind/internal/memkind_util.h>

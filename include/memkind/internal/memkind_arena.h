@@ -10,8 +10,12 @@
  */
 #pragma once
 
-#include "memkind_jemk.h"
 #include "memkind_private.h"
+
+/* jemalloc's hook table type; its definition comes from the private
+ * jemalloc header (memkind_jemk.h, not installed). */
+struct extent_hooks_s;
+typedef struct extent_hooks_s extent_hooks_t;
 
 #include <stdint.h>
 #include <sys/types.h>
