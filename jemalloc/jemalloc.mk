@@ -25,6 +25,7 @@ JEMK_CONFIGURE_FLAGS = \
 	--disable-libdl \
 	--disable-zone-allocator \
 	--with-malloc-conf=retain:true,percpu_arena:disabled,dss:disabled \
+	--disable-cache-oblivious \
 	$(JEMALLOC_DEBUG_FLAGS)
 
 $(JEMK_DIR)/.stamp-fetch: $(top_srcdir)/jemalloc/fetch-source.sh

@@ -97,6 +97,8 @@ struct mk_arena_set {
     struct mk_region *regions;         ///< raw-mmap array of mappings
     size_t nregions;                   ///< entries used
     size_t regions_cap;                ///< entries allocated
+    size_t grow_limit;                 ///< retain_grow_limit, 0: none
+    ssize_t default_dirty_ms;          ///< dirty decay of DEFAULT policy
     ssize_t dirty_decay_ms;            ///< decay applied to new arenas
     ssize_t muzzy_decay_ms;            ///< decay applied to new arenas
 };
@@ -597,6 +599,7 @@ static int set_init(struct mk_arena_set *set, struct memkind *kind,
     if (set->arena_cap == 0)
         set->arena_cap = 1;
     /* -2: jemalloc's default; -1 (MEMKIND_HOG_MEMORY): never purge. */
+    set->default_dirty_ms = 10000; /* jemalloc's own default */
     set->dirty_decay_ms = env->hog_memory ? -1 : -2;
     set->muzzy_decay_ms = env->hog_memory ? -1 : -2;
     if (pthread_mutex_init(&set->lock, NULL))
@@ -634,6 +637,12 @@ static int set_add_arena(struct mk_arena_set *set)
         return MEMKIND_ERROR_ARENAS_CREATE;
     (void)arena_set_decay(idx, "dirty_decay_ms", set->dirty_decay_ms);
     (void)arena_set_decay(idx, "muzzy_decay_ms", set->muzzy_decay_ms);
+    if (set->grow_limit) {
+        char name[64];
+        size_t lim = set->grow_limit;
+        snprintf(name, sizeof(name), "arena.%u.retain_grow_limit", idx);
+        (void)jemk_mallctl(name, NULL, NULL, &lim, sizeof(lim));
+    }
     set->arena_idx[set->narenas++] = idx;
     set->kind->arena_map_len = set->narenas;
     return 0;
@@ -1131,7 +1140,7 @@ memkind_arena_update_memory_usage_policy(struct memkind *kind,
         set->dirty_decay_ms = 0;
         set->muzzy_decay_ms = 0;
     } else {
-        set->dirty_decay_ms = 10000;
+        set->dirty_decay_ms = set->default_dirty_ms;
         set->muzzy_decay_ms = 0;
     }
     for (unsigned i = 0; i < set->narenas; i++) {
@@ -1150,6 +1159,49 @@ void mk_arena_set_carve(struct memkind *kind, mk_carve_fn *carve)
 {
     if (kind->arenas)
         kind->arenas->carve = carve;
+}
+
+/*
+ * Tunes a file-backed kind's arenas before their creation: grow_limit caps
+ * how much address space one extent grow takes (so a small kind fills up
+ * evenly), dirty_ms is the dirty decay of the DEFAULT usage policy, applied
+ * now unless MEMKIND_HOG_MEMORY asked never to purge.
+ */
+void mk_arena_tune(struct memkind *kind, size_t grow_limit, ssize_t dirty_ms)
+{
+    struct mk_arena_set *set = kind->arenas;
+    if (!set)
+        return;
+    (void)pthread_mutex_lock(&set->lock);
+    set->grow_limit = grow_limit;
+    set->default_dirty_ms = dirty_ms;
+    if (!mk_env_get()->hog_memory) {
+        set->dirty_decay_ms = dirty_ms;
+        set->muzzy_decay_ms = 0;
+    }
+    (void)pthread_mutex_unlock(&set->lock);
+}
+
+/*
+ * Runs decay-based purging on every arena of kind now (what jemalloc
+ * otherwise does only when the arena is used).  Called by the PMEM purger
+ * thread under the registry lock.  Returns 0 or MEMKIND_ERROR_RUNTIME.
+ */
+int mk_arena_decay(struct memkind *kind)
+{
+    struct mk_arena_set *set = kind->arenas;
+    int err = 0;
+    if (!set)
+        return 0;
+    (void)pthread_mutex_lock(&set->lock);
+    for (unsigned i = 0; i < set->narenas; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "arena.%u.decay", set->arena_idx[i]);
+        if (jemk_mallctl(name, NULL, NULL, NULL, 0))
+            err = MEMKIND_ERROR_RUNTIME;
+    }
+    (void)pthread_mutex_unlock(&set->lock);
+    return err;
 }
 
 MK_EXPORT int memkind_set_arena_map_len(struct memkind *kind)

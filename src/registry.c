@@ -26,6 +26,7 @@
 #include <memkind/internal/memkind_interleave.h>
 #include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_log.h>
+#include <memkind/internal/memkind_pmem.h>
 #include <memkind/internal/memkind_regular.h>
 
 #include <stdatomic.h>
@@ -209,8 +210,49 @@ void mk_registry_unlock(void)
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 static int lib_err;
 
+/*
+ * Inner fork handlers.  They are registered before jemalloc initialises, so
+ * their prepare runs after jemalloc's (handlers run in reverse order of
+ * registration) with the registry lock, every arena lock and every jemalloc
+ * lock already held: file-backed kinds then copy their files for the child
+ * without racing any allocation.  After fork they run first.
+ */
+static void fork_prepare_inner(void)
+{
+    for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
+        struct memkind *k = atomic_load(&registry[s]);
+        if (k && k->backing == MK_BACKING_FILE)
+            mk_pmem_prefork(k);
+    }
+}
+
+static void fork_parent_inner(void)
+{
+    for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
+        struct memkind *k = atomic_load(&registry[s]);
+        if (k && k->backing == MK_BACKING_FILE)
+            mk_pmem_postfork_parent(k);
+    }
+}
+
+static void fork_child_inner(void)
+{
+    for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
+        struct memkind *k = atomic_load(&registry[s]);
+        if (k && k->backing == MK_BACKING_FILE)
+            mk_pmem_postfork_child(k);
+    }
+    mk_pmem_purger_forget();
+}
+
 static void lib_init(void)
 {
+    if (pthread_atfork(fork_prepare_inner, fork_parent_inner,
+                       fork_child_inner)) {
+        lib_err = MEMKIND_ERROR_RUNTIME;
+        mk_log_fatal("cannot register fork handlers");
+        return;
+    }
     lib_err = mk_arena_global_init();
     if (lib_err)
         mk_log_fatal("library initialisation failed (error %d)", lib_err);

@@ -24,6 +24,8 @@
 #include <memkind/internal/memkind_util.h>
 
 #include <errno.h>
+#include <signal.h>
+#include <time.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -42,6 +44,12 @@
 
 /* Address space reserved for an unlimited kind, at most. */
 #define PMEM_UNLIMITED_RESERVE ((size_t)1 << 40)
+/* DEFAULT usage policy: freed file space goes back within this time. */
+#define PMEM_DIRTY_MS 300
+/* How often the purger thread runs decay while PMEM kinds exist. */
+#define PMEM_PURGE_PERIOD_MS 100
+
+static void pmem_purger_start(void);
 
 static extent_hooks_t pmem_hooks;
 
@@ -104,7 +112,8 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
     uintptr_t base = (uintptr_t)p->base;
     size_t off = mk_round_up(base + p->carved, align) - base;
     size_t len = mk_round_up(size, (size_t)sysconf(_SC_PAGESIZE));
-    if (off < p->carved || off > p->reserved || p->reserved - off < len)
+    if (p->fork_broken || off < p->carved || off > p->limit_off ||
+        p->limit_off - off < len)
         goto out;
     if (p->max_size && p->committed + len > p->max_size)
         goto out;
@@ -188,7 +197,8 @@ static bool pmem_hook_commit(extent_hooks_t *h, void *addr, size_t size,
     bool fail = true;
     int oerrno = errno;
     (void)pthread_mutex_lock(&p->lock);
-    if (!p->max_size || p->committed + length <= p->max_size) {
+    if (!p->fork_broken &&
+        (!p->max_size || p->committed + length <= p->max_size)) {
         if (fallocate(p->fd, 0, off, (off_t)length) == 0) {
             p->committed += length;
             fail = false;
@@ -206,6 +216,8 @@ static bool pmem_hook_decommit(extent_hooks_t *h, void *addr, size_t size,
     (void)size, (void)arena_ind;
     struct memkind_pmem *p = hook_pmem(h);
     off_t off = (off_t)((char *)addr + offset - (char *)p->base);
+    if (p->fork_broken)
+        return true;    /* the file is the parent's: never punch it */
     int oerrno = errno; /* reached from free paths: keep errno */
     int r = fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
                       (off_t)length);
@@ -281,6 +293,9 @@ MK_EXPORT int memkind_pmem_create(struct memkind *kind, struct memkind_ops *ops,
         mk_arena_unmap_range(kind, p->base, p->reserved);
         return err;
     }
+    /* Grow a chunk at a time so a small kind fills up evenly; purge freed
+     * space within PMEM_DIRTY_MS (the purger makes that true when idle). */
+    mk_arena_tune(kind, MEMKIND_PMEM_CHUNK_SIZE, PMEM_DIRTY_MS);
     if (p->policy != MEMKIND_MEM_USAGE_POLICY_DEFAULT)
         (void)memkind_arena_update_memory_usage_policy(kind, p->policy);
     return 0;
@@ -292,6 +307,8 @@ static void pmem_free_priv(struct memkind_pmem *p)
         munmap(p->base, p->reserved);
     if (p->fd >= 0)
         close(p->fd);
+    if (p->fork_fd >= 0)
+        close(p->fork_fd);
     pthread_mutex_destroy(&p->lock);
     mk_meta_free(p->dir);
     mk_meta_free(p);
@@ -340,6 +357,25 @@ MK_EXPORT struct memkind_ops MEMKIND_PMEM_OPS = {
 };
 
 /* ------------------------------------------------------------ creation */
+
+/* As open_tmpfile(), without allocating (fork handlers: jemalloc is
+ * locked).  Returns the fd or -1. */
+static int open_tmpfile_noalloc(const char *dir)
+{
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return fd;
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof(path), "%s/memkind.XXXXXX", dir) >=
+        (int)sizeof(path))
+        return -1;
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0) {
+        (void)unlink(path);
+        (void)fchmod(fd, 0600);
+    }
+    return fd;
+}
 
 /* Opens an anonymous file in dir.  Returns the fd or -1 (errno set). */
 static int open_tmpfile(const char *dir)
@@ -428,6 +464,7 @@ static int create_pmem(const char *dir, size_t max_size,
     if (!p)
         return MEMKIND_ERROR_MALLOC;
     p->fd = -1;
+    p->fork_fd = -1;
     if (pthread_mutex_init(&p->lock, NULL)) {
         mk_meta_free(p);
         return MEMKIND_ERROR_RUNTIME;
@@ -481,11 +518,15 @@ static int create_pmem(const char *dir, size_t max_size,
         munmap((char *)a + p->reserved,
                (size_t)(raw + req - ((char *)a + p->reserved)));
     p->base = (void *)a;
+    p->limit_off = max_size
+                       ? mk_round_up(max_size, (size_t)sysconf(_SC_PAGESIZE))
+                       : p->reserved;
     err = mk_registry_create_kind(&MEMKIND_PMEM_OPS, NULL, MK_BACKING_FILE, p,
                                   kind);
     if (err)
         goto err_free;
     mk_arena_set_carve(*kind, pmem_carve);
+    pmem_purger_start();
     return 0;
 
 err_free:
@@ -532,4 +573,179 @@ MK_EXPORT int memkind_check_dax_path(const char *pmem_dir)
     }
     close(fd);
     return err;
+}
+
+/* ----------------------------------------------------------------- fork */
+
+/* Copies the data (not the holes) of [0, len) of from into to.  Uses only
+ * system calls: safe with jemalloc locked.  Returns 0 or -1. */
+static int copy_data(int from, int to, size_t len)
+{
+    if (ftruncate(to, (off_t)len) != 0)
+        return -1;
+    off_t pos = 0;
+    while ((size_t)pos < len) {
+        off_t data = lseek(from, pos, SEEK_DATA);
+        if (data < 0 || (size_t)data >= len)
+            return errno == ENXIO || data >= 0 ? 0 : -1;
+        off_t hole = lseek(from, data, SEEK_HOLE);
+        if (hole < 0 || (size_t)hole > len)
+            hole = (off_t)len;
+        off_t in = data, out = data;
+        while (in < hole) {
+            ssize_t n =
+                copy_file_range(from, &in, to, &out, (size_t)(hole - in), 0);
+            if (n <= 0)
+                return -1;
+        }
+        pos = hole;
+    }
+    return 0;
+}
+
+void mk_pmem_prefork(struct memkind *kind)
+{
+    struct memkind_pmem *p = kind->priv;
+    if (!p || p->fork_broken)
+        return;
+    int oerrno = errno;
+    (void)pthread_mutex_lock(&p->lock);
+    p->fork_fd = open_tmpfile_noalloc(p->dir);
+    if (p->fork_fd >= 0 && copy_data(p->fd, p->fork_fd, p->carved) != 0) {
+        close(p->fork_fd);
+        p->fork_fd = -1;
+    }
+    errno = oerrno;
+}
+
+void mk_pmem_postfork_parent(struct memkind *kind)
+{
+    struct memkind_pmem *p = kind->priv;
+    if (!p || p->fork_broken)
+        return;
+    if (p->fork_fd >= 0)
+        close(p->fork_fd);
+    p->fork_fd = -1;
+    (void)pthread_mutex_unlock(&p->lock);
+}
+
+/*
+ * The child maps its private copy over the whole carved range.  Without a
+ * copy (no space for it), the child keeps a private, copy-on-write view of
+ * the parent's file and its kind can no longer grow or punch holes: it must
+ * never write to the parent's file.
+ */
+void mk_pmem_postfork_child(struct memkind *kind)
+{
+    struct memkind_pmem *p = kind->priv;
+    if (!p || p->fork_broken)
+        return;
+    int oerrno = errno;
+    if (p->carved == 0) {
+        /* nothing mapped yet: the copy is just a fresh empty file */
+    } else if (p->fork_fd < 0 ||
+               mmap(p->base, p->carved, PROT_READ | PROT_WRITE,
+                    MAP_SHARED | MAP_FIXED, p->fork_fd, 0) == MAP_FAILED) {
+        (void)mmap(p->base, p->carved, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_FIXED, p->fd, 0);
+        p->fork_broken = true;
+        mk_log_err("[memkind_pmem] no private copy of a PMEM kind after fork;"
+                   " it is read-only to new allocations in the child");
+    }
+    if (!p->fork_broken && p->fork_fd >= 0) {
+        close(p->fd);
+        p->fd = p->fork_fd;
+    } else if (p->fork_fd >= 0) {
+        close(p->fork_fd);
+    }
+    p->fork_fd = -1;
+    (void)pthread_mutex_unlock(&p->lock);
+    errno = oerrno;
+}
+
+/* --------------------------------------------------------------- purger */
+
+/*
+ * One thread, started with the first PMEM kind, runs decay on every PMEM
+ * kind's arenas every PMEM_PURGE_PERIOD_MS, so freed file space goes back
+ * within PMEM_DIRTY_MS even when the process is idle (jemalloc itself only
+ * purges an arena when that arena is used).  It sleeps while no PMEM kind
+ * exists.  Locks: purger_lock alone, then the registry lock for a sweep.
+ */
+static pthread_mutex_t purger_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t purger_cond = PTHREAD_COND_INITIALIZER;
+static bool purger_running;
+
+static bool any_pmem_kind(void)
+{
+    for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
+        struct memkind *k = mk_registry_get(s);
+        if (k && k->backing == MK_BACKING_FILE)
+            return true;
+    }
+    return false;
+}
+
+static void *purger_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct timespec ts;
+        (void)pthread_mutex_lock(&purger_lock);
+        if (!any_pmem_kind()) {
+            (void)pthread_cond_wait(&purger_cond, &purger_lock);
+        } else {
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += PMEM_PURGE_PERIOD_MS * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            (void)pthread_cond_timedwait(&purger_cond, &purger_lock, &ts);
+        }
+        (void)pthread_mutex_unlock(&purger_lock);
+        if (mk_registry_lock())
+            continue;
+        for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
+            struct memkind *k = mk_registry_get(s);
+            if (k && k->backing == MK_BACKING_FILE)
+                (void)mk_arena_decay(k);
+        }
+        mk_registry_unlock();
+    }
+    return NULL;
+}
+
+/* Starts the purger if needed and wakes it.  Failure only costs
+ * promptness, never correctness, so it is logged and ignored. */
+static void pmem_purger_start(void)
+{
+    (void)pthread_mutex_lock(&purger_lock);
+    if (!purger_running) {
+        pthread_t t;
+        pthread_attr_t attr;
+        sigset_t all, old;
+        (void)pthread_attr_init(&attr);
+        (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        /* the purger must never take the application's signals */
+        sigfillset(&all);
+        (void)pthread_sigmask(SIG_SETMASK, &all, &old);
+        if (pthread_create(&t, &attr, purger_main, NULL) == 0)
+            purger_running = true;
+        else
+            mk_log_err("[memkind_pmem] cannot start the purger thread");
+        (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+        (void)pthread_attr_destroy(&attr);
+    }
+    (void)pthread_cond_signal(&purger_cond);
+    (void)pthread_mutex_unlock(&purger_lock);
+}
+
+void mk_pmem_purger_forget(void)
+{
+    /* Only the forking thread exists in the child: no lock is held by
+     * anyone else, so reset state; the next memkind_create_pmem restarts. */
+    purger_running = false;
+    pthread_mutex_init(&purger_lock, NULL);
+    pthread_cond_init(&purger_cond, NULL);
 }

@@ -29,9 +29,9 @@ MK_COMPAT_TESTS = \
 	test/compat/fork-pmem.sh \
 	test/compat/debian-1.14-programs.sh
 TESTS += $(MK_COMPAT_TESTS)
-# Known failure until the PMEM issue (#3) gives a forked child its own copy
-# of each PMEM kind; an XPASS then fails the suite, so remove it here.
-XFAIL_TESTS += test/compat/fork-pmem.sh
+
+
+
 EXTRA_DIST += $(MK_COMPAT_TESTS) test/compat/compat-lib.sh test/compat/compat.mk
 
 # Black-box: public headers only, no jemalloc include path.

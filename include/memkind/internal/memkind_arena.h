@@ -95,6 +95,11 @@ int mk_jemk_munmap(void *addr, size_t len);
 int mk_jemk_madvise(void *addr, size_t len, int advice);
 void *mk_jemk_sbrk(intptr_t increment);
 
+/// Arena tuning for file-backed kinds (grow limit, DEFAULT-policy decay).
+void mk_arena_tune(struct memkind *kind, size_t grow_limit, ssize_t dirty_ms);
+/// Decay-based purge of all of kind's arenas now. Returns 0 or error.
+int mk_arena_decay(struct memkind *kind);
+
 /// Granule of the address map: kinds never share a granule of this size.
 #define MK_GRANULE ((size_t)2 << 20)
 

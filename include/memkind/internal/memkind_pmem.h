@@ -25,7 +25,10 @@ struct memkind_pmem {
     size_t reserved;                 ///< its length
     size_t carved;                   ///< bytes of the range handed to jemalloc
     size_t committed;                ///< bytes backed by file blocks
+    size_t limit_off;                ///< carving stops at this offset
     memkind_mem_usage_policy policy; ///< decay policy
+    int fork_fd;                     ///< private copy for a forked child
+    bool fork_broken;                ///< child without a copy: read-only
     pthread_mutex_t lock;            ///< protects carved and committed
 };
 
@@ -41,6 +44,19 @@ int memkind_pmem_create(struct memkind *kind, struct memkind_ops *ops,
 int memkind_pmem_destroy(struct memkind *kind);
 void *memkind_pmem_mmap(struct memkind *kind, void *addr, size_t size);
 int memkind_pmem_get_mmap_flags(struct memkind *kind, int *flags);
+
+/*
+ * fork() support, called by the registry's fork handlers with the registry
+ * lock and every jemalloc lock held (no allocation allowed): prefork copies
+ * the kind's file into a new anonymous file; the child maps the copy in
+ * place of the shared file, the parent drops it.  So parent and child never
+ * share heap pages (memkind 1.14 shared them).
+ */
+void mk_pmem_prefork(struct memkind *kind);
+void mk_pmem_postfork_parent(struct memkind *kind);
+void mk_pmem_postfork_child(struct memkind *kind);
+/// After fork in the child: the purger thread is gone; start it again later.
+void mk_pmem_purger_forget(void);
 
 /// Capacity of a file-backed kind: its limit or its file system's size.
 ssize_t mk_pmem_capacity(struct memkind *kind);
