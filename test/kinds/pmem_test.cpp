@@ -176,7 +176,10 @@ TEST_F(PmemTest, SmallKindsFillUpWithSmallAndLargeObjects)
         size_t held = v.size() * c.obj;
         EXPECT_GE(held, c.kind / 10 * 9)
             << c.obj << " B objects in a " << (c.kind >> 20) << " MiB kind";
-        EXPECT_LE(file_bytes_in(dir), (long)c.kind) << "file above max_size";
+        // st_blocks also counts the file system's own extent-tree blocks
+        // (ext4 needs one once the file has holes): allow a few of them.
+        EXPECT_LE(file_bytes_in(dir), (long)c.kind + 16 * 1024)
+            << "file above max_size";
         for (void *p : v)
             memkind_free(kind, p);
         ASSERT_EQ(0, memkind_destroy_kind(kind));

@@ -24,6 +24,8 @@
 #include <cstdlib>
 #include <map>
 #include <string>
+#include <thread>
+#include <vector>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -257,6 +259,28 @@ TEST(FaultInjection, ArenaCreationFailureGivesEnomemThenRecovers)
     EXPECT_EQ(0, memkind_destroy_kind(kind));
 }
 
+TEST(FaultInjection, PmemBlockAllocationFailureGivesEnomemThenRecovers)
+{
+    char dir[] = "/tmp/mk-unit.XXXXXX";
+    ASSERT_NE(nullptr, mkdtemp(dir));
+    memkind_t kind = nullptr;
+    ASSERT_EQ(0, memkind_create_pmem(dir, 0, &kind));
+    // Points on the first allocation: arena creation, then the file blocks
+    // of each chunk jemalloc tries (fallocate).  Let the arena be made and
+    // every block allocation fail, as on a full file system.
+    mk_fault_arm_n(1, 1000);
+    errno = 0;
+    void *p = memkind_malloc(kind, 4096);
+    mk_fault_arm(-1);
+    EXPECT_EQ(nullptr, p);
+    EXPECT_EQ(ENOMEM, errno);
+    p = memkind_malloc(kind, 4096);
+    EXPECT_NE(nullptr, p) << "the kind must recover once faults stop";
+    memkind_free(kind, p);
+    EXPECT_EQ(0, memkind_destroy_kind(kind));
+    EXPECT_EQ(0, rmdir(dir));
+}
+
 TEST(FaultInjection, ConfigNewFailureReturnsNull)
 {
     mk_fault_arm(0);
@@ -266,4 +290,58 @@ TEST(FaultInjection, ConfigNewFailureReturnsNull)
     cfg = memkind_config_new();
     ASSERT_NE(nullptr, cfg);
     memkind_config_delete(cfg);
+}
+
+/* ---------------------------------------------------------- magazines */
+
+TEST(Magazine, StaleObjectsOfADestroyedKindAreNeverHandedOut)
+{
+    memkind_t a = nullptr, b = nullptr;
+    ASSERT_EQ(0, memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
+                                     MEMKIND_POLICY_BIND_ALL, memkind_bits_t(),
+                                     &a));
+    std::vector<void *> v;
+    for (int i = 0; i < 64; i++)
+        v.push_back(memkind_malloc(a, 64));
+    for (void *p : v)
+        memkind_free(a, p); // this thread's magazine now holds them
+    unsigned slot = a->partition;
+    ASSERT_EQ(0, memkind_destroy_kind(a));
+    ASSERT_EQ(0, memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
+                                     MEMKIND_POLICY_BIND_ALL, memkind_bits_t(),
+                                     &b));
+    EXPECT_EQ(slot, b->partition) << "the slot is reused (lowest free)";
+    for (int i = 0; i < 64; i++) {
+        void *q = memkind_malloc(b, 64);
+        ASSERT_NE(nullptr, q);
+        EXPECT_EQ(b, memkind_detect_kind(q)) << "object of the dead kind";
+        memkind_free(b, q);
+    }
+    ASSERT_EQ(0, memkind_destroy_kind(b));
+}
+
+TEST(Magazine, ThreadExitGivesCachedObjectsBack)
+{
+    memkind_t k = nullptr;
+    ASSERT_EQ(0, memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
+                                     MEMKIND_POLICY_BIND_ALL, memkind_bits_t(),
+                                     &k));
+    auto allocated = [&] {
+        size_t v = 0;
+        EXPECT_EQ(0, memkind_update_cached_stats());
+        EXPECT_EQ(0, memkind_get_stat(k, MEMKIND_STAT_TYPE_ALLOCATED, &v));
+        return v;
+    };
+    std::thread t([&] {
+        std::vector<void *> v;
+        for (int i = 0; i < 20000; i++)
+            v.push_back(memkind_malloc(k, 16 + i % 500));
+        for (void *p : v)
+            memkind_free(k, p);
+        EXPECT_GT(mk_arena_thread_tcache_count(), 0u);
+    });
+    t.join();
+    // Nothing of the thread's magazines or tcache may stay allocated.
+    EXPECT_EQ(0u, allocated());
+    ASSERT_EQ(0, memkind_destroy_kind(k));
 }

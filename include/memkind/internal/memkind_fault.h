@@ -23,6 +23,8 @@ extern "C" {
 bool mk_fault_hit(void);
 /// Arms the countdown (n >= 0) or disarms it (n < 0).
 void mk_fault_arm(int n);
+/// As mk_fault_arm(n), but count points in a row fail (a lasting fault).
+void mk_fault_arm_n(int n, int count);
 /// Failure points reached since the last arm (armed or not).
 int mk_fault_points_seen(void);
 #else
