@@ -37,6 +37,8 @@
 #include <memkind/internal/memkind_registry.h>
 #include <memkind/internal/memkind_util.h>
 
+#include "lookup.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdatomic.h>
@@ -63,6 +65,10 @@
 _Static_assert(MK_GRANULE == ((size_t)1 << MK_GRANULE_BITS), "granule bits");
 _Static_assert(MEMKIND_MAX_KIND < MK_MAP_MIXED - 1, "slot fits the map");
 _Static_assert(MALLCTL_ARENAS_ALL > 4095, "jemalloc arena index space");
+_Static_assert(MK_LOOKUP_MIXED == MK_MAP_MIXED &&
+                   MK_LOOKUP_ADDR_BITS == MK_ADDR_BITS &&
+                   MK_LOOKUP_GRANULE_BITS == MK_GRANULE_BITS,
+               "src/lookup.h reads the same map");
 
 struct mk_tls;
 
@@ -178,7 +184,7 @@ struct mk_fixed_area {
     uint16_t under[2]; ///< map values of the head/tail granules before
 };
 
-static _Atomic(uint16_t) *mk_map;
+_Atomic(uint16_t) *mk_map; /* shared with src/lookup.h */
 static size_t mk_page_size;
 static pthread_key_t mk_tls_key;
 /* Dynamic TLS (TLSDESC, see configure.ac): initial-exec would mark the whole
@@ -209,7 +215,7 @@ static void map_set(uintptr_t start, size_t size, uint16_t v)
         atomic_store_explicit(&mk_map[i], v, memory_order_release);
 }
 
-static struct memkind *resolve_mixed(uintptr_t a)
+struct memkind *mk_arena_resolve_mixed(uintptr_t a)
 {
     struct memkind *kind = NULL;
     uint16_t fallback = 0;
@@ -235,14 +241,7 @@ static struct memkind *resolve_mixed(uintptr_t a)
 
 struct memkind *mk_arena_lookup(const void *ptr)
 {
-    uintptr_t a = (uintptr_t)ptr;
-    if (MK_UNLIKELY(a >> MK_ADDR_BITS) || MK_UNLIKELY(!mk_map))
-        return NULL;
-    uint16_t v =
-        atomic_load_explicit(&mk_map[map_index(a)], memory_order_acquire);
-    if (MK_LIKELY(v != MK_MAP_MIXED))
-        return v ? mk_registry_get(v - 1u) : NULL;
-    return resolve_mixed(a);
+    return mk_lookup(ptr);
 }
 
 /*

@@ -22,6 +22,8 @@
 #include <memkind/internal/memkind_registry.h>
 #include <memkind/internal/memkind_util.h>
 
+#include "lookup.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -168,7 +170,7 @@ static inline void do_free(memkind_t kind, void *ptr)
     if (MK_UNLIKELY(!ptr))
         return;
     if (!kind) {
-        kind = mk_arena_lookup(ptr);
+        kind = mk_lookup(ptr);
         /* COMPAT(1.14): 1.14 crashed on pointers it did not allocate. */
         if (!kind)
             return;
@@ -203,7 +205,7 @@ static void *do_realloc(memkind_t kind, void *ptr, size_t size)
             errno = EINVAL;
             return NULL;
         }
-        kind = mk_arena_lookup(ptr);
+        kind = mk_lookup(ptr);
         if (!kind) {
             errno = EINVAL;
             return NULL;
@@ -236,7 +238,7 @@ MK_EXPORT size_t memkind_malloc_usable_size(
     if (!p)
         return 0;
     if (!kind) {
-        kind = mk_arena_lookup(p);
+        kind = mk_lookup(p);
         if (!kind)
             return 0;
     }
@@ -248,7 +250,7 @@ MK_EXPORT void *memkind_defrag_reallocate(memkind_t kind, void *ptr)
     if (!ptr)
         return NULL;
     if (!kind) {
-        kind = mk_arena_lookup(ptr);
+        kind = mk_lookup(ptr);
         if (!kind)
             return NULL;
     }
@@ -257,7 +259,7 @@ MK_EXPORT void *memkind_defrag_reallocate(memkind_t kind, void *ptr)
 
 MK_EXPORT memkind_t memkind_detect_kind(void *ptr)
 {
-    return ptr ? mk_arena_lookup(ptr) : NULL;
+    return ptr ? mk_lookup(ptr) : NULL;
 }
 
 /* ----------------------------------------------------------- kinds */

@@ -29,6 +29,8 @@
 #include <memkind/internal/memkind_pmem.h>
 #include <memkind/internal/memkind_regular.h>
 
+#include "lookup.h"
+
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +61,7 @@ enum
 _Static_assert((int)MK_STATIC_KIND_COUNT == (int)MEMKIND_NUM_BASE_KIND,
                "static_kinds.def must list every base partition");
 
-static _Atomic(struct memkind *) registry[MEMKIND_MAX_KIND] = {
+_Atomic(struct memkind *) mk_registry_slots[MEMKIND_MAX_KIND] = {
 #define MK_STATIC_KIND(ID, NAME, OPS, BACKING)                                 \
     [MEMKIND_PARTITION_##ID] = &mk_static_##ID,
 #include "static_kinds.def"
@@ -74,7 +76,7 @@ struct memkind *mk_registry_get(unsigned slot)
 {
     if (slot >= MEMKIND_MAX_KIND)
         return NULL;
-    return atomic_load_explicit(&registry[slot], memory_order_acquire);
+    return atomic_load_explicit(&mk_registry_slots[slot], memory_order_acquire);
 }
 
 uint32_t mk_registry_next_gen(void)
@@ -94,7 +96,7 @@ unsigned mk_registry_dynamic_count(void)
 static bool name_taken(const char *name)
 {
     for (unsigned i = 0; i < MEMKIND_MAX_KIND; i++) {
-        struct memkind *k = atomic_load(&registry[i]);
+        struct memkind *k = atomic_load(&mk_registry_slots[i]);
         if (k && strncmp(k->name, name, MEMKIND_NAME_LENGTH_PRIV) == 0)
             return true;
     }
@@ -129,7 +131,7 @@ int mk_registry_create_kind(struct memkind_ops *ops, const char *name,
     }
     unsigned slot;
     for (slot = MEMKIND_NUM_BASE_KIND; slot < MEMKIND_MAX_KIND; slot++)
-        if (!atomic_load(&registry[slot]))
+        if (!atomic_load(&mk_registry_slots[slot]))
             break;
     if (slot == MEMKIND_MAX_KIND) {
         err = MEMKIND_ERROR_TOOMANY;
@@ -152,7 +154,7 @@ int mk_registry_create_kind(struct memkind_ops *ops, const char *name,
     err = kind_op_create(kind, ops, name);
     if (err)
         goto err_unlock;
-    atomic_store_explicit(&registry[slot], kind, memory_order_release);
+    atomic_store_explicit(&mk_registry_slots[slot], kind, memory_order_release);
     ndynamic++;
     (void)pthread_mutex_unlock(&registry_lock);
     *out = kind;
@@ -177,12 +179,12 @@ int mk_registry_destroy_kind(struct memkind *kind)
         return MEMKIND_ERROR_RUNTIME;
     unsigned slot = kind->partition;
     if (slot < MEMKIND_NUM_BASE_KIND || slot >= MEMKIND_MAX_KIND ||
-        atomic_load(&registry[slot]) != kind) {
+        atomic_load(&mk_registry_slots[slot]) != kind) {
         (void)pthread_mutex_unlock(&registry_lock);
         return MEMKIND_ERROR_INVALID;
     }
     int err = kind_op_destroy(kind);
-    atomic_store_explicit(&registry[slot], NULL, memory_order_release);
+    atomic_store_explicit(&mk_registry_slots[slot], NULL, memory_order_release);
     ndynamic--;
     (void)pthread_mutex_unlock(&registry_lock);
     kind->gen = 0;
@@ -220,7 +222,7 @@ static int lib_err;
 static void fork_prepare_inner(void)
 {
     for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
-        struct memkind *k = atomic_load(&registry[s]);
+        struct memkind *k = atomic_load(&mk_registry_slots[s]);
         if (k && k->backing == MK_BACKING_FILE)
             mk_pmem_prefork(k);
     }
@@ -229,7 +231,7 @@ static void fork_prepare_inner(void)
 static void fork_parent_inner(void)
 {
     for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
-        struct memkind *k = atomic_load(&registry[s]);
+        struct memkind *k = atomic_load(&mk_registry_slots[s]);
         if (k && k->backing == MK_BACKING_FILE)
             mk_pmem_postfork_parent(k);
     }
@@ -238,7 +240,7 @@ static void fork_parent_inner(void)
 static void fork_child_inner(void)
 {
     for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
-        struct memkind *k = atomic_load(&registry[s]);
+        struct memkind *k = atomic_load(&mk_registry_slots[s]);
         if (k && k->backing == MK_BACKING_FILE)
             mk_pmem_postfork_child(k);
     }
