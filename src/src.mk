@@ -24,6 +24,7 @@ libmemkind_core_la_SOURCES = \
 	src/kinds/hugetlb.c \
 	src/kinds/interleave.c \
 	src/kinds/pmem.c \
+	src/kinds/pmem_devdax.c \
 	src/kinds/regular.c
 libmemkind_core_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src \
 	$(HWLOC_CFLAGS) $(DAXCTL_CFLAGS)

@@ -97,7 +97,8 @@ memkind_config_set_memory_usage_policy(struct memkind_config *cfg,
 
 /*
  * Takes size bytes (aligned to align) from the reserved range, allocates
- * their file blocks and maps them.  Called from an extent hook.
+ * their file blocks and maps them (a Device DAX kind is mapped already).
+ * Called from an extent hook.
  * Returns the address or NULL (limit reached, no space on the device).
  */
 static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
@@ -105,6 +106,7 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
 {
     struct memkind_pmem *p = kind->priv;
     void *res = NULL;
+    bool clear = false;
     if (align < MEMKIND_PMEM_CHUNK_SIZE)
         align = MEMKIND_PMEM_CHUNK_SIZE;
     (void)pthread_mutex_lock(&p->lock);
@@ -117,21 +119,28 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
         goto out;
     if (p->max_size && p->committed + len > p->max_size)
         goto out;
-    if (fallocate(p->fd, 0, (off_t)off, (off_t)len) != 0)
-        goto out; /* ENOSPC: an honest NULL, never SIGBUS later */
     void *addr = (char *)p->base + off;
-    if (mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, p->fd,
-             (off_t)off) == MAP_FAILED) {
-        (void)fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                        (off_t)off, (off_t)len);
-        goto out;
+    if (p->devdax) {
+        /* Mapped whole at creation; the device keeps old contents. */
+        clear = *zero;
+    } else {
+        if (fallocate(p->fd, 0, (off_t)off, (off_t)len) != 0)
+            goto out; /* ENOSPC: an honest NULL, never SIGBUS later */
+        if (mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+                 p->fd, (off_t)off) == MAP_FAILED) {
+            (void)fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                            (off_t)off, (off_t)len);
+            goto out;
+        }
+        *zero = true;
     }
     p->carved = off + len;
     p->committed += len;
-    *zero = true;
     res = addr;
 out:
     (void)pthread_mutex_unlock(&p->lock);
+    if (clear)
+        memset(res, 0, len); /* outside the lock: the range is ours */
     return res;
 }
 
@@ -199,7 +208,7 @@ static bool pmem_hook_commit(extent_hooks_t *h, void *addr, size_t size,
     (void)pthread_mutex_lock(&p->lock);
     if (!p->fork_broken &&
         (!p->max_size || p->committed + length <= p->max_size)) {
-        if (fallocate(p->fd, 0, off, (off_t)length) == 0) {
+        if (p->devdax || fallocate(p->fd, 0, off, (off_t)length) == 0) {
             p->committed += length;
             fail = false;
         }
@@ -216,8 +225,10 @@ static bool pmem_hook_decommit(extent_hooks_t *h, void *addr, size_t size,
     (void)size, (void)arena_ind;
     struct memkind_pmem *p = hook_pmem(h);
     off_t off = (off_t)((char *)addr + offset - (char *)p->base);
-    if (p->fork_broken)
-        return true;    /* the file is the parent's: never punch it */
+    /* A forked child's file is the parent's: never punch it.  A device
+     * cannot give space back: failing keeps jemalloc from assuming zeros. */
+    if (p->fork_broken || p->devdax)
+        return true;
     int oerrno = errno; /* reached from free paths: keep errno */
     int r = fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
                       (off_t)length);
@@ -294,8 +305,11 @@ MK_EXPORT int memkind_pmem_create(struct memkind *kind, struct memkind_ops *ops,
         return err;
     }
     /* Grow a chunk at a time so a small kind fills up evenly; purge freed
-     * space within PMEM_DIRTY_MS (the purger makes that true when idle). */
-    mk_arena_tune(kind, MEMKIND_PMEM_CHUNK_SIZE, PMEM_DIRTY_MS);
+     * space within PMEM_DIRTY_MS (the purger makes that true when idle).
+     * A device's freed space goes nowhere: retain it at once, where every
+     * size class can reuse it (jemalloc splits dirty ranges only up to 64
+     * times the request). */
+    mk_arena_tune(kind, MEMKIND_PMEM_CHUNK_SIZE, p->devdax ? 0 : PMEM_DIRTY_MS);
     if (p->policy != MEMKIND_MEM_USAGE_POLICY_DEFAULT)
         (void)memkind_arena_update_memory_usage_policy(kind, p->policy);
     return 0;
@@ -439,6 +453,56 @@ static size_t unlimited_reserve(const char *dir)
     return mk_round_up(r, MK_GRANULE);
 }
 
+/* Opens p->dir's anonymous file and reserves the kind's address range.
+ * Returns 0 or MEMKIND_ERROR_*. */
+static int pmem_file_map(struct memkind_pmem *p)
+{
+    const char *dir = p->dir;
+    size_t max_size = p->max_size;
+    if (mk_fault_hit()) {
+        errno = EMFILE;
+        p->fd = -1;
+    } else {
+        p->fd = open_tmpfile(dir);
+    }
+    if (p->fd < 0) {
+        mk_log_perr("[memkind_pmem] cannot create a file in %s", dir);
+        return MEMKIND_ERROR_INVALID;
+    }
+    p->reserved =
+        max_size ? mk_round_up(max_size, MK_GRANULE) : unlimited_reserve(dir);
+    /* Reserve reserved + one granule, then trim to granule alignment.  An
+     * unlimited kind settles for less address space when the process has
+     * little (valgrind, RLIMIT_AS), down to 256 MiB. */
+    char *raw = MAP_FAILED;
+    size_t req = 0;
+    while (raw == MAP_FAILED) {
+        req = p->reserved + MK_GRANULE;
+        raw = mk_fault_hit()
+                  ? MAP_FAILED
+                  : mmap(NULL, req, PROT_NONE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (raw != MAP_FAILED || max_size || p->reserved <= (256u << 20))
+            break;
+        p->reserved /= 2;
+    }
+    if (raw == MAP_FAILED) {
+        mk_log_perr("[memkind_pmem] cannot reserve address space");
+        return MEMKIND_ERROR_MMAP;
+    }
+    uintptr_t a = mk_round_up((uintptr_t)raw, MK_GRANULE);
+    if (a > (uintptr_t)raw)
+        munmap(raw, a - (uintptr_t)raw);
+    if ((char *)a + p->reserved < raw + req)
+        munmap((char *)a + p->reserved,
+               (size_t)(raw + req - ((char *)a + p->reserved)));
+    p->base = (void *)a;
+    p->limit_off = max_size
+                       ? mk_round_up(max_size, (size_t)sysconf(_SC_PAGESIZE))
+                       : p->reserved;
+    return 0;
+}
+
 static int create_pmem(const char *dir, size_t max_size,
                        memkind_mem_usage_policy policy, memkind_t *kind)
 {
@@ -452,7 +516,9 @@ static int create_pmem(const char *dir, size_t max_size,
     }
     if (policy >= MEMKIND_MEM_USAGE_POLICY_MAX_VALUE)
         return MEMKIND_ERROR_INVALID;
-    err = check_dir(dir);
+    /* Beyond 1.14: a Device DAX character device instead of a directory. */
+    bool devdax = mk_pmem_is_devdax(dir);
+    err = devdax ? 0 : check_dir(dir);
     if (err) {
         mk_log_err("[memkind_pmem] %s is not a writable directory",
                    dir ? dir : "(null)");
@@ -478,49 +544,9 @@ static int create_pmem(const char *dir, size_t max_size,
     memcpy(p->dir, dir, dlen);
     p->max_size = max_size;
     p->policy = policy;
-    if (mk_fault_hit()) {
-        errno = EMFILE;
-        p->fd = -1;
-    } else {
-        p->fd = open_tmpfile(dir);
-    }
-    if (p->fd < 0) {
-        mk_log_perr("[memkind_pmem] cannot create a file in %s", dir);
-        err = MEMKIND_ERROR_INVALID;
+    err = devdax ? mk_pmem_devdax_map(p) : pmem_file_map(p);
+    if (err)
         goto err_free;
-    }
-    p->reserved =
-        max_size ? mk_round_up(max_size, MK_GRANULE) : unlimited_reserve(dir);
-    /* Reserve reserved + one granule, then trim to granule alignment.  An
-     * unlimited kind settles for less address space when the process has
-     * little (valgrind, RLIMIT_AS), down to 256 MiB. */
-    char *raw = MAP_FAILED;
-    size_t req = 0;
-    while (raw == MAP_FAILED) {
-        req = p->reserved + MK_GRANULE;
-        raw = mk_fault_hit()
-                  ? MAP_FAILED
-                  : mmap(NULL, req, PROT_NONE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (raw != MAP_FAILED || max_size || p->reserved <= (256u << 20))
-            break;
-        p->reserved /= 2;
-    }
-    if (raw == MAP_FAILED) {
-        mk_log_perr("[memkind_pmem] cannot reserve address space");
-        err = MEMKIND_ERROR_MMAP;
-        goto err_free;
-    }
-    uintptr_t a = mk_round_up((uintptr_t)raw, MK_GRANULE);
-    if (a > (uintptr_t)raw)
-        munmap(raw, a - (uintptr_t)raw);
-    if ((char *)a + p->reserved < raw + req)
-        munmap((char *)a + p->reserved,
-               (size_t)(raw + req - ((char *)a + p->reserved)));
-    p->base = (void *)a;
-    p->limit_off = max_size
-                       ? mk_round_up(max_size, (size_t)sysconf(_SC_PAGESIZE))
-                       : p->reserved;
     err = mk_registry_create_kind(&MEMKIND_PMEM_OPS, NULL, MK_BACKING_FILE, p,
                                   kind);
     if (err)
@@ -558,6 +584,8 @@ MK_EXPORT int memkind_check_dax_path(const char *pmem_dir)
 {
     if (!pmem_dir)
         return MEMKIND_ERROR_INVALID;
+    if (mk_pmem_is_devdax(pmem_dir))
+        return 0; /* beyond 1.14: a Device DAX device is DAX by definition */
     int fd = open_tmpfile(pmem_dir);
     if (fd < 0)
         return MEMKIND_ERROR_RUNTIME;
@@ -610,7 +638,7 @@ void mk_pmem_prefork(struct memkind *kind)
         return;
     int oerrno = errno;
     (void)pthread_mutex_lock(&p->lock);
-    p->fork_fd = open_tmpfile_noalloc(p->dir);
+    p->fork_fd = p->devdax ? -1 : open_tmpfile_noalloc(p->dir);
     if (p->fork_fd >= 0 && copy_data(p->fd, p->fork_fd, p->carved) != 0) {
         close(p->fork_fd);
         p->fork_fd = -1;
@@ -641,7 +669,9 @@ void mk_pmem_postfork_child(struct memkind *kind)
     if (!p || p->fork_broken)
         return;
     int oerrno = errno;
-    if (p->carved == 0) {
+    if (p->devdax) {
+        mk_pmem_devdax_postfork_child(p); /* no MAP_PRIVATE on a device */
+    } else if (p->carved == 0) {
         /* nothing mapped yet: the copy is just a fresh empty file */
     } else if (p->fork_fd < 0 ||
                mmap(p->base, p->carved, PROT_READ | PROT_WRITE,

@@ -29,6 +29,7 @@ struct memkind_pmem {
     memkind_mem_usage_policy policy; ///< decay policy
     int fork_fd;                     ///< private copy for a forked child
     bool fork_broken;                ///< child without a copy: read-only
+    bool devdax;                     ///< Device DAX (pmem_devdax.c), not a file
     pthread_mutex_t lock;            ///< protects carved and committed
 };
 
@@ -57,6 +58,18 @@ void mk_pmem_postfork_parent(struct memkind *kind);
 void mk_pmem_postfork_child(struct memkind *kind);
 /// After fork in the child: the purger thread is gone; start it again later.
 void mk_pmem_purger_forget(void);
+
+/*
+ * Device DAX backing (pmem_devdax.c), beyond memkind 1.14: a kind whose
+ * "directory" is a /dev/daxX.Y character device.  mk_pmem_is_devdax() tells
+ * (errno unchanged); mk_pmem_devdax_map() opens, locks and maps the device
+ * for a prepared struct memkind_pmem (returns 0 or MEMKIND_ERROR_*);
+ * mk_pmem_devdax_postfork_child() gives a forked child its private copy
+ * (fork handler context: no allocation).
+ */
+bool mk_pmem_is_devdax(const char *path);
+int mk_pmem_devdax_map(struct memkind_pmem *p);
+void mk_pmem_devdax_postfork_child(struct memkind_pmem *p);
 
 /// Capacity of a file-backed kind: its limit or its file system's size.
 ssize_t mk_pmem_capacity(struct memkind *kind);
