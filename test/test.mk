@@ -36,13 +36,15 @@ endif
 EXTRA_DIST += test/summary.sh
 
 # check-all: the README's test command.  Runs every test (make check), the
-# man page lint and the format check, then prints the failing logs, if any,
-# and one closing line
+# man page lint, the format check and the real-DAX VM lane (check-dax, where
+# the machine can run it: test/dax/dax.mk), then prints the failing logs, if
+# any, and one closing line
 # "N passed, N failed, N skipped" (googletest cases counted one by one).
 check-all:
 	@rc=0; $(MAKE) $(AM_MAKEFLAGS) -k check || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) check-man || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) check-format || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) check-dax-auto || rc=1; \
 	if [ $$rc != 0 ] && [ -f test-suite.log ]; then cat test-suite.log; fi; \
 	$(SHELL) $(top_srcdir)/test/summary.sh $(top_builddir) || rc=1; \
 	exit $$rc
@@ -52,3 +54,4 @@ include test/kinds/kinds.mk
 include test/api/api.mk
 include test/compat/compat.mk
 include test/abi/abi.mk
+include test/dax/dax.mk

@@ -21,7 +21,9 @@
 #include <gtest/gtest.h>
 
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -59,6 +61,7 @@ enum class Source
     Dynamic,     ///< memkind_create_kind()
     Pmem,        ///< memkind_create_pmem()
     PmemConfig,  ///< memkind_create_pmem_with_config(), CONSERVATIVE policy
+    PmemDevdax,  ///< memkind_create_pmem() on the Device DAX $DAX_DEVICE
     Fixed,       ///< memkind_create_fixed() over a granule-aligned mmap
     FixedOffset, ///< memkind_create_fixed() over an unaligned slice
 };
@@ -252,6 +255,18 @@ class KindApiTest : public ::testing::TestWithParam<KindParam> {
                 }
                 ASSERT_EQ(err, 0)
                     << "in " << dir->path() << ": " << error_text(err);
+                owned = true;
+                break;
+            }
+            case Source::PmemDevdax: {
+                // Beyond 1.14 (memkind_pmem(3) "Device DAX"): make
+                // check-dax sets DAX_DEVICE in the emulated-NVDIMM VM.
+                const char *dev = getenv("DAX_DEVICE");
+                if (!dev || !*dev)
+                    GTEST_SKIP() << p.name << ": needs a Device DAX device "
+                                 << "in $DAX_DEVICE (make check-dax)";
+                int err = memkind_create_pmem(dev, p.pmem_max, &kind);
+                ASSERT_EQ(err, 0) << dev << ": " << error_text(err);
                 owned = true;
                 break;
             }
@@ -870,7 +885,8 @@ TEST_P(KindApiTest, CapacityPositiveOrDocumentedMinusOne)
     if (p.source == Source::Fixed || p.source == Source::FixedOffset) {
         // "... and the buffer size for a fixed kind."
         EXPECT_EQ(cap, ssize_t(fixed_size));
-    } else if ((p.source == Source::Pmem || p.source == Source::PmemConfig) &&
+    } else if ((p.source == Source::Pmem || p.source == Source::PmemConfig ||
+                p.source == Source::PmemDevdax) &&
                p.pmem_max) {
         // memkind_pmem(3): "it returns the size limit, or the capacity of
         // the file system when there is none."
@@ -879,6 +895,15 @@ TEST_P(KindApiTest, CapacityPositiveOrDocumentedMinusOne)
         struct statvfs st;
         ASSERT_EQ(statvfs(dir->c_str(), &st), 0);
         EXPECT_EQ(cap, ssize_t(st.f_blocks * st.f_frsize));
+    } else if (p.source == Source::PmemDevdax) {
+        // memkind_pmem(3): "max_size 0 means the whole device".
+        struct stat st;
+        ASSERT_EQ(stat(getenv("DAX_DEVICE"), &st), 0);
+        std::ifstream f("/sys/dev/char/" + std::to_string(major(st.st_rdev)) +
+                        ":" + std::to_string(minor(st.st_rdev)) + "/size");
+        long long size = -1;
+        f >> size;
+        EXPECT_EQ(cap, ssize_t(size));
     } else if (cap > 0 && p.need != Need::Huge2M && p.need != Need::Huge1G &&
                !p.also_huge2m) {
         // NUMA kinds: no more than the machine's memory.
@@ -1011,6 +1036,12 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(P("PmemUnlimited", Source::Pmem, 0),
                       P("Pmem64MiB", Source::Pmem, kBufSize),
                       P("PmemConservative64MiB", Source::PmemConfig, kBufSize)),
+    param_name);
+
+INSTANTIATE_TEST_SUITE_P(
+    DeviceDax, KindApiTest,
+    ::testing::Values(P("DevdaxWhole", Source::PmemDevdax, 0),
+                      P("Devdax64MiB", Source::PmemDevdax, kBufSize)),
     param_name);
 
 INSTANTIATE_TEST_SUITE_P(UserBuffer, KindApiTest,

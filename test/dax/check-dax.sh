@@ -1,0 +1,154 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# check-dax.sh: the real-DAX lane (make check-dax).  Boots the emulated-
+# NVDIMM VM (run-in-dax-vm) once per configuration and runs
+# test/dax/vm-suite.sh inside it:
+#   ext4  ext4 mounted -o dax, a Device DAX device, a KMEM DAX NUMA node
+#   xfs   xfs mounted -o dax, a Device DAX device
+# Each program's log and result are written to test/dax/lane/CONFIG/NAME.log
+# and .trs (automake's format), so test/summary.sh counts them; the lane
+# prints one line per program and ends with "N passed, N failed, N skipped".
+#
+# Exit status 0 only when every configuration booted, ran to its end and
+# had no failure.  A VM or infrastructure failure (run-in-dax-vm's 124:
+# timeout, 125: setup, boot or NVDIMM failure) fails the lane, as does a
+# suite that stops without its closing line: the lane never passes silently.
+#
+# Environment: top_builddir, top_srcdir (absolute; set by make),
+# DAX_VM_RUNNER (default: ../shared/dax-vm/run-in-dax-vm beside the source
+# tree), MK_DAX_CONFIGS (default "ext4 xfs"), MK_DAX_TIMEOUT (seconds per
+# boot, default 600), DAX_VM_CACHE (run-in-dax-vm's cache).
+set -u
+B=${top_builddir:?} S=${top_srcdir:?}
+runner=${DAX_VM_RUNNER:-$S/../shared/dax-vm/run-in-dax-vm}
+configs=${MK_DAX_CONFIGS:-ext4 xfs}
+limit=${MK_DAX_TIMEOUT:-600}
+t_start=$(date +%s)
+
+say() { echo "check-dax: $*"; }
+if [ ! -x "$runner" ]; then
+    say "FAIL: run-in-dax-vm not found at $runner (set DAX_VM_RUNNER)"
+    exit 1
+fi
+
+# Stale results of an earlier run must not be counted again.
+rm -rf "$B/test/dax/lane"
+work=$(mktemp -d "${TMPDIR:-/tmp}/mk-check-dax.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' HUP INT TERM
+
+# infra CONFIG WHY LOGFILE: a configuration that could not run is a failure
+# of its own, with a log, counted by summary.sh too.
+infra_fail=0
+infra()
+{
+    d=$B/test/dax/lane/$1
+    mkdir -p "$d"
+    { echo "$2"; [ -f "$3" ] && tail -n 40 "$3"; } >"$d/vm.log"
+    printf ':test-result: FAIL\n:global-test-result: FAIL\n' >"$d/vm.trs"
+    say "FAIL: $1/vm: $2"
+    [ -f "$3" ] && tail -n 40 "$3" | sed 's/^/    | /'
+    infra_fail=$((infra_fail + 1))
+}
+
+# Install and cache what the VM needs (qemu, ndctl, xfsprogs, the kernel,
+# the initramfs) before the first boot.
+t0=$(date +%s)
+if ! "$runner" --prepare --fs xfs >"$work/prepare.log" 2>&1; then
+    infra prepare "run-in-dax-vm --prepare failed (exit status $?)" "$work/prepare.log"
+    say "0 passed, 1 failed, 0 skipped"
+    exit 1
+fi
+say "VM ready in $(($(date +%s) - t0)) s: $(tail -n 1 "$work/prepare.log" | sed 's/^run-in-dax-vm: //')"
+
+# What the VM gets: the test programs (real binaries, not libtool wrappers),
+# the compat driver, the library (found by ldd through LD_LIBRARY_PATH) and
+# libmemtier when built, and real programs for the libmemtier tests.
+copies=""
+add() { for f in "$@"; do [ -e "$f" ] && copies="$copies --copy $f"; done; }
+for t in dax/dax_test kinds/pmem_test api/kind_api_test api/negative_test \
+         api/detect_kind_test; do
+    bin=$B/test/${t%/*}/.libs/${t#*/}
+    if [ ! -x "$bin" ]; then
+        infra build "$bin is not built (run make check-dax from the build tree)" ""
+        say "0 passed, 1 failed, 0 skipped"
+        exit 1
+    fi
+    add "$bin"
+done
+add "$B/test/compat/fork_app" "$S/test/compat/fork-pmem.sh" \
+    "$S/test/compat/compat-lib.sh" "$B"/.libs/libmemtier.so*
+# HOOK(issue 4): its NUMA/DAX_KMEM test programs, when built.
+add "$B"/test/kinds/.libs/*numa*_test "$B"/test/kinds/.libs/*dax_kmem*_test
+mkdir -p "$work/bin"
+for p in cat sort gzip cksum perl sqlite3; do
+    f=$(command -v "$p" 2>/dev/null) && cp "$f" "$work/bin/"
+done
+add "$work/bin"
+
+export LD_LIBRARY_PATH="$B/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+boots=0
+for cfg in $configs; do
+    case $cfg in
+        ext4) opts="--fs ext4 --devdax --kmem" ;;
+        xfs) opts="--fs xfs --devdax" ;;
+        *) infra "$cfg" "unknown configuration $cfg (ext4 or xfs)" ""
+           continue ;;
+    esac
+    out=$work/$cfg.out
+    t0=$(date +%s)
+    say "booting the VM: $cfg ($opts)"
+    # shellcheck disable=SC2086 # word splitting of opts and copies wanted
+    { "$runner" $opts --timeout "$limit" $copies -- \
+          "$S/test/dax/vm-suite.sh" "$cfg" "$B" "$S" "$work" 2>"$work/$cfg.err"
+      echo $? >"$work/$cfg.rc"; } |
+        tee "$out" | awk '/^--- BEGIN /, /^--- END / { next }
+                          /^(PASS|FAIL|SKIP): |^=== |^[a-z0-9]+: [0-9]+ passed/ {
+                              print; fflush() }'
+    rc=$(cat "$work/$cfg.rc")
+    boots=$((boots + 1))
+    el=$(($(date +%s) - t0))
+    # Split the output into one log and one automake result per program.
+    d=$B/test/dax/lane/$cfg
+    mkdir -p "$d"
+    awk -v d="$d" -v cfg="$cfg" '
+        /^--- BEGIN / { f = d "/" $3 ".log"; printf "" > f; next }
+        /^--- END /   { close(f); f = ""; next }
+        f != ""       { print > f; next }
+        /^(PASS|FAIL|SKIP): / {
+            split($2, a, "/"); r = substr($1, 1, 4)
+            t = d "/" a[2] ".trs"
+            printf ":test-result: %s\n:global-test-result: %s\n", r, r > t
+            close(t)
+        }' "$out"
+    case $rc in
+        0 | 1)
+            if ! grep -Eq "^$cfg: [0-9]+ passed, [0-9]+ failed" "$out"; then
+                infra "$cfg" "the suite stopped before its end (exit status $rc)" "$work/$cfg.err"
+            fi ;;
+        124) infra "$cfg" "the VM timed out after $limit s (run-in-dax-vm exit 124)" "$work/$cfg.err" ;;
+        125) infra "$cfg" "VM or infrastructure failure (run-in-dax-vm exit 125)" "$work/$cfg.err" ;;
+        *) infra "$cfg" "the suite died (exit status $rc)" "$work/$cfg.err" ;;
+    esac
+    say "$cfg: $el s"
+done
+
+# Totals over the configurations, from the suites' own closing lines.
+pass=0 fail=$infra_fail skip=0
+for cfg in $configs; do
+    [ -f "$work/$cfg.out" ] || continue
+    line=$(grep -E "^$cfg: [0-9]+ passed" "$work/$cfg.out" | tail -n 1)
+    [ -n "$line" ] || continue
+    set -- $line
+    pass=$((pass + $2)) fail=$((fail + $4)) skip=$((skip + $6))
+done
+if [ "$fail" != 0 ]; then
+    for log in "$B"/test/dax/lane/*/*.trs; do
+        grep -q ':test-result: FAIL' "$log" || continue
+        say "log of ${log%.trs}.log (last 60 lines):"
+        tail -n 60 "${log%.trs}.log" | sed 's/^/    | /'
+    done
+fi
+say "$boots VM boots, $(($(date +%s) - t_start)) s in all"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
