@@ -77,9 +77,16 @@ for t in dax/dax_test kinds/pmem_test api/kind_api_test api/negative_test \
     add "$bin"
 done
 add "$B/test/compat/fork_app" "$S/test/compat/fork-pmem.sh" \
-    "$S/test/compat/compat-lib.sh" "$B"/.libs/libmemtier.so*
-# HOOK(issue 4): its NUMA/DAX_KMEM test programs, when built.
-add "$B"/test/kinds/.libs/*numa*_test "$B"/test/kinds/.libs/*dax_kmem*_test
+    "$S/test/compat/compat-lib.sh" "$B/.libs/libmemtier.so.0"
+# HOOK(issue 4): the programs its KMEM DAX suite (dax-kmem-vm-inner.sh)
+# runs, as its own runner (run-dax-kmem-vm.sh) lists them in bins="...".
+if [ -f "$S/test/kinds/dax-kmem-vm-inner.sh" ]; then
+    add "$S/test/kinds/dax-kmem-vm-inner.sh"
+    for b in $(sed -n '/^bins="/,/"/p' "$S/test/kinds/run-dax-kmem-vm.sh" |
+               tr -d '"' | sed 's/^bins=//'); do
+        add "$B/$b"
+    done
+fi
 mkdir -p "$work/bin"
 for p in cat sort gzip cksum perl sqlite3; do
     f=$(command -v "$p" 2>/dev/null) && cp "$f" "$work/bin/"
@@ -111,7 +118,7 @@ for cfg in $configs; do
     # Split the output into one log and one automake result per program.
     d=$B/test/dax/lane/$cfg
     mkdir -p "$d"
-    awk -v d="$d" -v cfg="$cfg" '
+    awk -v d="$d" '
         /^--- BEGIN / { f = d "/" $3 ".log"; printf "" > f; next }
         /^--- END /   { close(f); f = ""; next }
         f != ""       { print > f; next }
@@ -120,7 +127,20 @@ for cfg in $configs; do
             t = d "/" a[2] ".trs"
             printf ":test-result: %s\n:global-test-result: %s\n", r, r > t
             close(t)
-        }' "$out"
+            # The counts of the lane for this entry, in googletest words, so
+            # that test/summary.sh counts what the lane counted.
+            n = split($0, c, /[() ,]+/)
+            for (i = 1; i < n; i++) {
+                if (c[i + 1] == "passed") p = c[i]
+                if (c[i + 1] == "failed") x = c[i]
+                if (c[i + 1] == "skipped") k = c[i]
+            }
+            l = d "/" a[2] ".log"
+            printf "[  PASSED  ] %d tests (lane total).\n", p >> l
+            printf "[  SKIPPED ] %d tests (lane total).\n", k >> l
+            printf "[  FAILED  ] %d tests (lane total).\n", x >> l
+            close(l)
+        }' "$out" || infra "$cfg" "cannot split the output of the suite" ""
     case $rc in
         0 | 1)
             if ! grep -Eq "^$cfg: [0-9]+ passed, [0-9]+ failed" "$out"; then
