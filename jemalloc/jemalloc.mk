@@ -15,6 +15,10 @@ JEMK_PIC = $(JEMK_OBJ)/lib/libjemalloc_pic.a
 JEMK_LIB = $(JEMK_DIR)/libjemk.a
 JEMK_INC = $(JEMK_OBJ)/include
 
+# JEMK_EXTRA_CFLAGS: more compiler flags for jemalloc itself (make
+# check-tsan instruments it with -fsanitize=thread).
+JEMK_EXTRA_CFLAGS =
+
 # Configure flags; each is explained in jemalloc/README.
 JEMK_CONFIGURE_FLAGS = \
 	--with-jemalloc-prefix=jemk_ \
@@ -40,7 +44,7 @@ $(JEMK_DIR)/.stamp-unpack: $(JEMK_DIR)/.stamp-fetch
 
 $(JEMK_DIR)/.stamp-configure: $(JEMK_DIR)/.stamp-unpack $(top_srcdir)/jemalloc/jemalloc.mk
 	$(AM_V_GEN)rm -rf $(JEMK_OBJ) && $(MKDIR_P) $(JEMK_OBJ) && cd $(JEMK_OBJ) && \
-	  CC="$(CC)" CFLAGS="-O2 -g $(JEMK_TLS_CFLAGS)" \
+	  CC="$(CC)" CFLAGS="-O2 -g $(JEMK_TLS_CFLAGS) $(JEMK_EXTRA_CFLAGS)" \
 	  $(JEMK_SRC)/configure $(JEMK_CONFIGURE_FLAGS) > configure.log 2>&1 || \
 	  { tail -n 40 $(JEMK_OBJ)/configure.log; echo "jemalloc configure failed" >&2; exit 1; }
 	@touch $@

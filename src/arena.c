@@ -427,9 +427,10 @@ static bool region_add(struct mk_arena_set *set, void *addr, size_t size)
     (void)pthread_mutex_lock(&set->region_lock);
     if (set->nregions == set->regions_cap) {
         size_t ncap = set->regions_cap ? set->regions_cap * 2 : 256;
-        void *n =
-            mmap(NULL, ncap * sizeof(*set->regions), PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void *n = mk_fault_hit() ? MAP_FAILED
+                                 : mmap(NULL, ncap * sizeof(*set->regions),
+                                        PROT_READ | PROT_WRITE,
+                                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (n == MAP_FAILED) {
             ok = false;
             goto out;
@@ -718,7 +719,7 @@ static struct mk_tls *tls_get(void)
     struct mk_tls *t = mk_tls_cur;
     if (MK_LIKELY(t != NULL))
         return t;
-    t = jemk_calloc(1, sizeof(*t));
+    t = mk_meta_calloc(1, sizeof(*t));
     if (!t)
         return NULL;
     if (pthread_setspecific(mk_tls_key, t)) {
@@ -807,7 +808,7 @@ static int flags_fill(struct memkind *kind)
     flags = (int)MALLOCX_ARENA(arena) | MALLOCX_TCACHE_NONE;
     if (t && set->ntcs == set->tcs_cap) {
         unsigned ncap = set->tcs_cap ? set->tcs_cap * 2 : 8;
-        struct mk_tc_rec *n = jemk_realloc(set->tcs, ncap * sizeof(*n));
+        struct mk_tc_rec *n = mk_meta_realloc(set->tcs, ncap * sizeof(*n));
         if (n) {
             set->tcs = n;
             set->tcs_cap = ncap;
@@ -816,7 +817,8 @@ static int flags_fill(struct memkind *kind)
     if (t && set->ntcs < set->tcs_cap) {
         unsigned tc;
         size_t sz = sizeof(tc);
-        if (jemk_mallctl("tcache.create", &tc, &sz, NULL, 0) == 0) {
+        if (!mk_fault_hit() &&
+            jemk_mallctl("tcache.create", &tc, &sz, NULL, 0) == 0) {
             set->tcs[set->ntcs++] = (struct mk_tc_rec){tc, t};
             flags = (int)MALLOCX_ARENA(arena) | (int)MALLOCX_TCACHE(tc);
         }
@@ -1009,8 +1011,7 @@ MK_EXPORT int memkind_arena_create_map(struct memkind *kind,
     if (kind->backing == MK_BACKING_HUGETLB) {
         /* 1 GiB kinds mark themselves through their mmap flags. */
         int fl = 0;
-        if (kind->ops->get_mmap_flags &&
-            kind->ops->get_mmap_flags(kind, &fl) == 0 &&
+        if (kind_op_get_mmap_flags(kind, &fl) == 0 &&
             (fl & (30 << MAP_HUGE_SHIFT)) == (30 << MAP_HUGE_SHIFT))
             set->unit = (size_t)1 << 30;
         set->page = set->unit;
@@ -1182,7 +1183,7 @@ __attribute__((noinline)) static void mag_push_slow(struct mk_tls_entry *e,
 {
     struct mk_mag *m = e->mag;
     if (!m)
-        m = e->mag = jemk_calloc(1, sizeof(*m));
+        m = e->mag = mk_meta_calloc(1, sizeof(*m));
     if (m && m->n[c] < MK_MAG_CAP) {
         m->obj[c][m->n[c]++] = ptr;
         return;

@@ -329,7 +329,7 @@ MK_EXPORT int memkind_get_stat(memkind_t kind, memkind_stat_type stat,
         return MEMKIND_ERROR_INVALID;
     if (mk_library_init())
         return MEMKIND_ERROR_RUNTIME;
-    if (kind && kind->ops->get_stat)
+    if (kind && kind_op_has_get_stat(kind))
         return kind_op_get_stat(kind, stat, value);
     return mk_arena_get_stat(kind, stat, value);
 }

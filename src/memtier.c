@@ -196,7 +196,7 @@ MK_EXPORT struct memtier_builder *memtier_builder_new(memtier_policy_t policy)
         mk_log_err("memtier: unknown policy %u", (unsigned)policy);
         return NULL;
     }
-    struct memtier_builder *b = jemk_calloc(1, sizeof(*b));
+    struct memtier_builder *b = mk_meta_calloc(1, sizeof(*b));
     if (!b) {
         mk_log_err("memtier: cannot allocate a builder");
         return NULL;
@@ -254,7 +254,8 @@ MK_EXPORT int memtier_builder_add_tier(struct memtier_builder *builder,
     }
     if (builder->size == builder->cap) {
         unsigned cap = builder->cap ? builder->cap * 2 : 4;
-        struct mt_tier_cfg *t = jemk_realloc(builder->tiers, cap * sizeof(*t));
+        struct mt_tier_cfg *t =
+            mk_meta_realloc(builder->tiers, cap * sizeof(*t));
         if (!t) {
             mk_log_err("memtier: cannot grow the tier list");
             return MT_FAIL;
@@ -470,7 +471,7 @@ memtier_builder_construct_memtier_memory(struct memtier_builder *builder)
         }
     }
     struct memtier_memory *m =
-        jemk_calloc(1, sizeof(*m) + builder->size * sizeof(m->tiers[0]));
+        mk_meta_calloc(1, sizeof(*m) + builder->size * sizeof(m->tiers[0]));
     if (!m) {
         mk_log_err("memtier: cannot allocate a tiered memory");
         return NULL;

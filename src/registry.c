@@ -125,7 +125,7 @@ int mk_registry_create_kind(struct memkind_ops *ops, const char *name,
     struct memkind *kind = mk_meta_calloc(1, sizeof(*kind));
     if (!kind)
         return MEMKIND_ERROR_MALLOC;
-    if (pthread_mutex_lock(&registry_lock)) {
+    if (mk_fault_hit() || pthread_mutex_lock(&registry_lock)) {
         mk_meta_free(kind);
         return MEMKIND_ERROR_RUNTIME;
     }

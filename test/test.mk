@@ -37,7 +37,9 @@ EXTRA_DIST += test/summary.sh
 
 # check-all: the README's test command.  Runs every test (make check), the
 # man page lint, the format check and the real-DAX VM lane (check-dax, where
-# the machine can run it: test/dax/dax.mk), then prints the failing logs, if
+# the machine can run it: test/dax/dax.mk), the hardening lanes (lint,
+# fuzzing, valgrind, ASan+UBSan+LSan, TSan: test/hardening/hardening.mk),
+# then prints the failing logs, if
 # any, and one closing line
 # "N passed, N failed, N skipped" (googletest cases counted one by one).
 check-all:
@@ -45,6 +47,7 @@ check-all:
 	$(MAKE) $(AM_MAKEFLAGS) check-man || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) check-format || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) check-dax-auto || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) check-hardening || rc=1; \
 	if [ $$rc != 0 ] && [ -f test-suite.log ]; then cat test-suite.log; fi; \
 	$(SHELL) $(top_srcdir)/test/summary.sh $(top_builddir) || rc=1; \
 	exit $$rc
@@ -55,3 +58,4 @@ include test/api/api.mk
 include test/compat/compat.mk
 include test/abi/abi.mk
 include test/dax/dax.mk
+include test/hardening/hardening.mk

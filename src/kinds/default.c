@@ -123,8 +123,9 @@ MK_EXPORT void *memkind_default_mmap(struct memkind *kind, void *addr,
                                      size_t size)
 {
     int flags = MAP_PRIVATE | MAP_ANONYMOUS;
-    if (kind && kind->ops->get_mmap_flags &&
-        kind->ops->get_mmap_flags(kind, &flags) != 0)
+    if (kind && kind_op_get_mmap_flags(kind, &flags) != 0)
+        return MAP_FAILED;
+    if (mk_fault_hit())
         return MAP_FAILED;
     return mmap(addr, size, PROT_READ | PROT_WRITE, flags, -1, 0);
 }
@@ -146,7 +147,7 @@ MK_EXPORT int memkind_default_mbind(struct memkind *kind, void *ptr, size_t len)
     if (kind->ops->get_mbind_mode &&
         kind->ops->get_mbind_mode(kind, &mode) != 0)
         return MEMKIND_ERROR_MBIND;
-    if (mbind(ptr, len, mode, mask, MK_MAX_NODES + 1, 0) != 0)
+    if (mk_fault_hit() || mbind(ptr, len, mode, mask, MK_MAX_NODES + 1, 0) != 0)
         return MEMKIND_ERROR_MBIND;
     return 0;
 }
@@ -184,7 +185,9 @@ MK_EXPORT int memkind_nohugepage_madvise(struct memkind *kind, void *addr,
                                          size_t size)
 {
     (void)kind;
-    return madvise(addr, size, MADV_NOHUGEPAGE) ? MEMKIND_ERROR_RUNTIME : 0;
+    if (mk_fault_hit() || madvise(addr, size, MADV_NOHUGEPAGE) != 0)
+        return MEMKIND_ERROR_RUNTIME;
+    return 0;
 }
 
 /* Returns 0 for a POSIX-valid alignment, else EINVAL (positive, 1.14). */

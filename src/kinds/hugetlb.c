@@ -12,6 +12,7 @@
 
 #include <memkind/internal/memkind_arena.h>
 #include <memkind/internal/memkind_default.h>
+#include <memkind/internal/memkind_dispatch.h>
 
 #include <stdio.h>
 #include <sys/mman.h>
@@ -61,8 +62,7 @@ size_t mk_hugetlb_capacity(struct memkind *kind)
 {
     int flags = 0;
     size_t page = (size_t)2 << 20;
-    if (kind->ops->get_mmap_flags &&
-        kind->ops->get_mmap_flags(kind, &flags) == 0 &&
+    if (kind_op_get_mmap_flags(kind, &flags) == 0 &&
         (flags & MAP_HUGE_1GB) == MAP_HUGE_1GB)
         page = (size_t)1 << 30;
     long nr = read_pool_value(page >> 10, "nr_hugepages");

@@ -35,6 +35,10 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#ifdef MK_SANITIZERS
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #ifndef MAP_SHARED_VALIDATE
 #define MAP_SHARED_VALIDATE 0x03
 #endif
@@ -124,9 +128,10 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
         /* Mapped whole at creation; the device keeps old contents. */
         clear = *zero;
     } else {
-        if (fallocate(p->fd, 0, (off_t)off, (off_t)len) != 0)
+        if (mk_fault_hit() || fallocate(p->fd, 0, (off_t)off, (off_t)len) != 0)
             goto out; /* ENOSPC: an honest NULL, never SIGBUS later */
-        if (mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+        if (mk_fault_hit() ||
+            mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
                  p->fd, (off_t)off) == MAP_FAILED) {
             (void)fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                             (off_t)off, (off_t)len);
@@ -208,7 +213,8 @@ static bool pmem_hook_commit(extent_hooks_t *h, void *addr, size_t size,
     (void)pthread_mutex_lock(&p->lock);
     if (!p->fork_broken &&
         (!p->max_size || p->committed + length <= p->max_size)) {
-        if (p->devdax || fallocate(p->fd, 0, off, (off_t)length) == 0) {
+        if (p->devdax ||
+            (!mk_fault_hit() && fallocate(p->fd, 0, off, (off_t)length) == 0)) {
             p->committed += length;
             fail = false;
         }
@@ -317,8 +323,12 @@ MK_EXPORT int memkind_pmem_create(struct memkind *kind, struct memkind_ops *ops,
 
 static void pmem_free_priv(struct memkind_pmem *p)
 {
-    if (p->base)
+    if (p->base) {
+#ifdef MK_SANITIZERS
+        __lsan_unregister_root_region(p->base, p->reserved);
+#endif
         munmap(p->base, p->reserved);
+    }
     if (p->fd >= 0)
         close(p->fd);
     if (p->fork_fd >= 0)
@@ -394,7 +404,9 @@ static int open_tmpfile_noalloc(const char *dir)
 /* Opens an anonymous file in dir.  Returns the fd or -1 (errno set). */
 static int open_tmpfile(const char *dir)
 {
-    int fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+    int fd = mk_fault_hit() || mk_fault_no_tmpfile()
+                 ? (errno = EOPNOTSUPP, -1)
+                 : open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
     if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL &&
                     errno != ENOENT))
         return fd;
@@ -405,7 +417,7 @@ static int open_tmpfile(const char *dir)
         return -1;
     }
     snprintf(path, n, "%s/memkind.XXXXXX", dir);
-    fd = mkostemp(path, O_CLOEXEC);
+    fd = mk_fault_hit() ? (errno = ENOSPC, -1) : mkostemp(path, O_CLOEXEC);
     if (fd >= 0) {
         (void)unlink(path);
         (void)fchmod(fd, 0600);
@@ -547,6 +559,10 @@ static int create_pmem(const char *dir, size_t max_size,
     err = devdax ? mk_pmem_devdax_map(p) : pmem_file_map(p);
     if (err)
         goto err_free;
+#ifdef MK_SANITIZERS
+    /* Pointers kept in the kind's memory are references (DESIGN.md 3). */
+    __lsan_register_root_region(p->base, p->reserved);
+#endif
     err = mk_registry_create_kind(&MEMKIND_PMEM_OPS, NULL, MK_BACKING_FILE, p,
                                   kind);
     if (err)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * unit_test.cpp - white-box tests of hidden helpers: overflow and alignment
- * helpers, the environment parser, the address map, and fault injection on
- * every failure point of kind creation (DESIGN.md, CONVENTIONS.md 10).
+ * helpers, the environment parser, the address map and the magazines
+ * (DESIGN.md, CONVENTIONS.md 10).  Fault injection has its own binary,
+ * test/hardening/fault_test.
  */
 #include "config.h"
 
@@ -10,7 +11,6 @@
 
 #include <memkind/internal/memkind_arena.h>
 #include <memkind/internal/memkind_env.h>
-#include <memkind/internal/memkind_fault.h>
 #include <memkind/internal/memkind_registry.h>
 #include <memkind/internal/memkind_util.h>
 
@@ -151,146 +151,8 @@ TEST(AddressMap, ForeignAddressesAreNotOurs)
     EXPECT_EQ(nullptr, mk_arena_lookup((void *)(uintptr_t(1) << 47)));
 }
 
-/* ---------------------------------------------------------- fault injection */
-
-struct FaultLoop {
-    int points = 0;   ///< injection points that were exercised
-    int failures = 0; ///< calls that failed under injection
-};
-
-/*
- * Runs create() with the n-th failure point failing, for n = 0, 1, ... until
- * it succeeds; after each failure checks the error code is one of allowed,
- * no fd and no registry slot leaked, and the same call then succeeds.
- */
-template <typename Create>
-static FaultLoop fault_loop(Create create, std::initializer_list<int> allowed)
-{
-    FaultLoop r;
-    for (int n = 0; n < 1000; n++) {
-        int fds = mk_test::open_fds();
-        unsigned kinds = mk_registry_dynamic_count();
-        memkind_t kind = nullptr;
-        mk_fault_arm(n);
-        int err = create(&kind);
-        int seen = mk_fault_points_seen();
-        mk_fault_arm(-1);
-        if (err == 0) {
-            EXPECT_NE(nullptr, kind);
-            EXPECT_EQ(0, memkind_destroy_kind(kind));
-            EXPECT_EQ(fds, mk_test::open_fds());
-            r.points = n;
-            return r;
-        }
-        r.failures++;
-        bool ok = false;
-        for (int a : allowed)
-            ok = ok || a == err;
-        EXPECT_TRUE(ok) << "step " << n << " gave error " << err;
-        EXPECT_GT(seen, n) << "failed without reaching failure point " << n;
-        EXPECT_EQ(fds, mk_test::open_fds()) << "fd leak at step " << n;
-        EXPECT_EQ(kinds, mk_registry_dynamic_count())
-            << "registry slot leak at step " << n;
-    }
-    ADD_FAILURE() << "create never succeeded";
-    return r;
-}
-
-TEST(FaultInjection, CreatePmemEveryStep)
-{
-    char dir[] = "/tmp/mk-unit.XXXXXX";
-    ASSERT_NE(nullptr, mkdtemp(dir));
-    FaultLoop r = fault_loop(
-        [&](memkind_t *k) {
-            return memkind_create_pmem(dir, MEMKIND_PMEM_MIN_SIZE, k);
-        },
-        {MEMKIND_ERROR_MALLOC, MEMKIND_ERROR_INVALID, MEMKIND_ERROR_MMAP});
-    EXPECT_GE(r.points, 4) << "struct, dir copy, file, reservation, kind";
-    EXPECT_EQ(r.points, r.failures);
-    EXPECT_EQ(0, rmdir(dir)) << "a backing file was left behind";
-    std::printf("[ faults   ] memkind_create_pmem: %d failure points\n",
-                r.points);
-}
-
-TEST(FaultInjection, CreateKindEveryStep)
-{
-    FaultLoop r = fault_loop(
-        [](memkind_t *k) {
-            return memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                       MEMKIND_POLICY_BIND_ALL,
-                                       memkind_bits_t(), k);
-        },
-        {MEMKIND_ERROR_MALLOC});
-    EXPECT_GE(r.points, 3) << "priv, kind, arena set";
-    std::printf("[ faults   ] memkind_create_kind: %d failure points\n",
-                r.points);
-}
-
-TEST(FaultInjection, CreateFixedEveryStep)
-{
-    size_t sz = 16 << 20;
-    void *buf = mmap(nullptr, sz, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    ASSERT_NE(MAP_FAILED, buf);
-    FaultLoop r = fault_loop(
-        [&](memkind_t *k) { return memkind_create_fixed(buf, sz, k); },
-        {MEMKIND_ERROR_MALLOC});
-    EXPECT_GE(r.points, 3);
-    munmap(buf, sz);
-    std::printf("[ faults   ] memkind_create_fixed: %d failure points\n",
-                r.points);
-}
-
-TEST(FaultInjection, ArenaCreationFailureGivesEnomemThenRecovers)
-{
-    memkind_t kind = nullptr;
-    ASSERT_EQ(0, memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                     MEMKIND_POLICY_BIND_ALL, memkind_bits_t(),
-                                     &kind));
-    mk_fault_arm(0); // the first arena of the kind fails to be created
-    errno = 0;
-    void *p = memkind_malloc(kind, 64);
-    mk_fault_arm(-1);
-    EXPECT_EQ(nullptr, p);
-    EXPECT_EQ(ENOMEM, errno);
-    p = memkind_malloc(kind, 64);
-    EXPECT_NE(nullptr, p) << "the kind must recover once faults stop";
-    memkind_free(kind, p);
-    EXPECT_EQ(0, memkind_destroy_kind(kind));
-}
-
-TEST(FaultInjection, PmemBlockAllocationFailureGivesEnomemThenRecovers)
-{
-    char dir[] = "/tmp/mk-unit.XXXXXX";
-    ASSERT_NE(nullptr, mkdtemp(dir));
-    memkind_t kind = nullptr;
-    ASSERT_EQ(0, memkind_create_pmem(dir, 0, &kind));
-    // Points on the first allocation: arena creation, then the file blocks
-    // of each chunk jemalloc tries (fallocate).  Let the arena be made and
-    // every block allocation fail, as on a full file system.
-    mk_fault_arm_n(1, 1000);
-    errno = 0;
-    void *p = memkind_malloc(kind, 4096);
-    mk_fault_arm(-1);
-    EXPECT_EQ(nullptr, p);
-    EXPECT_EQ(ENOMEM, errno);
-    p = memkind_malloc(kind, 4096);
-    EXPECT_NE(nullptr, p) << "the kind must recover once faults stop";
-    memkind_free(kind, p);
-    EXPECT_EQ(0, memkind_destroy_kind(kind));
-    EXPECT_EQ(0, rmdir(dir));
-}
-
-TEST(FaultInjection, ConfigNewFailureReturnsNull)
-{
-    mk_fault_arm(0);
-    struct memkind_config *cfg = memkind_config_new();
-    mk_fault_arm(-1);
-    EXPECT_EQ(nullptr, cfg);
-    cfg = memkind_config_new();
-    ASSERT_NE(nullptr, cfg);
-    memkind_config_delete(cfg);
-}
+/* Fault injection over kind creation, arena growth and memtier
+ * construction: test/hardening/fault_test.cpp. */
 
 /* ---------------------------------------------------------- magazines */
 

@@ -133,3 +133,20 @@ static inline int kind_op_prepare_mapping(struct memkind *kind, void *addr,
         err = kind->ops->madvise(kind, addr, size);
     return err;
 }
+
+/// The kind's mmap flags in *flags: MAP_PRIVATE | MAP_ANONYMOUS when the
+/// table has no get_mmap_flags.  Returns 0 or the member's error.
+static inline int kind_op_get_mmap_flags(struct memkind *kind, int *flags)
+{
+    if (!kind->ops->get_mmap_flags) {
+        *flags = MAP_PRIVATE | MAP_ANONYMOUS;
+        return 0;
+    }
+    return kind->ops->get_mmap_flags(kind, flags);
+}
+
+/// True when the kind keeps statistics of its own (get_stat).
+static inline bool kind_op_has_get_stat(struct memkind *kind)
+{
+    return kind->ops->get_stat != NULL;
+}

@@ -1,37 +1,78 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * memkind_fault.h - test-only fault injection (--enable-fault-injection,
- * on by default; it costs one branch on creation paths only, never on
- * allocation fast paths).
+ * on by default; it costs one branch on creation and growth paths only,
+ * never on allocation fast paths).
  *
- * Every failure point of kind creation calls mk_fault_hit() first.  A test
- * arms a countdown with mk_fault_arm(n): the n-th point reached afterwards
- * (0-based) fails as if the underlying call had failed, then injection
- * disarms itself.  Tests loop n from 0 until the call succeeds, checking the
- * error code and that nothing leaked.
+ * Every failure point of kind creation, arena growth and memtier
+ * construction calls mk_fault_hit() first: system calls (open, mkostemp,
+ * fallocate, mmap, mbind, madvise, ...), internal metadata allocations
+ * (mk_meta_malloc & co) and lock acquisitions.  A test arms a countdown
+ * with mk_fault_arm(n): the n-th point reached afterwards (0-based) fails as
+ * if the underlying call had failed, then injection disarms itself.  Tests
+ * loop n from 0 until no point fails any more, checking the error code and
+ * that nothing leaked.
+ *
+ * Each call site of mk_fault_hit() owns a struct mk_fault_site placed in the
+ * ELF section "mk_fault_sites" (an array: every record has the same size
+ * and alignment), so a test can read the section of its own executable and
+ * prove that every site was made to fail at least once
+ * (test/hardening/fault_test.cpp).  No linker-made __start_ symbol is used:
+ * it would be exported from libmemkind.so.
+ *
+ * MEMKIND_TEST_FAULT_AT=N in the environment arms mk_fault_arm(N) when the
+ * library loads (for code that runs in constructors, such as libmemtier's
+ * start-up); each injected fault is then reported on stderr.
  */
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #ifdef MK_FAULT_INJECTION
+/// One call site of mk_fault_hit(); counters are updated atomically.
+struct mk_fault_site {
+    const char *file;       ///< source file of the call
+    int line;               ///< line of the call
+    unsigned long reached;  ///< times the site was reached
+    unsigned long injected; ///< times it was made to fail
+};
+
 /// True when this failure point must fail now (consumes the countdown).
-bool mk_fault_hit(void);
+bool mk_fault_hit_at(struct mk_fault_site *site);
+
+/* The statement expression gives every call site its own static record in
+ * section mk_fault_sites (sanitizers leave user sections alone). */
+#define mk_fault_hit()                                                         \
+    __extension__({                                                            \
+        static struct mk_fault_site mk_fault_site_                             \
+            __attribute__((section("mk_fault_sites"), used, aligned(8))) = {   \
+                __FILE__, __LINE__, 0, 0};                                     \
+        mk_fault_hit_at(&mk_fault_site_);                                      \
+    })
+
 /// Arms the countdown (n >= 0) or disarms it (n < 0).
 void mk_fault_arm(int n);
 /// As mk_fault_arm(n), but count points in a row fail (a lasting fault).
 void mk_fault_arm_n(int n, int count);
 /// Failure points reached since the last arm (armed or not).
 int mk_fault_points_seen(void);
+/// Makes O_TMPFILE look unsupported (a file system without it), so the
+/// mkostemp fallback of file-backed kinds runs; not a failure point.
+void mk_fault_set_no_tmpfile(bool on);
+/// True while mk_fault_set_no_tmpfile(true) is in force.
+bool mk_fault_no_tmpfile(void);
+/// Reports each injected failure on stderr (file:line) when on.
+void mk_fault_set_report(bool on);
+/// Failures injected since the last arm.
+int mk_fault_injected(void);
 #else
-static inline bool mk_fault_hit(void)
-{
-    return false;
-}
+#define mk_fault_hit()        false
+#define mk_fault_no_tmpfile() false
 #endif
 
 #ifdef __cplusplus

@@ -30,26 +30,16 @@ struct mk_jemk_arena_config {
 
 /*
  * Internal metadata allocation: the private jemalloc's DEFAULT arenas,
- * never the application's malloc.  Failure points for fault injection.
+ * never the application's malloc.  Each call site is a failure point for
+ * fault injection (macros, so that every site is counted on its own).
  * Return NULL with errno ENOMEM on failure.
  */
-static inline void *mk_meta_malloc(size_t size)
-{
-    if (mk_fault_hit()) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return jemk_malloc(size);
-}
-
-static inline void *mk_meta_calloc(size_t num, size_t size)
-{
-    if (mk_fault_hit()) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return jemk_calloc(num, size);
-}
+#define mk_meta_malloc(size)                                                   \
+    (mk_fault_hit() ? (errno = ENOMEM, (void *)NULL) : jemk_malloc(size))
+#define mk_meta_calloc(num, size)                                              \
+    (mk_fault_hit() ? (errno = ENOMEM, (void *)NULL) : jemk_calloc(num, size))
+#define mk_meta_realloc(ptr, size)                                             \
+    (mk_fault_hit() ? (errno = ENOMEM, (void *)NULL) : jemk_realloc(ptr, size))
 
 static inline void mk_meta_free(void *p)
 {

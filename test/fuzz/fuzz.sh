@@ -1,0 +1,137 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# fuzz.sh build|run [SECONDS]: the libFuzzer targets of test/fuzz
+# (`make fuzz-all` builds them, `make check-fuzz` builds and runs each for
+# MK_FUZZ_SECONDS, default 30).  Seeds: test/fuzz/corpus-NAME (NAME is the
+# target without fuzz_; fuzz_memtier_ctl uses corpus-memtier, which
+# test/preload/preload.mk's `make fuzz` also reads).
+#
+# Targets, one per parser of external input:
+#   fuzz_env          MEMKIND_* core variables (src/env.c)
+#   fuzz_nodelist     MEMKIND_HBW_NODES / MEMKIND_DAX_KMEM_NODES (src/numa.c)
+#   fuzz_pmem_config  memkind_config path/size/policy, memkind_create_pmem*
+#   fuzz_memtier_ctl  MEMKIND_MEM_TIERS / _THRESHOLDS (memtier_preload/ctl.c)
+#   fuzz_autohbw      AUTO_HBW_* (src/autohbw/autohbw_env.c)
+# A target whose parser is not in the tree is skipped.
+#
+# Everything is compiled here with clang (Debian's clang and
+# libclang-rt-14-dev provide libFuzzer): the library sources with
+# -fsanitize=fuzzer-no-link,address,undefined, so the fuzzer sees their
+# coverage, and linked with the private jemalloc the main build made.
+# Output and corpora go to $top_builddir/_build/fuzz; each target leaves a
+# .log and a .trs there (test/summary.sh counts them).
+#
+# Environment (set by test/hardening/hardening.mk): top_srcdir,
+# top_builddir, JEMK_INC, JEMK_LIB, MK_CORE_SOURCES, MK_FUZZ_LIBS.
+set -u
+mode=${1:-build}
+secs=${2:-${MK_FUZZ_SECONDS:-30}}
+src=${top_srcdir:?}
+bld=${top_builddir:?}
+out=$bld/_build/fuzz
+cc=${MK_FUZZ_CC:-clang}
+
+mkdir -p "$out/obj" || exit 1
+
+if ! command -v "$cc" >/dev/null 2>&1; then
+    echo "fuzz: $cc not found (install the Debian packages clang and libclang-rt-14-dev)"
+    exit 1
+fi
+
+flags="-g -O1 -std=c11 -D_GNU_SOURCE -DMK_SANITIZERS=1
+       -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+       -fno-omit-frame-pointer -fvisibility=hidden
+       -I$bld -I$src/include -I$JEMK_INC -I$src/src -I$src/src/memtier_preload
+       -I$src/src/autohbw -I$src/test/fuzz"
+
+# Compiles $1 to an object in $out/obj when it is newer; prints the path.
+compile()
+{
+    o=$out/obj/$(echo "$1" | tr / _ | sed 's/\.c$/.o/')
+    if [ ! -f "$o" ] || [ "$src/$1" -nt "$o" ] || [ "$bld/config.h" -nt "$o" ]; then
+        # shellcheck disable=SC2086
+        $cc $flags -c "$src/$1" -o "$o" || return 1
+    fi
+    echo "$o"
+}
+
+targets="fuzz_env fuzz_nodelist fuzz_pmem_config fuzz_memtier_ctl fuzz_autohbw"
+
+# Extra sources a target needs besides the library.
+extra_of()
+{
+    case "$1" in
+        fuzz_memtier_ctl) echo src/memtier_preload/ctl.c ;;
+        fuzz_autohbw) echo src/autohbw/autohbw_env.c ;;
+    esac
+}
+
+# True when the parser of target $1 exists in this tree.
+present()
+{
+    case "$1" in
+        fuzz_nodelist) grep -q mk_nodelist_parse "$src/include/memkind/internal/memkind_numa.h" 2>/dev/null ;;
+        *) for e in $(extra_of "$1"); do [ -f "$src/$e" ] || return 1; done ;;
+    esac
+}
+
+build()
+{
+    lib=""
+    for s in $MK_CORE_SOURCES; do
+        case "$s" in *.c) ;; *) continue ;; esac
+        o=$(compile "$s") || { echo "fuzz: cannot compile $s"; return 1; }
+        lib="$lib $o"
+    done
+    for t in $targets; do
+        present "$t" || { echo "fuzz: $t: parser not in this tree, skipped"; continue; }
+        objs=$(compile "test/fuzz/$t.c") || return 1
+        for e in $(extra_of "$t"); do
+            objs="$objs $(compile "$e")" || return 1
+        done
+        # shellcheck disable=SC2086
+        $cc -fsanitize=fuzzer,address,undefined $objs $lib "$JEMK_LIB" \
+            $MK_FUZZ_LIBS -lnuma -lpthread -ldl -lm -o "$out/$t" || return 1
+    done
+    echo "fuzz: targets built in $out"
+}
+
+run()
+{
+    rc=0
+    for t in $targets; do
+        log=$out/$t.log trs=$out/$t.trs
+        rm -f "$log" "$trs"
+        if [ ! -x "$out/$t" ]; then
+            echo ":test-result: SKIP" > "$trs"
+            echo "SKIP: $t (parser not in this tree)" | tee "$log"
+            continue
+        fi
+        corpus=${t#fuzz_}
+        [ "$t" = fuzz_memtier_ctl ] && corpus=memtier # the preload seeds
+        work=$out/corpus-$corpus
+        mkdir -p "$work"
+        seeds=$src/test/fuzz/corpus-$corpus
+        # The seeds are checked first: a regression fails at once.
+        "$out/$t" -max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 \
+            -print_final_stats=1 "$work" "$seeds" > "$log" 2>&1
+        r=$?
+        n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+        if [ $r = 0 ]; then
+            echo ":test-result: PASS" > "$trs"
+            echo "PASS: $t: ${n:-?} executions in $secs s, corpus $(ls "$work" | wc -l) inputs" | tee -a "$log"
+        else
+            echo ":test-result: FAIL" > "$trs"
+            tail -n 40 "$log"
+            echo "FAIL: $t (exit $r; crash input saved as $out/crash-* / ./crash-*)" | tee -a "$log"
+            rc=1
+        fi
+    done
+    return $rc
+}
+
+case "$mode" in
+    build) build ;;
+    run) build && (cd "$out" && run) ;;
+    *) echo "usage: fuzz.sh build|run [SECONDS]" >&2; exit 2 ;;
+esac

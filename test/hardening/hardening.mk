@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# hardening.mk: issue 8 - fault injection, sanitizer and checker lanes,
+# fuzzing, stress and the lint rules.  Included at the end of test/test.mk.
+#
+# In make check:
+#   test/hardening/fault_test     every failure point of kind creation, arena
+#                                 growth and memtier construction (white box)
+#   test/hardening/security_test  backing files 0600 and nameless, symlinks,
+#                                 overlong paths (white box)
+#   test/hardening/stress_test    threads x kinds x create/destroy x fork,
+#                                 MK_STRESS_SECONDS (3) long
+#   test/hardening/lsan_test      LeakSanitizer sees through kind memory
+#                                 (runs in sanitizer builds, skips otherwise)
+# Targets (each lane builds out of tree in _build/lane-NAME, see lane.sh):
+#   make lint            grep rules of CONVENTIONS.md 11 (lint.sh)
+#   make check-asan      ASan + UBSan (+ LeakSanitizer): the whole suite
+#   make check-tsan      ThreadSanitizer (jemalloc instrumented too): the
+#                        multithreaded tests
+#   make check-valgrind  memcheck on the API tests (main build)
+#   make check-stress    stress_test for MK_STRESS_SECONDS (60)
+#   make fuzz-all        the libFuzzer targets of test/fuzz (clang)
+#   make check-fuzz      fuzz-all, then each target MK_FUZZ_SECONDS (30)
+#   make check-hardening lint + every lane above, bounded for CI (check-all)
+
+if HAVE_GTEST
+MK_HARDENING_WB_LIBS = libmemkind_core.la $(JEMK_LIB) libtest_main.la \
+	$(GTEST_LIBS) -lnuma -lpthread
+MK_HARDENING_TESTS = \
+	test/hardening/fault_test \
+	test/hardening/security_test \
+	test/hardening/stress_test
+check_PROGRAMS += $(MK_HARDENING_TESTS)
+TESTS += $(MK_HARDENING_TESTS)
+
+test_hardening_fault_test_SOURCES = test/hardening/fault_test.cpp \
+	test/common/test_util.hpp test/common/capabilities.hpp
+test_hardening_fault_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)
+test_hardening_fault_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
+test_hardening_fault_test_LDADD = $(MK_HARDENING_WB_LIBS)
+
+test_hardening_security_test_SOURCES = test/hardening/security_test.cpp \
+	test/common/test_util.hpp test/common/capabilities.hpp
+test_hardening_security_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)
+test_hardening_security_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
+test_hardening_security_test_LDADD = $(MK_HARDENING_WB_LIBS)
+
+test_hardening_stress_test_SOURCES = test/hardening/stress_test.cpp \
+	test/common/test_util.hpp test/common/capabilities.hpp
+test_hardening_stress_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
+test_hardening_stress_test_LDADD = $(MK_GTEST_API_LIBS)
+endif
+
+check_PROGRAMS += test/hardening/lsan_test
+TESTS += test/hardening/lsan_test
+test_hardening_lsan_test_SOURCES = test/hardening/lsan_test.c
+test_hardening_lsan_test_CPPFLAGS = -I$(top_srcdir)/include -D_GNU_SOURCE
+test_hardening_lsan_test_LDADD = libmemkind.la
+if MK_SANITIZED
+test_hardening_lsan_test_CPPFLAGS += -DMK_TEST_SANITIZED=1
+endif
+
+EXTRA_DIST += test/hardening/hardening.mk test/hardening/lane.sh \
+	test/hardening/lint.sh test/hardening/valgrind.sh test/fuzz/fuzz.sh \
+	test/fuzz/fuzz_util.h test/fuzz/fuzz_env.c test/fuzz/fuzz_nodelist.c \
+	test/fuzz/fuzz_pmem_config.c test/fuzz/fuzz_autohbw.c \
+	test/fuzz/corpus-env test/fuzz/corpus-nodelist \
+	test/fuzz/corpus-pmem_config test/fuzz/corpus-autohbw
+
+# ------------------------------------------------------------------ lint
+
+lint:
+	@$(SHELL) $(top_srcdir)/test/hardening/lint.sh $(top_srcdir)
+
+# ----------------------------------------------------------------- lanes
+
+MK_LANE = top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	MAKE='$(MAKE)' $(SHELL) $(abs_top_srcdir)/test/hardening/lane.sh
+
+# Gtest names that run several threads (ThreadSanitizer's subjects).
+MK_TSAN_FILTER = *EightThreads*:*CrossThreadFree*:Registry.ConcurrentCreateDestroy:MemtierThreads.*:DetectThreads.*:Magazine.*:Stress.*
+MK_TSAN_TESTS = test/hardening/stress_test test/api/kind_api_test \
+	test/api/registry_test test/api/memtier_test test/api/detect_kind_test \
+	test/unit/unit_test
+
+# LSan: leaks are errors (kind mappings are root regions, src/arena.c).
+check-asan: all
+	@$(MK_LANE) asan "--enable-werror --enable-debug --enable-sanitizers=address,undefined" "" \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=0 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  LSAN_OPTIONS=report_objects=1 MK_STRESS_SECONDS=$${MK_STRESS_SECONDS:-3}
+
+# jemalloc is instrumented too (JEMK_EXTRA_CFLAGS), so that memory it hands
+# from one thread to another is not taken for a race.
+check-tsan: all
+	@MK_LANE_MAKEVARS=JEMK_EXTRA_CFLAGS=-fsanitize=thread \
+	  $(MK_LANE) tsan "--enable-werror --enable-sanitizers=thread" \
+	  "$(MK_TSAN_TESTS)" \
+	  GTEST_FILTER='$(MK_TSAN_FILTER)' MK_STRESS_NO_FORK=1 \
+	  MK_STRESS_SECONDS=$${MK_STRESS_SECONDS:-3} MK_STRESS_THREADS=4 \
+	  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+
+# memcheck on the API tests, in the main build (no special build needed).
+MK_VALGRIND_TESTS = test/api/negative_test test/api/detect_kind_test \
+	test/api/kind_api_test test/api/registry_test test/api/decorator_test \
+	test/api/memtier_test test/api/allocator_test
+check-valgrind: $(MK_VALGRIND_TESTS)
+	@top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	  $(SHELL) $(top_srcdir)/test/hardening/valgrind.sh $(MK_VALGRIND_TESTS)
+
+check-stress: test/hardening/stress_test
+	@MK_STRESS_SECONDS=$${MK_STRESS_SECONDS:-60} top_builddir='$(abs_top_builddir)' \
+	  $(SHELL) $(top_srcdir)/test/run-test.sh test/hardening/stress_test
+
+# ------------------------------------------------------------------ fuzz
+
+MK_FUZZ_ENV = top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	JEMK_INC='$(JEMK_INC)' JEMK_LIB='$(JEMK_LIB)' \
+	MK_CORE_SOURCES='$(libmemkind_core_la_SOURCES)' \
+	MK_FUZZ_LIBS='$(HWLOC_LIBS) $(DAXCTL_LIBS)'
+fuzz-all: $(JEMK_LIB)
+	@$(MK_FUZZ_ENV) $(SHELL) $(top_srcdir)/test/fuzz/fuzz.sh build
+check-fuzz: $(JEMK_LIB)
+	@$(MK_FUZZ_ENV) $(SHELL) $(top_srcdir)/test/fuzz/fuzz.sh run $${MK_FUZZ_SECONDS:-30}
+
+# ------------------------------------------------------------ everything
+
+# What check-all adds to make check: bounded lanes that together stay well
+# inside CI's budget (README, "Hardening").
+check-hardening:
+	@rc=0; \
+	$(MAKE) $(AM_MAKEFLAGS) lint || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) check-fuzz || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) check-valgrind || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) check-asan || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) check-tsan || rc=1; \
+	exit $$rc
+
+clean-local: clean-hardening
+clean-hardening:
+	rm -rf _build/lane-asan _build/lane-tsan _build/fuzz _build/valgrind
+
+.PHONY: lint check-asan check-tsan check-valgrind check-stress fuzz-all \
+	check-fuzz check-hardening clean-hardening
