@@ -17,12 +17,13 @@
 # Environment: top_builddir, top_srcdir (absolute; set by make),
 # DAX_VM_RUNNER (default: ../shared/dax-vm/run-in-dax-vm beside the source
 # tree), MK_DAX_CONFIGS (default "ext4 xfs"), MK_DAX_TIMEOUT (seconds per
-# boot, default 600), DAX_VM_CACHE (run-in-dax-vm's cache).
+# boot, default 400: two boots and the set-up stay under 15 minutes),
+# DAX_VM_CACHE (run-in-dax-vm's cache).
 set -u
 B=${top_builddir:?} S=${top_srcdir:?}
 runner=${DAX_VM_RUNNER:-$S/../shared/dax-vm/run-in-dax-vm}
 configs=${MK_DAX_CONFIGS:-ext4 xfs}
-limit=${MK_DAX_TIMEOUT:-600}
+limit=${MK_DAX_TIMEOUT:-400}
 t_start=$(date +%s)
 
 say() { echo "check-dax: $*"; }

@@ -57,7 +57,7 @@ report()
     echo "$line"
 }
 
-# run NAME PROGRAM ARGS...: runs one program (at most 600 s) and reports.
+# run NAME PROGRAM ARGS...: runs one program (at most 300 s) and reports.
 run()
 {
     name=$1
@@ -68,10 +68,10 @@ run()
         return
     fi
     t0=$(uptime_s)
-    timeout 600 "$@" >"$tmp/$name.log" 2>&1
+    timeout 300 "$@" >"$tmp/$name.log" 2>&1
     rc=$?
     el=$(($(uptime_s) - t0))
-    [ $rc = 143 ] && echo "killed after 600 s" >>"$tmp/$name.log"
+    [ $rc = 143 ] && echo "killed after 300 s" >>"$tmp/$name.log"
     report "$name" $rc "$tmp/$name.log"
 }
 
