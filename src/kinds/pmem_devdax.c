@@ -182,35 +182,36 @@ int mk_pmem_devdax_map(struct memkind_pmem *p)
  * In a forked child, before any other thread exists, with p->lock and every
  * jemalloc lock held (no allocation; system calls and memcpy only): the
  * parent's device mapping is shared, so the child copies the carved part
- * into private anonymous memory at the same addresses and drops the rest
- * of the device.  The kind keeps its data but cannot grow in the child
- * (fork_broken), and the child never writes the device again.  Without
- * memory for the copy the child's view becomes read-only: a write faults
- * instead of corrupting the parent's heap.
+ * into private anonymous memory and moves that over the kind's whole range
+ * (a device mapping cannot be split at addresses that are not aligned to
+ * the device: 1 GiB for some), then drops the device.  The kind keeps its
+ * data but cannot grow in the child (fork_broken), and the child never
+ * writes the device again.  Without memory for the copy the child's view
+ * becomes read-only: a write faults instead of corrupting the parent's
+ * heap.
  */
 void mk_pmem_devdax_postfork_child(struct memkind_pmem *p)
 {
     char *base = p->base;
     size_t carved = p->carved;
-    if (carved) {
-        void *copy = mmap(NULL, carved, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (copy != MAP_FAILED) {
-            memcpy(copy, base, carved);
-            if (mremap(copy, carved, carved, MREMAP_MAYMOVE | MREMAP_FIXED,
-                       base) == MAP_FAILED) {
-                munmap(copy, carved);
-                copy = MAP_FAILED;
-            }
-        }
-        if (copy == MAP_FAILED) {
-            (void)mprotect(base, carved, PROT_READ);
-            mk_log_err("[memkind_pmem] no private copy of a Device DAX kind"
-                       " after fork; it is read-only in the child");
+    void *copy = mmap(NULL, p->reserved, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (copy != MAP_FAILED) {
+        memcpy(copy, base, carved);
+        if (mremap(copy, p->reserved, p->reserved,
+                   MREMAP_MAYMOVE | MREMAP_FIXED, base) == MAP_FAILED) {
+            munmap(copy, p->reserved);
+            copy = MAP_FAILED;
         }
     }
-    (void)mmap(base + carved, p->reserved - carved, PROT_NONE,
-               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    if (copy != MAP_FAILED) {
+        /* Nothing is carved beyond this in the child: keep it unusable. */
+        (void)mprotect(base + carved, p->reserved - carved, PROT_NONE);
+    } else {
+        (void)mprotect(base, p->reserved, PROT_READ);
+        mk_log_err("[memkind_pmem] no private copy of a Device DAX kind"
+                   " after fork; it is read-only in the child");
+    }
     close(p->fd);
     p->fd = -1;
     p->fork_broken = true;

@@ -4,7 +4,8 @@
 # NVDIMM VM (run-in-dax-vm) once per configuration and runs
 # test/dax/vm-suite.sh inside it:
 #   ext4  ext4 mounted -o dax, a Device DAX device, a KMEM DAX NUMA node
-#   xfs   xfs mounted -o dax, a Device DAX device
+#   xfs   xfs mounted -o dax, a Device DAX device (made again with 4 KiB and
+#         1 GiB alignment at the end)
 # Each program's log and result are written to test/dax/lane/CONFIG/NAME.log
 # and .trs (automake's format), so test/summary.sh counts them; the lane
 # prints one line per program and ends with "N passed, N failed, N skipped".
@@ -99,7 +100,7 @@ boots=0
 for cfg in $configs; do
     case $cfg in
         ext4) opts="--fs ext4 --devdax --kmem" ;;
-        xfs) opts="--fs xfs --devdax" ;;
+        xfs) opts="--fs xfs --devdax --devdax-mem 3G" ;; # 1 GiB alignment
         *) infra "$cfg" "unknown configuration $cfg (ext4 or xfs)" ""
            continue ;;
     esac

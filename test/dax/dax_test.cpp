@@ -24,6 +24,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -180,6 +181,38 @@ TEST_F(Devdax, CapacityIsTheDeviceSizeOrTheLimit)
     k = make(64 * MiB);
     ASSERT_NE(k, nullptr);
     EXPECT_EQ(memkind_get_capacity(k), ssize_t(64 * MiB));
+}
+
+TEST_F(Devdax, MappedAtTheDeviceAlignment)
+{
+    // memkind_pmem(3): the device is mapped "at an address aligned to the
+    // device's alignment (its sysfs attribute align ...)".  The lane runs
+    // this with 4 KiB, 2 MiB and 1 GiB devices.
+    long long align = devdax_sysfs(dev, "align");
+    if (align <= 0)
+        align = 2 * MiB; // kernels before 5.10 publish none
+    memkind_t k = make(MEMKIND_PMEM_MIN_SIZE);
+    ASSERT_NE(k, nullptr);
+    void *p = memkind_malloc(k, 4096);
+    ASSERT_NE(p, nullptr);
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    int found = 0;
+    while (std::getline(maps, line)) {
+        if (line.size() < std::strlen(dev) ||
+            line.compare(line.size() - std::strlen(dev), std::string::npos,
+                         dev) != 0)
+            continue;
+        unsigned long long start = 0, end = 0;
+        ASSERT_EQ(std::sscanf(line.c_str(), "%llx-%llx", &start, &end), 2);
+        EXPECT_EQ(start % align, 0u) << line << " (align " << align << ")";
+        EXPECT_EQ(end % align, 0u) << line << " (align " << align << ")";
+        EXPECT_LE(uintptr_t(start), uintptr_t(p));
+        EXPECT_LT(uintptr_t(p), uintptr_t(end));
+        found++;
+    }
+    EXPECT_EQ(found, 1) << "one mapping of " << dev;
+    memkind_free(k, p);
 }
 
 TEST_F(Devdax, LimitAboveTheDeviceOrBelowMinimumIsInvalid)

@@ -198,5 +198,27 @@ else
     skip memtier "libmemtier.so.0 is not built (issue 5: src/memtier_preload)"
 fi
 
+# 5. Device DAX alignments besides the default 2 MiB (configuration xfs,
+#    whose devdax NVDIMM is large enough for 1 GiB): the namespace is made
+#    again with ndctl and the Device DAX tests run on it.  Last, since it
+#    replaces $DAX_DEVICE.
+if [ "$cfg" = xfs ] && [ -n "${DAX_DEVICE:-}" ]; then
+    region=$(readlink -f "/sys/bus/dax/devices/${DAX_DEVICE#/dev/}" |
+             sed -n 's#.*/region\([0-9]*\)/.*#\1#p')
+    for a in 4K 1G; do
+        log=$tmp/devdax-align-$a.ndctl
+        ndctl create-namespace -f -e "namespace$region.0" -m devdax -a $a \
+            >"$log" 2>&1
+        dev=$(sed -n 's/.*"chardev":"\([^"]*\)".*/\1/p' "$log" | head -n 1)
+        if [ -z "$dev" ] || [ ! -c "/dev/$dev" ]; then
+            echo "ndctl could not make a devdax namespace aligned to $a" >>"$log"
+            el=0 report "devdax-align-$a" 1 "$log"
+            continue
+        fi
+        export DAX_DEVICE=/dev/$dev
+        run "devdax-align-$a" "$B/test/dax/.libs/dax_test" --gtest_filter='Devdax.*'
+    done
+fi
+
 echo "$cfg: $pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]
