@@ -78,7 +78,8 @@ for t in dax/dax_test kinds/pmem_test api/kind_api_test api/negative_test \
     fi
     add "$bin"
 done
-add "$B/test/compat/fork_app" "$S/test/compat/fork-pmem.sh" \
+add "$B/test/dax/devdax_fault_test" "$B/test/compat/fork_app" \
+    "$S/test/compat/fork-pmem.sh" \
     "$S/test/compat/compat-lib.sh" "$B/.libs/libmemtier.so.0"
 # HOOK(issue 4): the programs its KMEM DAX suite (dax-kmem-vm-inner.sh)
 # runs, as its own runner (run-dax-kmem-vm.sh) lists them in bins="...".

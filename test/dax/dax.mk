@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# dax.mk: real DAX tests (issue 6).  test/dax/dax_test runs under make check
-# too, where what needs DAX hardware skips with its reason.  make check-dax
-# boots the emulated-NVDIMM VM (../shared/dax-vm/run-in-dax-vm, or
+# dax.mk: real DAX tests (issue 6).  test/dax/dax_test and
+# devdax_fault_test run under make check too, where what needs DAX hardware
+# skips with its reason.  make check-dax boots the emulated-NVDIMM VM
+# (../shared/dax-vm/run-in-dax-vm, or
 # $DAX_VM_RUNNER) once per configuration and runs the PMEM, Device DAX,
 # DAX_KMEM and libmemtier FS_DAX tests inside (test/dax/check-dax.sh); each
 # program's log and result land in test/dax/lane/<config>/ as .log/.trs
@@ -12,6 +13,14 @@ TESTS += test/dax/dax_test
 test_dax_dax_test_SOURCES = test/dax/dax_test.cpp
 test_dax_dax_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_dax_dax_test_LDADD = $(MK_GTEST_API_LIBS)
+# White box: mk_fault_arm() from the convenience library.
+check_PROGRAMS += test/dax/devdax_fault_test
+TESTS += test/dax/devdax_fault_test
+test_dax_devdax_fault_test_SOURCES = test/dax/devdax_fault_test.cpp
+test_dax_devdax_fault_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)
+test_dax_devdax_fault_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
+test_dax_devdax_fault_test_LDADD = libmemkind_core.la $(JEMK_LIB) \
+	libtest_main.la $(GTEST_LIBS) -lnuma -lpthread
 endif
 
 EXTRA_DIST += test/dax/dax.mk test/dax/check-dax.sh test/dax/vm-suite.sh \

@@ -98,6 +98,8 @@ run kind_api_test "$B/test/api/.libs/kind_api_test" "$G" \
 run negative_test "$B/test/api/.libs/negative_test" "$G" \
     --gtest_filter='CreatePmem*:Misc.CheckDaxPath'
 run detect_kind_test "$B/test/api/.libs/detect_kind_test" "$G"
+# Every failure point of creating a Device DAX kind (white box).
+run devdax_fault_test "$B/test/dax/devdax_fault_test"
 # The compat driver, unchanged: fork_app --pmem in a directory of $PMEM_DIR.
 run fork-pmem env top_srcdir="$S" top_builddir="$B" TMPDIR="$PMEM_DIR" \
     sh "$S/test/compat/fork-pmem.sh"
