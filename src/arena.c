@@ -38,6 +38,7 @@
 #include <memkind/internal/memkind_util.h>
 
 #include "lookup.h"
+#include "lsan.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -47,10 +48,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-#ifdef MK_SANITIZERS
-#include <sanitizer/lsan_interface.h>
-#endif
 
 /* Largest number of arenas one kind uses (more threads share them). */
 #define MK_ARENAS_MAX 64
@@ -452,10 +449,7 @@ static void regions_release(struct mk_arena_set *set)
 {
     for (size_t i = 0; i < set->nregions; i++) {
         map_set((uintptr_t)set->regions[i].addr, set->regions[i].size, 0);
-#ifdef MK_SANITIZERS
-        __lsan_unregister_root_region(set->regions[i].addr,
-                                      set->regions[i].size);
-#endif
+        mk_lsan_unregister(set->regions[i].addr, set->regions[i].size);
         munmap(set->regions[i].addr, set->regions[i].size);
     }
     if (set->regions)
@@ -525,9 +519,7 @@ static void *hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
         munmap(p, mapsz);
         return NULL;
     }
-#ifdef MK_SANITIZERS
-    __lsan_register_root_region(p, mapsz);
-#endif
+    mk_lsan_register(p, mapsz);
     map_set(a, mapsz, (uint16_t)(kind->partition + 1u));
     *zero = true;
     *commit = true;
@@ -1016,7 +1008,9 @@ MK_EXPORT int memkind_arena_create_map(struct memkind *kind,
             set->unit = (size_t)1 << 30;
         set->page = set->unit;
     }
-    kind->arenas = set;
+    /* Release: a thread that sees kind->arenas set without passing through
+     * the kind's pthread_once (memkind.c's fast path) sees the whole set. */
+    __atomic_store_n(&kind->arenas, set, __ATOMIC_RELEASE);
     return 0;
 }
 

@@ -55,7 +55,7 @@ void memkind_free_post(memkind_t, void *);
  * The check is one load on the hot path. */
 static inline void kind_ready(struct memkind *kind)
 {
-    if (MK_UNLIKELY(!kind->arenas))
+    if (MK_UNLIKELY(!__atomic_load_n(&kind->arenas, __ATOMIC_ACQUIRE)))
         mk_kind_ensure_init(kind);
 }
 
@@ -75,7 +75,9 @@ __attribute__((noinline)) static void *malloc_slow(memkind_t kind, size_t size)
 
 static inline void *do_malloc(memkind_t kind, size_t size)
 {
-    if (MK_UNLIKELY(size == 0 || !kind || !kind->arenas))
+    /* Acquire pairs with memkind_arena_create_map(): free on x86. */
+    if (MK_UNLIKELY(size == 0 || !kind ||
+                    !__atomic_load_n(&kind->arenas, __ATOMIC_ACQUIRE)))
         return malloc_slow(kind, size);
     return kind_op_malloc(kind, size);
 }

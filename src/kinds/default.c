@@ -34,7 +34,10 @@ MK_EXPORT int memkind_default_create(struct memkind *kind,
 {
     if (!kind || !ops || !name || strlen(name) >= MEMKIND_NAME_LENGTH_PRIV)
         return MEMKIND_ERROR_INVALID;
-    kind->ops = ops;
+    /* Static kinds already point at their table, and other threads read it
+     * meanwhile (mk_kind_ensure_init): no store, so no data race. */
+    if (kind->ops != ops)
+        kind->ops = ops;
     if (kind->name != name)
         memcpy(kind->name, name, strlen(name) + 1);
     return 0;

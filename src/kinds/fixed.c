@@ -17,9 +17,7 @@
 #include <memkind/internal/memkind_registry.h>
 #include <memkind/internal/memkind_util.h>
 
-#ifdef MK_SANITIZERS
-#include <sanitizer/lsan_interface.h>
-#endif
+#include "lsan.h"
 
 #include <stdint.h>
 #include <sys/mman.h>
@@ -51,10 +49,8 @@ MK_EXPORT int memkind_fixed_create(struct memkind *kind,
         return err;
     }
     mk_arena_set_carve(kind, fixed_carve);
-#ifdef MK_SANITIZERS
     /* Pointers kept in the buffer are references (DESIGN.md 3). */
-    __lsan_register_root_region(f->addr, f->size);
-#endif
+    mk_lsan_register(f->addr, f->size);
     return 0;
 }
 
@@ -67,9 +63,7 @@ MK_EXPORT int memkind_fixed_destroy(struct memkind *kind)
     struct memkind_fixed *f = kind->priv;
     int err = memkind_arena_destroy(kind);
     if (f) {
-#ifdef MK_SANITIZERS
-        __lsan_unregister_root_region(f->addr, f->size);
-#endif
+        mk_lsan_unregister(f->addr, f->size);
         mk_arena_unmap_range(kind, f->addr, f->size);
         pthread_mutex_destroy(&f->lock);
         mk_meta_free(f);

@@ -23,6 +23,8 @@
 #include <memkind/internal/memkind_registry.h>
 #include <memkind/internal/memkind_util.h>
 
+#include "lsan.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <time.h>
@@ -34,10 +36,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
-
-#ifdef MK_SANITIZERS
-#include <sanitizer/lsan_interface.h>
-#endif
 
 #ifndef MAP_SHARED_VALIDATE
 #define MAP_SHARED_VALIDATE 0x03
@@ -324,9 +322,7 @@ MK_EXPORT int memkind_pmem_create(struct memkind *kind, struct memkind_ops *ops,
 static void pmem_free_priv(struct memkind_pmem *p)
 {
     if (p->base) {
-#ifdef MK_SANITIZERS
-        __lsan_unregister_root_region(p->base, p->reserved);
-#endif
+        mk_lsan_unregister(p->base, p->reserved);
         munmap(p->base, p->reserved);
     }
     if (p->fd >= 0)
@@ -559,10 +555,8 @@ static int create_pmem(const char *dir, size_t max_size,
     err = devdax ? mk_pmem_devdax_map(p) : pmem_file_map(p);
     if (err)
         goto err_free;
-#ifdef MK_SANITIZERS
     /* Pointers kept in the kind's memory are references (DESIGN.md 3). */
-    __lsan_register_root_region(p->base, p->reserved);
-#endif
+    mk_lsan_register(p->base, p->reserved);
     err = mk_registry_create_kind(&MEMKIND_PMEM_OPS, NULL, MK_BACKING_FILE, p,
                                   kind);
     if (err)
@@ -716,7 +710,8 @@ void mk_pmem_postfork_child(struct memkind *kind)
  * kind's arenas every PMEM_PURGE_PERIOD_MS, so freed file space goes back
  * within PMEM_DIRTY_MS even when the process is idle (jemalloc itself only
  * purges an arena when that arena is used).  It sleeps while no PMEM kind
- * exists.  Locks: purger_lock alone, then the registry lock for a sweep.
+ * exists.  Locks: purger_lock, then the registry lock (any_pmem_kind);
+ * the registry lock alone for a sweep.
  */
 static pthread_mutex_t purger_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t purger_cond = PTHREAD_COND_INITIALIZER;
@@ -724,12 +719,19 @@ static bool purger_running;
 
 static bool any_pmem_kind(void)
 {
-    for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
+    bool any = false;
+    if (mk_registry_lock())
+        return true;
+    for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND && !any;
+         s++) {
         struct memkind *k = mk_registry_get(s);
-        if (k && k->backing == MK_BACKING_FILE)
-            return true;
+        any = k && k->backing == MK_BACKING_FILE;
     }
-    return false;
+    mk_registry_unlock();
+    return any;
+/* Under the registry lock: a kind destroyed meanwhile is freed memory
+ * (ThreadSanitizer found the read racing a destroy).  When the lock cannot
+ * be had, says yes: the purger then sweeps once more, which is harmless. */
 }
 
 static void *purger_main(void *arg)

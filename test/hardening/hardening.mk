@@ -9,6 +9,8 @@
 #                                 overlong paths (white box)
 #   test/hardening/stress_test    threads x kinds x create/destroy x fork,
 #                                 MK_STRESS_SECONDS (3) long
+#   test/hardening/preload-faults.sh  every failure point of libmemtier's
+#                                 start-up (MEMKIND_TEST_FAULT_AT)
 #   test/hardening/lsan_test      LeakSanitizer sees through kind memory
 #                                 (runs in sanitizer builds, skips otherwise)
 # Targets (each lane builds out of tree in _build/lane-NAME, see lane.sh):
@@ -50,6 +52,13 @@ test_hardening_stress_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_hardening_stress_test_LDADD = $(MK_GTEST_API_LIBS)
 endif
 
+# libmemtier's start-up under MEMKIND_TEST_FAULT_AT (skips without it).
+check_PROGRAMS += test/hardening/preload_fault_app
+TESTS += test/hardening/preload-faults.sh
+test_hardening_preload_fault_app_SOURCES = test/hardening/preload_fault_app.c
+test_hardening_preload_fault_app_CFLAGS = $(AM_CFLAGS) -fno-builtin
+test_hardening_preload_fault_app_LDFLAGS = $(AM_LDFLAGS) -no-install
+
 check_PROGRAMS += test/hardening/lsan_test
 TESTS += test/hardening/lsan_test
 test_hardening_lsan_test_SOURCES = test/hardening/lsan_test.c
@@ -59,7 +68,8 @@ if MK_SANITIZED
 test_hardening_lsan_test_CPPFLAGS += -DMK_TEST_SANITIZED=1
 endif
 
-EXTRA_DIST += test/hardening/hardening.mk test/hardening/lane.sh \
+EXTRA_DIST += src/lsan.h test/hardening/hardening.mk test/hardening/lane.sh \
+	test/hardening/preload-faults.sh test/hardening/tsan.supp \
 	test/hardening/lint.sh test/hardening/valgrind.sh test/fuzz/fuzz.sh \
 	test/fuzz/fuzz_util.h test/fuzz/fuzz_env.c test/fuzz/fuzz_nodelist.c \
 	test/fuzz/fuzz_pmem_config.c test/fuzz/fuzz_autohbw.c \
@@ -97,7 +107,7 @@ check-tsan: all
 	  "$(MK_TSAN_TESTS)" \
 	  GTEST_FILTER='$(MK_TSAN_FILTER)' MK_STRESS_NO_FORK=1 \
 	  MK_STRESS_SECONDS=$${MK_STRESS_SECONDS:-3} MK_STRESS_THREADS=4 \
-	  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+	  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(abs_top_srcdir)/test/hardening/tsan.supp
 
 # memcheck on the API tests, in the main build (no special build needed).
 MK_VALGRIND_TESTS = test/api/negative_test test/api/detect_kind_test \
