@@ -1,85 +1,119 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * hbwmalloc.c - the hbw_* interface (hbwmalloc(3)): a heap over the HBW
- * kinds, chosen from the process-wide policy and the requested page size.
+ * kinds, chosen from the process-wide fallback policy and the page size.
  * Errors are positive errno values, unlike the memkind_* family.
  *
- * The policy may be set once, before the first allocation; both are
- * tracked with one atomic word so concurrent callers agree.
+ * The policy is decided once: by the first hbw_set_policy() or, failing
+ * that, by the first allocation (HBW_POLICY_PREFERRED).  One atomic word
+ * holds it, so concurrent callers agree.  With HBW_POLICY_PREFERRED on a
+ * machine without high-bandwidth memory the allocations come from standard
+ * memory (MEMKIND_DEFAULT and its huge-page kinds), as in memkind 1.14.
  */
 #include "config.h"
 
 #include <hbwmalloc.h>
 #include <memkind.h>
 
-#include <memkind/internal/memkind_arena.h>
+#include <memkind/internal/memkind_hbw.h>
 #include <memkind/internal/memkind_numa.h>
 #include <memkind/internal/memkind_private.h>
-#include <memkind/internal/memkind_util.h>
 
 #include <errno.h>
 #include <numaif.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <unistd.h>
 
-/* Low bits: the policy; MK_HBW_FROZEN: no more changes allowed. */
-#define MK_HBW_SET    0x100
-#define MK_HBW_FROZEN 0x200
-static atomic_int hbw_state = HBW_POLICY_PREFERRED;
+/// 0 while undecided, else the hbw_policy_t in force.
+static atomic_int hbw_policy_state;
 
-static hbw_policy_t current_policy(void)
+static bool hbw_policy_valid(int p)
 {
-    return (hbw_policy_t)(atomic_load(&hbw_state) & 0xff);
+    return p == HBW_POLICY_BIND || p == HBW_POLICY_PREFERRED ||
+           p == HBW_POLICY_INTERLEAVE || p == HBW_POLICY_BIND_ALL;
 }
 
-/* Freezes the policy (first allocation) and returns it. */
-static hbw_policy_t freeze_policy(void)
+/* Makes want the policy unless one is already decided; returns the policy
+ * in force afterwards. */
+static int decide_policy(int want)
 {
-    int s = atomic_load_explicit(&hbw_state, memory_order_relaxed);
-    if (MK_UNLIKELY(!(s & MK_HBW_FROZEN)))
-        s = atomic_fetch_or(&hbw_state, MK_HBW_FROZEN);
-    return (hbw_policy_t)(s & 0xff);
+    int expect = 0;
+    if (atomic_compare_exchange_strong(&hbw_policy_state, &expect, want))
+        return want;
+    return expect;
 }
 
-/* Kind for policy and page size, or NULL for unsupported combinations. */
+/* The policy for an allocation: decided now if it was not yet. */
+static hbw_policy_t alloc_policy(void)
+{
+    int s = atomic_load_explicit(&hbw_policy_state, memory_order_acquire);
+    if (MK_UNLIKELY(s == 0))
+        s = decide_policy(HBW_POLICY_PREFERRED);
+    return (hbw_policy_t)s;
+}
+
+/* Whether HBW memory exists, asked once (the PREFERRED fallback must not
+ * change its mind between allocations). */
+static pthread_once_t hbw_avail_once = PTHREAD_ONCE_INIT;
+static bool hbw_avail;
+
+static void probe_hbw(void)
+{
+    hbw_avail = memkind_check_available(MEMKIND_HBW) == 0;
+}
+
+/*
+ * Kind for policy and page size, or NULL for a combination hbwmalloc(3)
+ * calls unsupported (INTERLEAVE with pages other than 4 KiB).
+ */
 static memkind_t hbw_kind(hbw_policy_t policy, hbw_pagesize_t psize)
 {
+    bool big = psize == HBW_PAGESIZE_1GB || psize == HBW_PAGESIZE_1GB_STRICT;
     switch (policy) {
         case HBW_POLICY_BIND:
-            return psize == HBW_PAGESIZE_2MB   ? MEMKIND_HBW_HUGETLB
-                   : psize == HBW_PAGESIZE_4KB ? MEMKIND_HBW
-                                               : MEMKIND_HBW_GBTLB;
+            return psize == HBW_PAGESIZE_2MB ? MEMKIND_HBW_HUGETLB
+                   : big                     ? MEMKIND_HBW_GBTLB
+                                             : MEMKIND_HBW;
         case HBW_POLICY_BIND_ALL:
-            return psize == HBW_PAGESIZE_2MB   ? MEMKIND_HBW_ALL_HUGETLB
-                   : psize == HBW_PAGESIZE_4KB ? MEMKIND_HBW_ALL
-                                               : NULL;
+            /* COMPAT(1.14): no "all nodes" 1 GiB kind exists; 1.14 also
+             * served these from the nearest node's 1 GiB pages. */
+            return psize == HBW_PAGESIZE_2MB ? MEMKIND_HBW_ALL_HUGETLB
+                   : big                     ? MEMKIND_HBW_GBTLB
+                                             : MEMKIND_HBW_ALL;
         case HBW_POLICY_PREFERRED:
-            return psize == HBW_PAGESIZE_2MB   ? MEMKIND_HBW_PREFERRED_HUGETLB
-                   : psize == HBW_PAGESIZE_4KB ? MEMKIND_HBW_PREFERRED
-                                               : MEMKIND_HBW_PREFERRED_GBTLB;
+            (void)pthread_once(&hbw_avail_once, probe_hbw);
+            if (!hbw_avail)
+                return psize == HBW_PAGESIZE_2MB ? MEMKIND_HUGETLB
+                       : big                     ? MEMKIND_GBTLB
+                                                 : MEMKIND_DEFAULT;
+            return psize == HBW_PAGESIZE_2MB ? MEMKIND_HBW_PREFERRED_HUGETLB
+                   : big                     ? MEMKIND_HBW_PREFERRED_GBTLB
+                                             : MEMKIND_HBW_PREFERRED;
         case HBW_POLICY_INTERLEAVE:
-            /* hbwmalloc(3): only 4 KiB pages with INTERLEAVE. */
             return psize == HBW_PAGESIZE_4KB ? MEMKIND_HBW_INTERLEAVE : NULL;
     }
     return NULL;
 }
 
+/* The policy in force, HBW_POLICY_PREFERRED while none is decided. */
 MK_EXPORT hbw_policy_t hbw_get_policy(void)
 {
-    return current_policy();
+    int s = atomic_load(&hbw_policy_state);
+    return s ? (hbw_policy_t)s : HBW_POLICY_PREFERRED;
 }
 
-/* Returns 0, EINVAL for an unknown mode, EPERM once set or after use. */
+/*
+ * Returns 0, EINVAL for an unknown mode, EPERM when another policy is
+ * already in force (set before, or decided by an allocation).
+ * COMPAT(1.14): setting the policy already in force again returns 0.
+ */
 MK_EXPORT int hbw_set_policy(hbw_policy_t mode)
 {
-    if (mode < HBW_POLICY_BIND || mode > HBW_POLICY_BIND_ALL)
+    if (!hbw_policy_valid((int)mode))
         return EINVAL;
-    int expect = HBW_POLICY_PREFERRED;
-    if (!atomic_compare_exchange_strong(&hbw_state, &expect,
-                                        (int)mode | MK_HBW_SET | MK_HBW_FROZEN))
-        return EPERM;
-    return 0;
+    return decide_policy((int)mode) == (int)mode ? 0 : EPERM;
 }
 
 /* Returns 0 or ENODEV (hbwmalloc(3) ERRORS). */
@@ -90,19 +124,22 @@ MK_EXPORT int hbw_check_available(void)
 
 MK_EXPORT void *hbw_malloc(size_t size)
 {
-    return memkind_malloc(hbw_kind(freeze_policy(), HBW_PAGESIZE_4KB), size);
+    return memkind_malloc(hbw_kind(alloc_policy(), HBW_PAGESIZE_4KB), size);
 }
 
 MK_EXPORT void *hbw_calloc(size_t num, size_t size)
 {
-    return memkind_calloc(hbw_kind(freeze_policy(), HBW_PAGESIZE_4KB), num,
+    return memkind_calloc(hbw_kind(alloc_policy(), HBW_PAGESIZE_4KB), num,
                           size);
 }
 
+/* A non-NULL ptr stays in its own kind (found from the address). */
 MK_EXPORT void *hbw_realloc(void *ptr, size_t size)
 {
-    return memkind_realloc(hbw_kind(freeze_policy(), HBW_PAGESIZE_4KB), ptr,
-                           size);
+    memkind_t kind = hbw_kind(alloc_policy(), HBW_PAGESIZE_4KB);
+    if (ptr)
+        kind = memkind_detect_kind(ptr);
+    return kind ? memkind_realloc(kind, ptr, size) : NULL;
 }
 
 /* Frees any hbw_* pointer (the kind is found from the address). */
@@ -116,18 +153,22 @@ MK_EXPORT size_t hbw_malloc_usable_size(void *ptr)
     return memkind_malloc_usable_size(NULL, ptr);
 }
 
-/* Returns 0, EINVAL or ENOMEM (hbwmalloc(3) ERRORS). */
+/*
+ * Returns 0, EINVAL or ENOMEM (hbwmalloc(3) ERRORS); size 0 gives 0 and
+ * NULL in *memptr.  COMPAT(1.14): a pagesize outside the enumeration is
+ * EINVAL (1.14 indexed a table with it and crashed on
+ * HBW_PAGESIZE_MAX_VALUE).
+ */
 MK_EXPORT int hbw_posix_memalign_psize(void **memptr, size_t alignment,
                                        size_t size, hbw_pagesize_t pagesize)
 {
-    if (!memptr)
+    if (!memptr || pagesize < HBW_PAGESIZE_4KB ||
+        pagesize >= HBW_PAGESIZE_MAX_VALUE)
         return EINVAL;
-    if (pagesize < HBW_PAGESIZE_4KB || pagesize >= HBW_PAGESIZE_MAX_VALUE)
-        return EINVAL;
-    memkind_t kind = hbw_kind(freeze_policy(), pagesize);
+    memkind_t kind = hbw_kind(alloc_policy(), pagesize);
     if (!kind)
         return EINVAL;
-    /* 1 GiB strict: the size must be a whole number of 1 GiB pages. */
+    /* hbwmalloc(3): 1 GiB strict takes whole 1 GiB pages only. */
     if (pagesize == HBW_PAGESIZE_1GB_STRICT && size % ((size_t)1 << 30))
         return EINVAL;
     return memkind_posix_memalign(kind, memptr, alignment, size);
@@ -138,34 +179,45 @@ MK_EXPORT int hbw_posix_memalign(void **memptr, size_t alignment, size_t size)
     return hbw_posix_memalign_psize(memptr, alignment, size, HBW_PAGESIZE_4KB);
 }
 
+/* Pages asked of move_pages() at a time. */
+#define MK_VERIFY_BATCH 256
+
 /*
- * Returns 0 when every page of [addr, addr+size) is on an HBW node, -1 when
- * one is not (or is not faulted in), EINVAL for bad arguments, EFAULT when
- * the pages cannot be queried.
+ * Returns 0 when every page of [addr, addr+size) is on a high-bandwidth
+ * node, -1 when one is not (or is not faulted in, or HBW memory is
+ * unavailable), EINVAL for bad arguments, EFAULT when the kernel cannot
+ * report where the pages are.
  */
 MK_EXPORT int hbw_verify_memory_region(void *addr, size_t size, int flags)
 {
     unsigned long hbw[MK_NODEMASK_WORDS];
+    void *pages[MK_VERIFY_BATCH];
+    int status[MK_VERIFY_BATCH];
     if (!addr || size == 0 || (flags & ~HBW_TOUCH_PAGES))
         return EINVAL;
-    if (memkind_check_available(MEMKIND_HBW) != 0 ||
-        MEMKIND_HBW_ALL->ops->get_mbind_nodemask(MEMKIND_HBW_ALL, hbw,
-                                                 MK_MAX_NODES) != 0)
+    if (mk_hbw_nodes_union(hbw) != 0)
         return -1;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     uintptr_t p = (uintptr_t)addr & ~(page - 1);
     uintptr_t end = (uintptr_t)addr + size;
-    for (; p < end; p += page) {
-        int node = -1;
-        if (flags & HBW_TOUCH_PAGES) {
-            volatile char *c = (volatile char *)p;
-            *c = *c;
+    if (end < (uintptr_t)addr)
+        return EINVAL;
+    while (p < end) {
+        unsigned long n = 0;
+        for (; n < MK_VERIFY_BATCH && p < end; n++, p += page) {
+            if (flags & HBW_TOUCH_PAGES) {
+                /* hbwmalloc(3): read and write back the first byte. */
+                volatile char *c = (volatile char *)p;
+                *c = *c;
+            }
+            pages[n] = (void *)p;
         }
-        if (get_mempolicy(&node, NULL, 0, (void *)p,
-                          MPOL_F_NODE | MPOL_F_ADDR) != 0)
+        if (move_pages(0, n, pages, NULL, status, 0) != 0)
             return EFAULT;
-        if (node < 0 || !mk_nodemask_isset(hbw, (unsigned)node))
-            return -1;
+        for (unsigned long i = 0; i < n; i++)
+            if (status[i] < 0 || status[i] >= MK_MAX_NODES ||
+                !mk_nodemask_isset(hbw, (unsigned)status[i]))
+                return -1;
     }
     return 0;
 }

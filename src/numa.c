@@ -1,99 +1,765 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * numa.c - node discovery through libnuma for the mbind-based kinds.
- * Node overrides for HBW and DAX_KMEM (MEMKIND_*_NODES) belong to their
- * families, not here.
+ * numa.c - the NUMA topology snapshot, the node-list parser of the
+ * MEMKIND_*_NODES variables and the node-family engine the mbind-based
+ * kinds choose their nodes with (memkind_numa.h).
+ *
+ * The snapshot is read from sysfs once, with open/read into a static
+ * buffer (no stdio, no libc malloc: this code also runs under LD_PRELOAD
+ * malloc replacements).  What a family's nodes are (HBW, DAX_KMEM, ...) is
+ * decided by the family's own file; this file only stores the candidates
+ * per initiator node and picks from them.  Tables come from mmap(2), not
+ * from the private jemalloc, because the first use may be inside one of
+ * its extent hooks (the mbind of a fresh extent).  Nothing here is freed:
+ * the snapshot and the families live as long as the process.
  */
 #include "config.h"
 
 #include <memkind/internal/memkind_numa.h>
 
 #include <memkind/internal/memkind_dispatch.h>
+#include <memkind/internal/memkind_log.h>
 
-#include <numa.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <numaif.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
-static bool numa_ok(void)
+#define MK_BITS_PER_LONG (8 * sizeof(unsigned long))
+#define MK_SYSFS_NODE    "/sys/devices/system/node"
+/// Most CPUs the cpu -> node table covers (cpu_node entries are 16 bits).
+#define MK_MAX_CPUS 65535u
+
+/* Popcount of a full-size mask. Returns the number of nodes in it. */
+unsigned mk_nodemask_weight(const unsigned long *mask)
 {
-    return numa_available() != -1;
+    unsigned w = 0;
+    for (size_t i = 0; i < MK_NODEMASK_WORDS; i++)
+        w += (unsigned)__builtin_popcountl(mask[i]);
+    return w;
 }
 
-static int max_node(void)
+/* Returns the lowest node of a full-size mask, or -1 when it is empty. */
+int mk_nodemask_first(const unsigned long *mask)
 {
-    int m = numa_ok() ? numa_max_node() : 0;
-    return m < MK_MAX_NODES ? m : MK_MAX_NODES - 1;
+    for (size_t i = 0; i < MK_NODEMASK_WORDS; i++)
+        if (mask[i])
+            return (int)(i * MK_BITS_PER_LONG) + __builtin_ctzl(mask[i]);
+    return -1;
 }
 
-static bool node_has_memory(int node)
+/* Anonymous zeroed pages for a discovery table (see the file comment).
+ * Returns the table or NULL. */
+void *mk_numa_table_alloc(size_t size)
 {
-    long long free_b;
-    return numa_node_size64(node, &free_b) > 0;
+    void *p = mmap(NULL, size ? size : 1, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
 }
 
-static bool node_has_cpus(int node)
+/* Gives back a table of mk_numa_table_alloc(); NULL is ignored. */
+void mk_numa_table_free(void *p, size_t size)
 {
-    struct bitmask *cpus = numa_allocate_cpumask();
-    bool has = false;
-    if (!cpus)
+    if (p)
+        (void)munmap(p, size ? size : 1); /* nothing to do if it fails */
+}
+
+/* ---------------------------------------------------------- sysfs reader */
+
+/*
+ * One buffer for every file the snapshot reads; only used inside the
+ * snapshot's pthread_once, so never by two threads at a time.
+ */
+static char sysfs_buf[16384];
+
+/* Contents of path, NUL-terminated, in sysfs_buf; NULL when unreadable. */
+static const char *read_text(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    size_t n = 0;
+    while (n < sizeof(sysfs_buf) - 1) {
+        ssize_t r = read(fd, sysfs_buf + n, sizeof(sysfs_buf) - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    (void)close(fd); /* read-only: nothing to lose */
+    sysfs_buf[n] = '\0';
+    return sysfs_buf;
+}
+
+/*
+ * Walks a kernel list ("0-3,8,10-11\n", possibly empty) calling fn for each
+ * range.  Returns false on anything that is not such a list.
+ */
+static bool each_range(const char *s,
+                       void (*fn)(void *, unsigned long, unsigned long),
+                       void *ctx)
+{
+    while (*s == ' ' || *s == '\n')
+        s++;
+    while (*s) {
+        char *end;
+        if (!isdigit((unsigned char)*s))
+            return false;
+        unsigned long lo = strtoul(s, &end, 10), hi = lo;
+        s = end;
+        if (*s == '-') {
+            if (!isdigit((unsigned char)s[1]))
+                return false;
+            hi = strtoul(s + 1, &end, 10);
+            s = end;
+        }
+        if (hi < lo)
+            return false;
+        fn(ctx, lo, hi);
+        if (*s == ',')
+            s++;
+        else if (*s == '\n' || *s == ' ' || *s == '\0')
+            break;
+        else
+            return false;
+    }
+    return true;
+}
+
+static void set_range_in_mask(void *ctx, unsigned long lo, unsigned long hi)
+{
+    unsigned long *mask = ctx;
+    for (unsigned long n = lo; n <= hi && n < MK_MAX_NODES; n++)
+        mk_nodemask_set(mask, (unsigned)n);
+}
+
+/* Reads a node list file into mask; false when absent or malformed. */
+static bool read_node_list(const char *path, unsigned long *mask)
+{
+    memset(mask, 0, MK_NODEMASK_WORDS * sizeof(*mask));
+    const char *s = read_text(path);
+    return s && each_range(s, set_range_in_mask, mask);
+}
+
+/* Value of "key:   N kB" in a meminfo-style text, in bytes (0: none). */
+static uint64_t meminfo_bytes(const char *text, const char *key)
+{
+    const char *p = strstr(text, key);
+    if (!p)
+        return 0;
+    p += strlen(key);
+    while (*p == ' ' || *p == ':')
+        p++;
+    return (uint64_t)strtoull(p, NULL, 10) * 1024u;
+}
+
+/* ------------------------------------------------------------- snapshot */
+
+static struct mk_topology topo;
+static uint64_t topo_size[MK_MAX_NODES];
+static pthread_once_t topo_once = PTHREAD_ONCE_INIT;
+
+struct cpu_fill {
+    uint16_t *table; ///< cpu -> node, or NULL while counting
+    unsigned node;   ///< node whose CPUs are listed
+    unsigned count;  ///< CPUs seen in the current list
+    unsigned max;    ///< highest CPU seen + 1, over all lists
+};
+
+static void note_cpus(void *ctx, unsigned long lo, unsigned long hi)
+{
+    struct cpu_fill *f = ctx;
+    for (unsigned long c = lo; c <= hi && c < MK_MAX_CPUS; c++) {
+        if (f->table)
+            f->table[c] = (uint16_t)f->node;
+        f->count++;
+        if (c + 1 > f->max)
+            f->max = (unsigned)c + 1;
+    }
+}
+
+/* Machines (or containers) without /sys/devices/system/node: one node. */
+static void topology_single_node(void)
+{
+    static uint8_t dist0 = 10;
+    const char *mi = read_text("/proc/meminfo");
+    topo.nr_nodes = 1;
+    mk_nodemask_set(topo.mem, 0);
+    mk_nodemask_set(topo.cpu, 0);
+    topo.dist = &dist0;
+    topo_size[0] = mi ? meminfo_bytes(mi, "MemTotal") : 0;
+    topo.size = topo_size;
+    topo.nr_cpus = 0;
+    topo.cpu_node = NULL; /* every CPU maps to the first CPU node */
+}
+
+/* Parses one node's distance line; entries follow the online nodes. */
+static void read_distances(uint8_t *dist, unsigned nr, unsigned from,
+                           const unsigned long *online)
+{
+    char path[96];
+    (void)snprintf(path, sizeof(path), MK_SYSFS_NODE "/node%u/distance", from);
+    const char *s = read_text(path);
+    unsigned to = 0;
+    while (s && *s) {
+        while (to < nr && !mk_nodemask_isset(online, to))
+            to++;
+        char *end;
+        unsigned long d = strtoul(s, &end, 10);
+        if (end == s || to >= nr)
+            break;
+        dist[from * nr + to] = d > 254 ? 254 : (uint8_t)d;
+        to++;
+        s = end;
+        while (*s == ' ' || *s == '\n')
+            s++;
+    }
+}
+
+static void topology_build(void)
+{
+    unsigned long online[MK_NODEMASK_WORDS], has_mem[MK_NODEMASK_WORDS];
+    unsigned long allowed[MK_NODEMASK_WORDS];
+    if (!read_node_list(MK_SYSFS_NODE "/online", online) ||
+        mk_nodemask_first(online) < 0) {
+        topology_single_node();
+        return;
+    }
+    unsigned nr = 0;
+    for (unsigned n = 0; n < MK_MAX_NODES; n++)
+        if (mk_nodemask_isset(online, n))
+            nr = n + 1;
+    topo.nr_nodes = nr;
+    bool mem_list = read_node_list(MK_SYSFS_NODE "/has_memory", has_mem);
+    /* COMPAT(numa(3)): nodes outside the cpuset's mems cannot be bound;
+     * libnuma's numa_all_nodes_ptr excludes them the same way. */
+    const char *st = read_text("/proc/self/status");
+    const char *ma = st ? strstr(st, "Mems_allowed_list:") : NULL;
+    memset(allowed, 0xff, sizeof(allowed));
+    if (ma) {
+        ma += strlen("Mems_allowed_list:");
+        while (*ma == ' ' || *ma == '\t')
+            ma++;
+        unsigned long tmp[MK_NODEMASK_WORDS] = {0};
+        if (each_range(ma, set_range_in_mask, tmp))
+            memcpy(allowed, tmp, sizeof(allowed));
+    }
+    struct cpu_fill cf = {.table = NULL, .node = 0, .count = 0, .max = 0};
+    for (unsigned n = 0; n < nr; n++) {
+        char path[96];
+        if (!mk_nodemask_isset(online, n))
+            continue;
+        (void)snprintf(path, sizeof(path), MK_SYSFS_NODE "/node%u/meminfo", n);
+        const char *mi = read_text(path);
+        topo_size[n] = mi ? meminfo_bytes(mi, "MemTotal") : 0;
+        bool has =
+            mem_list ? mk_nodemask_isset(has_mem, n) != 0 : topo_size[n] != 0;
+        if (has && topo_size[n] && mk_nodemask_isset(allowed, n))
+            mk_nodemask_set(topo.mem, n);
+        (void)snprintf(path, sizeof(path), MK_SYSFS_NODE "/node%u/cpulist", n);
+        const char *cl = read_text(path);
+        cf.count = 0;
+        if (cl && each_range(cl, note_cpus, &cf) && cf.count)
+            mk_nodemask_set(topo.cpu, n);
+    }
+    topo.size = topo_size;
+    /* Tables sized by what this machine has.  Allocation failure leaves
+     * them NULL: distances then read as unknown, CPUs as the first node. */
+    uint8_t *dist = mk_numa_table_alloc((size_t)nr * nr);
+    if (dist) {
+        memset(dist, MK_DIST_UNKNOWN, (size_t)nr * nr);
+        for (unsigned n = 0; n < nr; n++)
+            if (mk_nodemask_isset(online, n))
+                read_distances(dist, nr, n, online);
+    }
+    topo.dist = dist;
+    uint16_t *table =
+        cf.max ? mk_numa_table_alloc(cf.max * sizeof(*table)) : NULL;
+    if (table) {
+        for (unsigned c = 0; c < cf.max; c++)
+            table[c] = MK_NO_NODE;
+        cf.table = table;
+        for (unsigned n = 0; n < nr; n++) {
+            char path[96];
+            if (!mk_nodemask_isset(topo.cpu, n))
+                continue;
+            (void)snprintf(path, sizeof(path), MK_SYSFS_NODE "/node%u/cpulist",
+                           n);
+            const char *cl = read_text(path);
+            cf.node = n;
+            if (cl)
+                (void)each_range(cl, note_cpus, &cf);
+        }
+        topo.nr_cpus = cf.max;
+    }
+    topo.cpu_node = table;
+    if (mk_nodemask_first(topo.cpu) < 0)
+        mk_nodemask_set(topo.cpu, (unsigned)mk_nodemask_first(online));
+}
+
+/* The snapshot, built by the first caller.  Returns it, never NULL. */
+const struct mk_topology *mk_topology_get(void)
+{
+    (void)pthread_once(&topo_once, topology_build);
+    return &topo;
+}
+
+/* Returns the SLIT distance a -> b, or MK_DIST_UNKNOWN. */
+unsigned mk_topology_distance(const struct mk_topology *t, unsigned a,
+                              unsigned b)
+{
+    if (!t->dist || a >= t->nr_nodes || b >= t->nr_nodes)
+        return MK_DIST_UNKNOWN;
+    return t->dist[a * t->nr_nodes + b];
+}
+
+/* Returns the node of cpu; unknown CPUs (hotplugged later, or no table)
+ * count as the first node with CPUs. */
+unsigned mk_topology_cpu_node(const struct mk_topology *t, int cpu)
+{
+    if (cpu >= 0 && t->cpu_node && (unsigned)cpu < t->nr_cpus &&
+        t->cpu_node[cpu] != MK_NO_NODE)
+        return t->cpu_node[cpu];
+    int first = mk_nodemask_first(t->cpu);
+    return first < 0 ? 0 : (unsigned)first;
+}
+
+/* ------------------------------------------------------------ node lists */
+
+/*
+ * Reads one node number at s the way libnuma's parser does (strtoul base
+ * 0, leading blanks and a sign accepted), resolving "+" relative numbers
+ * to the n-th allowed node.  Returns false when s holds no number.
+ */
+static bool read_node(const char *s, const unsigned long *allowed,
+                      bool relative, long long *node, const char **end)
+{
+    const char *p = s;
+    while (isspace((unsigned char)*p))
+        p++;
+    bool neg = *p == '-';
+    char *e;
+    errno = 0;
+    unsigned long long v = strtoull(s, &e, 0);
+    if (e == s)
         return false;
-    if (numa_node_to_cpus(node, cpus) == 0)
-        has = numa_bitmask_weight(cpus) > 0;
-    numa_free_cpumask(cpus);
-    return has;
+    *end = e;
+    if (errno == ERANGE) {
+        *node = neg ? LLONG_MIN : LLONG_MAX;
+    } else if (neg) {
+        unsigned long long mag = -v; /* strtoull negated it */
+        *node =
+            mag > (unsigned long long)LLONG_MAX ? LLONG_MIN : -(long long)mag;
+    } else {
+        *node = v > (unsigned long long)LLONG_MAX ? LLONG_MAX : (long long)v;
+    }
+    if (relative && *node >= 0) {
+        long long want = *node;
+        for (unsigned n = 0; n < MK_MAX_NODES; n++) {
+            if (mk_nodemask_isset(allowed, n) && want-- == 0) {
+                *node = n;
+                return true;
+            }
+        }
+        *node = MK_MAX_NODES; /* past the last allowed node */
+    }
+    return true;
 }
 
-static int fill(unsigned long *mask, unsigned long maxnode, bool need_cpus)
+static bool node_allowed(const unsigned long *allowed, long long node)
 {
-    memset(mask, 0, (maxnode + 7) / 8);
-    int found = 0;
-    if (!numa_ok()) {
-        mk_nodemask_set(mask, 0);
+    return node >= 0 && node < MK_MAX_NODES &&
+           mk_nodemask_isset(allowed, (unsigned)node);
+}
+
+static enum mk_nodelist_status fail(struct mk_nodelist_error *err,
+                                    enum mk_nodelist_status st, size_t pos,
+                                    long long node)
+{
+    if (err)
+        *err =
+            (struct mk_nodelist_error){.status = st, .pos = pos, .node = node};
+    return st;
+}
+
+/*
+ * The numa(3) node-list grammar, as libnuma 2.0's numa_parse_nodestring()
+ * reads it: [!][+](all | N[-M][,N[-M]]...).  Pure.
+ * Returns MK_NODELIST_OK or the first problem (also in *err).
+ */
+enum mk_nodelist_status mk_nodelist_parse(const char *s,
+                                          const unsigned long *allowed,
+                                          unsigned long *out,
+                                          struct mk_nodelist_error *err)
+{
+    const char *start = s;
+    bool invert = false, relative = false;
+    memset(out, 0, MK_NODEMASK_WORDS * sizeof(*out));
+    if (!s || *s == '\0')
+        return fail(err, MK_NODELIST_EMPTY, 0, 0);
+    if (*s == '!') {
+        invert = true;
+        s++;
+    }
+    if (*s == '+') {
+        relative = true;
+        s++;
+    }
+    if (strcmp(s, "all") == 0) {
+        memcpy(out, allowed, MK_NODEMASK_WORDS * sizeof(*out));
+        s += 3;
+    } else {
+        for (;;) {
+            long long a, b;
+            const char *end;
+            if (!read_node(s, allowed, relative, &a, &end))
+                return fail(err, MK_NODELIST_SYNTAX, (size_t)(s - start), 0);
+            if (!node_allowed(allowed, a))
+                return fail(err, MK_NODELIST_RANGE, (size_t)(s - start), a);
+            mk_nodemask_set(out, (unsigned)a);
+            s = end;
+            if (*s == '-') {
+                s++;
+                if (!read_node(s, allowed, relative, &b, &end))
+                    return fail(err, MK_NODELIST_MISSING, (size_t)(s - start),
+                                0);
+                if (!node_allowed(allowed, b))
+                    return fail(err, MK_NODELIST_RANGE, (size_t)(s - start), b);
+                for (long long n = a; n <= b; n++)
+                    if (mk_nodemask_isset(allowed, (unsigned)n))
+                        mk_nodemask_set(out, (unsigned)n);
+                s = end;
+            }
+            if (*s != ',')
+                break;
+            s++;
+        }
+    }
+    if (*s != '\0')
+        return fail(err, MK_NODELIST_SYNTAX, (size_t)(s - start), 0);
+    if (invert) {
+        /* Within the allowed nodes: libnuma inverts over the first
+         * numa_num_configured_nodes() ids, wrong for sparse node ids. */
+        for (size_t i = 0; i < MK_NODEMASK_WORDS; i++)
+            out[i] = allowed[i] & ~out[i];
+    }
+    if (mk_nodemask_first(out) < 0)
+        return fail(err, MK_NODELIST_NONE, (size_t)(s - start), 0);
+    if (err)
+        *err = (struct mk_nodelist_error){.status = MK_NODELIST_OK};
+    return MK_NODELIST_OK;
+}
+
+/* One line (no newline) saying what is wrong with name=value, value cut
+ * to a readable length; always NUL-terminated in buf. */
+void mk_nodelist_describe(char *buf, size_t len, const char *name,
+                          const char *value,
+                          const struct mk_nodelist_error *err)
+{
+    /* Long values are cut: the message must stay one line. */
+    const int show = 40;
+    const char *more = strlen(value) > (size_t)show ? "..." : "";
+    const char *at = value + (err->pos < strlen(value) ? err->pos : 0);
+    switch (err->status) {
+        case MK_NODELIST_OK:
+            (void)snprintf(buf, len, "%s=\"%.*s%s\" is valid", name, show,
+                           value, more);
+            break;
+        case MK_NODELIST_EMPTY:
+            (void)snprintf(buf, len, "%s is set but empty", name);
+            break;
+        case MK_NODELIST_SYNTAX:
+            (void)snprintf(buf, len,
+                           "%s=\"%.*s%s\" is not a node list (unexpected "
+                           "\"%.12s\" at offset %zu)",
+                           name, show, value, more, at, err->pos);
+            break;
+        case MK_NODELIST_MISSING:
+            (void)snprintf(buf, len,
+                           "%s=\"%.*s%s\" is not a node list (no node after "
+                           "'-' at offset %zu)",
+                           name, show, value, more, err->pos);
+            break;
+        case MK_NODELIST_RANGE:
+            (void)snprintf(buf, len,
+                           "%s=\"%.*s%s\": node %lld is not a NUMA node with "
+                           "memory this process may use",
+                           name, show, value, more, err->node);
+            break;
+        case MK_NODELIST_NONE:
+            (void)snprintf(buf, len, "%s=\"%.*s%s\" selects no node", name,
+                           show, value, more);
+            break;
+    }
+}
+
+/*
+ * Reads an override variable (secure_getenv) as a node list over t->mem.
+ * A malformed value is reported once, by the family build that asks.
+ * Returns 1 (unset), 0 (nodes in out) or MEMKIND_ERROR_ENVIRON.
+ */
+int mk_numa_env_nodes(const struct mk_topology *t, const char *name,
+                      unsigned long *out)
+{
+    const char *v = secure_getenv(name);
+    if (!v)
+        return 1;
+    struct mk_nodelist_error err;
+    if (mk_nodelist_parse(v, t->mem, out, &err) == MK_NODELIST_OK) {
+        mk_log_info("%s=\"%.40s\": nodes taken from the environment", name, v);
         return 0;
     }
-    for (int n = 0; n <= max_node() && (unsigned long)n < maxnode; n++) {
-        if (!node_has_memory(n) || (need_cpus && !node_has_cpus(n)))
-            continue;
-        mk_nodemask_set(mask, (unsigned)n);
-        found++;
-    }
-    return found ? 0 : MEMKIND_ERROR_UNAVAILABLE;
+    char msg[320];
+    mk_nodelist_describe(msg, sizeof(msg), name, v, &err);
+    mk_log_warn("%s; the kinds that use it are unavailable "
+                "(MEMKIND_ERROR_ENVIRON)",
+                msg);
+    return MEMKIND_ERROR_ENVIRON;
 }
 
+/* --------------------------------------------------------- node families */
+
+/*
+ * Picks from init's candidates: all, the nearest ones by SLIT distance, the
+ * single nearest one, or the only one.  Pure.  Returns 0 or the candidate's
+ * error, MEMKIND_ERROR_UNAVAILABLE (none) or MEMKIND_ERROR_RUNTIME (a
+ * single node was required and several qualify).
+ */
+int mk_nodes_pick(const struct mk_topology *t, const struct mk_node_cand *cand,
+                  unsigned init, enum mk_pick pick, unsigned long *out)
+{
+    memset(out, 0, MK_NODEMASK_WORDS * sizeof(*out));
+    if (init >= t->nr_nodes)
+        return MEMKIND_ERROR_UNAVAILABLE;
+    const struct mk_node_cand *c = &cand[init];
+    if (c->err)
+        return c->err;
+    unsigned w = mk_nodemask_weight(c->mask);
+    if (w == 0)
+        return MEMKIND_ERROR_UNAVAILABLE;
+    if (pick == MK_PICK_ALL) {
+        memcpy(out, c->mask, sizeof(c->mask));
+        return 0;
+    }
+    if (pick == MK_PICK_ONLY_ONE) {
+        if (w != 1)
+            return MEMKIND_ERROR_RUNTIME;
+        memcpy(out, c->mask, sizeof(c->mask));
+        return 0;
+    }
+    unsigned best = UINT_MAX, count = 0;
+    for (unsigned n = 0; n < t->nr_nodes; n++) {
+        if (!mk_nodemask_isset(c->mask, n))
+            continue;
+        unsigned d = mk_topology_distance(t, init, n);
+        if (d < best) {
+            best = d;
+            count = 0;
+            memset(out, 0, MK_NODEMASK_WORDS * sizeof(*out));
+        }
+        if (d == best) {
+            mk_nodemask_set(out, n);
+            count++;
+        }
+    }
+    /* memkind(3) *_PREFERRED: fails when two nodes are equally close. */
+    if (pick == MK_PICK_CLOSEST_ONE && count != 1)
+        return MEMKIND_ERROR_RUNTIME;
+    return 0;
+}
+
+/* Same candidates (set's memory nodes) for every initiator.  Pure.
+ * Returns 0 or MEMKIND_ERROR_UNAVAILABLE. */
+int mk_cand_from_set(const struct mk_topology *t, const unsigned long *set,
+                     struct mk_node_cand *cand)
+{
+    unsigned long use[MK_NODEMASK_WORDS];
+    for (size_t i = 0; i < MK_NODEMASK_WORDS; i++)
+        use[i] = set[i] & t->mem[i];
+    if (mk_nodemask_first(use) < 0)
+        return MEMKIND_ERROR_UNAVAILABLE;
+    for (unsigned n = 0; n < t->nr_nodes; n++) {
+        cand[n].err = 0;
+        memcpy(cand[n].mask, use, sizeof(use));
+    }
+    return 0;
+}
+
+/*
+ * Builds are rare (once per family) and serialised by one mutex; a build
+ * must not use another family.  done is read without the lock on the fast
+ * path, so it is published with release/acquire ordering after err and
+ * cand.
+ */
+static pthread_mutex_t family_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void family_build(struct mk_node_family *f)
+{
+    const struct mk_topology *t = mk_topology_get();
+    size_t bytes = t->nr_nodes * sizeof(struct mk_node_cand);
+    struct mk_node_cand *cand = mk_numa_table_alloc(bytes);
+    if (!cand) {
+        f->err = MEMKIND_ERROR_MALLOC;
+        return;
+    }
+    f->err = f->build(t, cand);
+    if (f->err) {
+        mk_numa_table_free(cand, bytes);
+        return;
+    }
+    f->cand = cand;
+}
+
+/* fork() while another thread builds: the child must not inherit the lock
+ * held (it would wait for a build that never ends). */
+static void family_lock_prepare(void)
+{
+    (void)pthread_mutex_lock(&family_lock);
+}
+static void family_lock_release(void)
+{
+    (void)pthread_mutex_unlock(&family_lock);
+}
+static pthread_once_t family_atfork_once = PTHREAD_ONCE_INIT;
+static void family_atfork(void)
+{
+    (void)pthread_atfork(family_lock_prepare, family_lock_release,
+                         family_lock_release);
+}
+
+/* Builds f once (first caller; others wait).  One load when built.
+ * Returns 0 or the family's MEMKIND_ERROR_*. */
+int mk_node_family_ready(struct mk_node_family *f)
+{
+    if (MK_LIKELY(__atomic_load_n(&f->done, __ATOMIC_ACQUIRE)))
+        return f->err;
+    (void)pthread_once(&family_atfork_once, family_atfork);
+    if (pthread_mutex_lock(&family_lock) != 0)
+        return MEMKIND_ERROR_RUNTIME;
+    if (!f->done) {
+        family_build(f);
+        __atomic_store_n(&f->done, 1, __ATOMIC_RELEASE);
+    }
+    (void)pthread_mutex_unlock(&family_lock); /* we hold it: cannot fail */
+    return f->err;
+}
+
+/* The calling thread's nodes of f, chosen by pick, into a maxnode-bit
+ * mask.  Returns 0 or MEMKIND_ERROR_*. */
+int mk_node_family_nodes(struct mk_node_family *f, enum mk_pick pick,
+                         unsigned long *nodemask, unsigned long maxnode)
+{
+    unsigned long nodes[MK_NODEMASK_WORDS];
+    int err = mk_node_family_ready(f);
+    if (err)
+        return err;
+    const struct mk_topology *t = mk_topology_get();
+    err = mk_nodes_pick(t, f->cand, mk_numa_current_node(), pick, nodes);
+    if (err)
+        return err;
+    memset(nodemask, 0, (maxnode + 7) / 8);
+    bool any = false;
+    for (unsigned n = 0; n < t->nr_nodes && n < maxnode; n++) {
+        if (mk_nodemask_isset(nodes, n)) {
+            mk_nodemask_set(nodemask, n);
+            any = true;
+        }
+    }
+    return any ? 0 : MEMKIND_ERROR_UNAVAILABLE;
+}
+
+/* Every candidate of every initiator.  Returns 0 or MEMKIND_ERROR_*. */
+int mk_node_family_union(struct mk_node_family *f, unsigned long *out)
+{
+    int err = mk_node_family_ready(f);
+    memset(out, 0, MK_NODEMASK_WORDS * sizeof(*out));
+    if (err)
+        return err;
+    const struct mk_topology *t = mk_topology_get();
+    int first_err = 0;
+    for (unsigned n = 0; n < t->nr_nodes; n++) {
+        if (f->cand[n].err) {
+            if (!first_err)
+                first_err = f->cand[n].err;
+            continue;
+        }
+        for (size_t i = 0; i < MK_NODEMASK_WORDS; i++)
+            out[i] |= f->cand[n].mask[i];
+    }
+    if (mk_nodemask_first(out) >= 0)
+        return 0;
+    return first_err ? first_err : MEMKIND_ERROR_UNAVAILABLE;
+}
+
+/* ------------------------------------------------------ simple node sets */
+
+/* Copies the full-size mask src into dst of maxnode bits. */
+static int copy_out(unsigned long *dst, unsigned long maxnode,
+                    const unsigned long *src)
+{
+    bool any = false;
+    memset(dst, 0, (maxnode + 7) / 8);
+    for (unsigned n = 0; n < MK_MAX_NODES && n < maxnode; n++) {
+        if (mk_nodemask_isset(src, n)) {
+            mk_nodemask_set(dst, n);
+            any = true;
+        }
+    }
+    return any ? 0 : MEMKIND_ERROR_UNAVAILABLE;
+}
+
+/* memkind(3) MEMKIND_REGULAR: "the NUMA nodes containing CPUs" (with
+ * memory).  Returns 0 or MEMKIND_ERROR_UNAVAILABLE. */
 int mk_numa_regular_nodes(unsigned long *mask, unsigned long maxnode)
 {
-    return fill(mask, maxnode, true);
+    const struct mk_topology *t = mk_topology_get();
+    unsigned long both[MK_NODEMASK_WORDS];
+    for (size_t i = 0; i < MK_NODEMASK_WORDS; i++)
+        both[i] = t->cpu[i] & t->mem[i];
+    return copy_out(mask, maxnode, both);
 }
 
+/* Every node with memory.  Returns 0 or MEMKIND_ERROR_UNAVAILABLE. */
 int mk_numa_all_nodes(unsigned long *mask, unsigned long maxnode)
 {
-    return fill(mask, maxnode, false);
+    return copy_out(mask, maxnode, mk_topology_get()->mem);
 }
 
+/* Returns the node of the CPU the caller runs on (vDSO sched_getcpu). */
 unsigned mk_numa_current_node(void)
 {
-    int cpu = sched_getcpu();
-    int node = (cpu >= 0 && numa_ok()) ? numa_node_of_cpu(cpu) : 0;
-    return node > 0 ? (unsigned)node : 0;
+    return mk_topology_cpu_node(mk_topology_get(), sched_getcpu());
 }
 
+/*
+ * memkind_get_capacity() of NUMA kinds: the sizes of the nodes the kind
+ * binds to.  COMPAT(1.14): -1 for MPOL_PREFERRED kinds - memkind(3) lists
+ * none of them as supported.  Returns bytes or -1.
+ */
 ssize_t mk_numa_kind_capacity(struct memkind *kind)
 {
     unsigned long mask[MK_NODEMASK_WORDS];
-    int err;
-    if (kind->ops->get_mbind_nodemask)
+    int mode = MPOL_BIND, err;
+    if (kind_op_get_mbind_mode(kind, &mode) != 0 || mode == MPOL_PREFERRED)
+        return -1;
+    if (kind_op_has_mbind_nodemask(kind))
         err = kind_op_get_mbind_nodemask(kind, mask, MK_MAX_NODES);
     else
         err = mk_numa_all_nodes(mask, MK_MAX_NODES);
     if (err)
         return -1;
-    long long total = 0;
-    for (int n = 0; n <= max_node(); n++) {
-        if (!mk_nodemask_isset(mask, (unsigned)n))
-            continue;
-        long long size = numa_ok() ? numa_node_size64(n, NULL) : -1;
-        if (size > 0)
-            total += size;
-    }
-    return total > 0 ? (ssize_t)total : -1;
+    const struct mk_topology *t = mk_topology_get();
+    uint64_t total = 0;
+    for (unsigned n = 0; n < t->nr_nodes; n++)
+        if (mk_nodemask_isset(mask, n))
+            total += t->size[n];
+    return total > 0 && total <= (uint64_t)SSIZE_MAX ? (ssize_t)total : -1;
 }

@@ -9,6 +9,7 @@ libmemkind_core_la_SOURCES = \
 	src/env.c \
 	src/fault.c \
 	src/hbwmalloc.c \
+	src/hmat.c \
 	src/log.c \
 	src/memkind.c \
 	src/memtier.c \
@@ -68,6 +69,7 @@ mkinternal_HEADERS = \
 	include/memkind/internal/memkind_fault.h \
 	include/memkind/internal/memkind_fixed.h \
 	include/memkind/internal/memkind_hbw.h \
+	include/memkind/internal/memkind_hmat.h \
 	include/memkind/internal/memkind_hugetlb.h \
 	include/memkind/internal/memkind_interleave.h \
 	include/memkind/internal/memkind_log.h \

@@ -6,7 +6,7 @@
  *
  * MEMKIND_MEMTYPE_DEFAULT means the nodes with CPUs ("regular" DRAM);
  * *_LOCAL policies narrow that to the node of the CPU that first touches
- * an extent.  MEMKIND_MEMTYPE_HIGH_BANDWIDTH needs HBW nodes (issue #4);
+ * an extent.  MEMKIND_MEMTYPE_HIGH_BANDWIDTH needs HBW nodes (memkind_hbw(3));
  * without them creation fails with MEMKIND_ERROR_MEMTYPE_NOT_AVAILABLE.
  * Both types together are only meaningful as "HBW, falling back to DRAM",
  * so they are accepted with the PREFERRED_LOCAL policy only.

@@ -75,6 +75,23 @@ static inline int kind_op_get_mbind_nodemask(struct memkind *kind,
     return kind->ops->get_mbind_nodemask(kind, mask, maxnode);
 }
 
+/// True when the kind binds its memory to a node set of its own.
+static inline bool kind_op_has_mbind_nodemask(struct memkind *kind)
+{
+    return kind->ops->get_mbind_nodemask != NULL;
+}
+
+/// The kind's MPOL_* mode in *mode: MPOL_BIND when the table has none, as
+/// memkind_default_mbind() assumes.  Returns 0 or the member's error.
+static inline int kind_op_get_mbind_mode(struct memkind *kind, int *mode)
+{
+    if (!kind->ops->get_mbind_mode) {
+        *mode = 2; /* MPOL_BIND, without making <numaif.h> a dependency */
+        return 0;
+    }
+    return kind->ops->get_mbind_mode(kind, mode);
+}
+
 static inline int kind_op_destroy(struct memkind *kind)
 {
     return kind->ops->destroy(kind);
