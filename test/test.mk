@@ -59,3 +59,5 @@ include test/compat/compat.mk
 include test/abi/abi.mk
 include test/dax/dax.mk
 include test/hardening/hardening.mk
+include test/kinds/numa.mk
+include test/env/env.mk

@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# env.mk: environment scenarios (CONVENTIONS.md 10): one .sh per scenario,
+# each running a small helper in fresh processes with the variables under
+# test (helpers in env-lib.sh).  Helpers are linked -no-install (real
+# binaries: LD_PRELOAD and the dax-vm see them as they are).
+#   hbw-nodes-override.sh   MEMKIND_HBW_NODES / MEMKIND_DAX_KMEM_NODES per
+#                           node and spelling
+#   nodes-malformed.sh      malformed node lists and thresholds: -12, one
+#                           warning line each, no crash
+#   memattrs.sh             HBW by bandwidth and the *_LOCAL kinds on hwloc
+#                           XML topologies (HWLOC_XMLFILE)
+#   tools.sh                memkind-hbw-nodes, memkind-auto-dax-kmem-nodes
+#   autohbw-routing.sh      libautohbw.so: the malloc family, routing
+#   autohbw-config.sh       libautohbw.so: AUTO_HBW_* values, logging
+#   autohbw-programs.sh     libautohbw.so under real programs
+#   autohbw_unit_test       the AUTO_HBW_* parsers (gtest)
+MK_ENV_SCENARIOS = \
+	test/env/hbw-nodes-override.sh \
+	test/env/nodes-malformed.sh \
+	test/env/memattrs.sh \
+	test/env/tools.sh \
+	test/env/autohbw-routing.sh \
+	test/env/autohbw-config.sh \
+	test/env/autohbw-programs.sh
+TESTS += $(MK_ENV_SCENARIOS)
+EXTRA_DIST += $(MK_ENV_SCENARIOS) test/env/env.mk test/env/env-lib.sh \
+	test/env/autohbw-lib.sh
+
+check_PROGRAMS += test/env/env_probe test/env/autohbw_app
+
+test_env_env_probe_SOURCES = test/env/env_probe.c
+test_env_env_probe_CPPFLAGS = -I$(top_srcdir)/include -D_GNU_SOURCE
+test_env_env_probe_LDADD = libmemkind.la -lnuma
+test_env_env_probe_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+test_env_autohbw_app_SOURCES = test/env/autohbw_app.c
+test_env_autohbw_app_CPPFLAGS = -I$(top_srcdir)/include -D_GNU_SOURCE
+test_env_autohbw_app_LDADD = libmemkind.la -lpthread -ldl
+test_env_autohbw_app_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+if HAVE_HWLOC
+check_PROGRAMS += test/env/mk_topology_xml
+test_env_mk_topology_xml_SOURCES = test/env/mk_topology_xml.c
+test_env_mk_topology_xml_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
+test_env_mk_topology_xml_LDADD = $(HWLOC_LIBS)
+endif
+
+if HAVE_GTEST
+check_PROGRAMS += test/env/autohbw_unit_test
+TESTS += test/env/autohbw_unit_test
+test_env_autohbw_unit_test_SOURCES = test/env/autohbw_unit_test.cpp \
+	src/autohbw/autohbw_env.c
+test_env_autohbw_unit_test_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/src/autohbw
+test_env_autohbw_unit_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
+test_env_autohbw_unit_test_LDADD = libtest_main.la libmemkind.la \
+	$(GTEST_LIBS) -lpthread
+endif
