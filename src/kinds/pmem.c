@@ -98,6 +98,28 @@ memkind_config_set_memory_usage_policy(struct memkind_config *cfg,
 /* ------------------------------------------------------------ carving */
 
 /*
+ * Allocates the file blocks of [off, off+len).  A request larger than the
+ * free space fails at once; a failed fallocate() gives back what it had
+ * already allocated (ext4 keeps a partial allocation on ENOSPC: a huge
+ * request would otherwise fill the file system).  Returns 0 or -1.
+ */
+static int alloc_blocks(struct memkind_pmem *p, off_t off, size_t len)
+{
+    struct statvfs st;
+    if (fstatvfs(p->fd, &st) == 0 && len / st.f_frsize > (size_t)st.f_bavail) {
+        errno = ENOSPC;
+        return -1;
+    }
+    if (fallocate(p->fd, 0, off, (off_t)len) == 0)
+        return 0;
+    int e = errno;
+    (void)fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+                    (off_t)len);
+    errno = e;
+    return -1;
+}
+
+/*
  * Takes size bytes (aligned to align) from the reserved range, allocates
  * their file blocks and maps them (a Device DAX kind is mapped already).
  * Called from an extent hook.
@@ -126,7 +148,7 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
         /* Mapped whole at creation; the device keeps old contents. */
         clear = *zero;
     } else {
-        if (mk_fault_hit() || fallocate(p->fd, 0, (off_t)off, (off_t)len) != 0)
+        if (mk_fault_hit() || alloc_blocks(p, (off_t)off, len) != 0)
             goto out; /* ENOSPC: an honest NULL, never SIGBUS later */
         if (mk_fault_hit() ||
             mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
@@ -212,7 +234,7 @@ static bool pmem_hook_commit(extent_hooks_t *h, void *addr, size_t size,
     if (!p->fork_broken &&
         (!p->max_size || p->committed + length <= p->max_size)) {
         if (p->devdax ||
-            (!mk_fault_hit() && fallocate(p->fd, 0, off, (off_t)length) == 0)) {
+            (!mk_fault_hit() && alloc_blocks(p, off, length) == 0)) {
             p->committed += length;
             fail = false;
         }
@@ -609,6 +631,14 @@ MK_EXPORT int memkind_check_dax_path(const char *pmem_dir)
             err = 0;
         }
     }
+#ifdef STATX_ATTR_DAX
+    /* Kernels that report the per-file DAX attribute: trust it too. */
+    struct statx stx;
+    if (err && statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) == 0 &&
+        (stx.stx_attributes_mask & STATX_ATTR_DAX) &&
+        (stx.stx_attributes & STATX_ATTR_DAX))
+        err = 0;
+#endif
     close(fd);
     return err;
 }
@@ -717,6 +747,9 @@ static pthread_mutex_t purger_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t purger_cond = PTHREAD_COND_INITIALIZER;
 static bool purger_running;
 
+/* Under the registry lock: a kind destroyed meanwhile is freed memory
+ * (ThreadSanitizer found the read racing a destroy).  When the lock cannot
+ * be had, says yes: the purger then sweeps once more, which is harmless. */
 static bool any_pmem_kind(void)
 {
     bool any = false;
@@ -729,9 +762,6 @@ static bool any_pmem_kind(void)
     }
     mk_registry_unlock();
     return any;
-/* Under the registry lock: a kind destroyed meanwhile is freed memory
- * (ThreadSanitizer found the read racing a destroy).  When the lock cannot
- * be had, says yes: the purger then sweeps once more, which is harmless. */
 }
 
 static void *purger_main(void *arg)
