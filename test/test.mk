@@ -61,3 +61,4 @@ include test/dax/dax.mk
 include test/hardening/hardening.mk
 include test/kinds/numa.mk
 include test/env/env.mk
+include test/preload/preload.mk

@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# preload-lib.sh: shell functions shared by the test/preload/*.sh drivers
+# (sourced, not run).  The drivers get top_builddir and top_srcdir from
+# make check (test/test.mk) and MK_SANITIZED from test/preload/preload.mk,
+# and follow the automake protocol: exit 0 pass, 1 fail, 77 skip, saying
+# why.
+#
+# After pl_init, these are set:
+#   PL_LIB      .libs/libmemtier.so of the build tree
+#   PL_TMP      a private temporary directory, removed at exit
+#   PL_PMEM     $PL_TMP/pmem, the directory of FS_DAX tiers
+#   PL_DRAM, PL_FSDAX, PL_MIXED   MEMKIND_MEM_TIERS values: all DRAM, all
+#               FS_DAX, DRAM and FS_DAX 1:1
+#   PL_CONFIGS  "DRAM FSDAX MIXED"; pl_tiers NAME prints the value
+
+top_builddir=${top_builddir:-.}
+top_srcdir=${top_srcdir:-.}
+PL_LIB=$top_builddir/.libs/libmemtier.so
+pl_status=0
+
+pl_pass() { echo "PASS: $*"; }
+pl_fail() { echo "FAIL: $*"; pl_status=1; }
+pl_skip() { echo "SKIP: $*"; exit 77; }
+pl_exit() { exit $pl_status; }
+
+# pl_init: checks the library exists and makes the temporary directories.
+# The preload cannot work beside a sanitizer runtime, which owns malloc
+# itself (CONVENTIONS.md 11): skip then.
+pl_init()
+{
+    if [ "${MK_SANITIZED:-0}" = 1 ]; then
+        pl_skip "built with --enable-sanitizers: the sanitizer runtime owns malloc, libmemtier cannot replace it"
+    fi
+    if [ ! -e "$PL_LIB" ]; then
+        echo "FAIL: $PL_LIB not found (make builds it)"
+        exit 1
+    fi
+    PL_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mk-preload.XXXXXX") || exit 1
+    trap 'rm -rf "$PL_TMP"' EXIT
+    trap 'exit 1' HUP INT TERM
+    PL_PMEM=$PL_TMP/pmem
+    mkdir -p "$PL_PMEM"
+    PL_DRAM="KIND:DRAM,RATIO:1;POLICY:STATIC_RATIO"
+    PL_FSDAX="KIND:FS_DAX,PATH:$PL_PMEM,RATIO:1;POLICY:STATIC_RATIO"
+    PL_MIXED="KIND:DRAM,RATIO:1;KIND:FS_DAX,PATH:$PL_PMEM,RATIO:1;POLICY:STATIC_RATIO"
+    PL_CONFIGS="DRAM FSDAX MIXED"
+    # The environment of the caller must not configure the runs.
+    unset MEMKIND_MEM_TIERS MEMKIND_MEM_THRESHOLDS MEMKIND_MEM_TIERS_LOG_LEVEL \
+        MEMKIND_MEM_TIERING_LOG_LEVEL LD_PRELOAD
+}
+
+pl_tiers()
+{
+    eval "echo \"\$PL_$1\""
+}
+
+# pl_need FILE: a build product the driver needs (missing: failure).
+pl_need()
+{
+    if [ ! -e "$1" ]; then
+        echo "FAIL: $1 not found (make check builds it)"
+        exit 1
+    fi
+}
+
+# pl_need_cmd CMD...: skips when a program the test drives is missing.
+pl_need_cmd()
+{
+    for c in "$@"; do
+        command -v "$c" >/dev/null 2>&1 ||
+            pl_skip "$c is not installed (.ci/install-deps installs it)"
+    done
+}
+
+# pl_run TIERS OUT CMD...: runs CMD under the preload with MEMKIND_MEM_TIERS
+# TIERS (empty: a plain run), stdout to OUT, stderr to OUT.err, killed
+# after PL_TIMEOUT seconds (default 300) when timeout(1) exists; prints the
+# exit status (124: timed out).  PL_EXTRA_PRELOAD, when set, is preloaded
+# after libmemtier, and alone in plain runs.
+pl_run()
+{
+    tiers=$1 out=$2
+    shift 2
+    if [ -n "$tiers" ]; then
+        set -- env LD_PRELOAD="$PL_LIB${PL_EXTRA_PRELOAD:+ $PL_EXTRA_PRELOAD}" \
+            MEMKIND_MEM_TIERS="$tiers" "$@"
+    elif [ -n "${PL_EXTRA_PRELOAD:-}" ]; then
+        set -- env LD_PRELOAD="$PL_EXTRA_PRELOAD" "$@"
+    fi
+    if command -v timeout >/dev/null 2>&1; then
+        set -- timeout "${PL_TIMEOUT:-300}" "$@"
+    fi
+    "$@" > "$out" 2> "$out.err"
+    echo $?
+}
+
+# pl_expect LABEL TIERS CMD...: CMD must exit 0 (plainly when TIERS is
+# empty, else under the preload) and print nothing on stderr; its last
+# line of output is shown.
+pl_expect()
+{
+    label=$1 tiers=$2
+    shift 2
+    rc=$(pl_run "$tiers" "$PL_TMP/expect.out" "$@")
+    if [ "$rc" != 0 ]; then
+        pl_fail "$label: exit status $rc"
+        cat "$PL_TMP/expect.out" "$PL_TMP/expect.out.err" | grep -v '^PASS' |
+            head -n 30 | sed 's/^/    /'
+    elif [ -s "$PL_TMP/expect.out.err" ]; then
+        pl_fail "$label: unexpected messages on stderr:"
+        head -n 10 "$PL_TMP/expect.out.err" | sed 's/^/    /'
+    else
+        pl_pass "$label: $(tail -n 1 "$PL_TMP/expect.out")"
+    fi
+}
+
+# pl_compare LABEL CMD...: runs CMD plainly, where it must succeed, and
+# under every configuration of PL_CONFIGS: stdout and the exit status must
+# be the same, and the library must print nothing on stderr.  A driver
+# that needs a fresh working state per run sets PL_SETUP to a shell command
+# run before each.
+pl_compare()
+{
+    label=$1
+    shift
+    [ -n "${PL_SETUP:-}" ] && eval "$PL_SETUP"
+    rc0=$(pl_run "" "$PL_TMP/plain.out" "$@")
+    if [ "$rc0" != 0 ]; then
+        pl_fail "$label: the plain run itself failed (exit status $rc0):"
+        sed 's/^/    /' "$PL_TMP/plain.out.err" | head -n 10
+        return
+    fi
+    for cfg in $PL_CONFIGS; do
+        [ -n "${PL_SETUP:-}" ] && eval "$PL_SETUP"
+        rc=$(pl_run "$(pl_tiers "$cfg")" "$PL_TMP/$cfg.out" "$@")
+        if [ "$rc" != "$rc0" ]; then
+            pl_fail "$label [$cfg]: exit status $rc, plain run $rc0"
+            sed 's/^/    stderr: /' "$PL_TMP/$cfg.out.err" | head -n 20
+        elif ! cmp -s "$PL_TMP/plain.out" "$PL_TMP/$cfg.out"; then
+            pl_fail "$label [$cfg]: stdout differs from the plain run ($(wc -c < "$PL_TMP/$cfg.out") vs $(wc -c < "$PL_TMP/plain.out") bytes)"
+            diff "$PL_TMP/plain.out" "$PL_TMP/$cfg.out" | head -n 10 | sed 's/^/    /'
+        elif grep -q 'libmemtier\|MEMKIND' "$PL_TMP/$cfg.out.err"; then
+            pl_fail "$label [$cfg]: the library complained:"
+            sed 's/^/    /' "$PL_TMP/$cfg.out.err" | head -n 10
+        else
+            pl_pass "$label [$cfg]: same output ($(wc -c < "$PL_TMP/plain.out") bytes) and exit status ($rc)"
+        fi
+    done
+}
+
+# pl_real NAME LABEL: the whole of a real-*.sh driver: workload NAME of
+# test/preload/workloads.sh, prepared once, then compared by pl_compare.
+# The preload covers the sh that runs the workload and every program it
+# starts.
+pl_real()
+{
+    pl_init
+    . "$top_srcdir/test/preload/workloads.sh"
+    pl_need_cmd $(wl_need "$1")
+    wl_prepare "$1" "$PL_TMP"
+    pl_compare "$2" sh -c '. "$1"; wl_run "$2" "$3"' sh \
+        "$top_srcdir/test/preload/workloads.sh" "$1" "$PL_TMP"
+    pl_exit
+}
