@@ -62,3 +62,4 @@ include test/hardening/hardening.mk
 include test/kinds/numa.mk
 include test/env/env.mk
 include test/preload/preload.mk
+include test/bench/bench.mk
