@@ -13,7 +13,7 @@
 # as it is, and the generated autotools files) to
 # BUILDDIR/_build/lane-NAME/src, keeping modification times: an unchanged
 # file is not rebuilt the next time.  The build directory next to it is
-# configured again only when the configure arguments change.  The private
+# made afresh only when the configure arguments change.  The private
 # jemalloc is built from the tarball the main build fetched.
 #
 # Environment: top_srcdir, top_builddir (absolute), MAKE, MK_LANE_JOBS,
@@ -73,8 +73,13 @@ tarball=$bld/jemalloc/build/jemalloc-5.3.0.tar.bz2
 case "$confargs" in *--with-jemalloc-tarball*) ;; *)
     [ -r "$tarball" ] && confargs="$confargs --with-jemalloc-tarball=$tarball" ;;
 esac
+if [ "$(cat "$lane/build/.lane-args" 2>/dev/null)" != "$confargs" ]; then
+    # New arguments: a clean build directory (the jemalloc stamps do not
+    # depend on configure's choices, e.g. --enable-debug).
+    rm -rf "$lane/build"
+fi
 mkdir -p "$lane/build" && cd "$lane/build" || exit 1
-if [ ! -f Makefile ] || [ "$(cat .lane-args 2>/dev/null)" != "$confargs" ]; then
+if [ ! -f Makefile ] || [ ! -f .lane-args ]; then
     say "configure $confargs"
     # shellcheck disable=SC2086
     if ! ../src/configure $confargs > lane-configure.log 2>&1; then
