@@ -142,13 +142,12 @@ MK_EXPORT int memkind_default_mbind(struct memkind *kind, void *ptr, size_t len)
 {
     unsigned long mask[MK_NODEMASK_WORDS];
     int mode = MPOL_BIND;
-    if (!kind->ops->get_mbind_nodemask)
+    if (!kind_op_has_mbind_nodemask(kind))
         return 0;
     int err = kind_op_get_mbind_nodemask(kind, mask, MK_MAX_NODES);
     if (err)
         return err;
-    if (kind->ops->get_mbind_mode &&
-        kind->ops->get_mbind_mode(kind, &mode) != 0)
+    if (kind_op_get_mbind_mode(kind, &mode) != 0)
         return MEMKIND_ERROR_MBIND;
     if (mk_fault_hit() || mbind(ptr, len, mode, mask, MK_MAX_NODES + 1, 0) != 0)
         return MEMKIND_ERROR_MBIND;
