@@ -575,15 +575,17 @@ img() { [ $have_gp = 1 ] && [ -s "$OUT/$1" ] && printf '![%s](%s)\n\n' "$2" "$1"
         for prof in ours-default-b1-64 ours-pmem-b1-64 ours-default-nullfree-b1-64 jemalloc-jemalloc-b1-64; do
             f=$OUT/callgrind/$prof.out
             [ -f "$f" ] || continue
+            # pairs measured: the -n of the profiled command line
+            n=$(awk '/^cmd:/ { for (i = 1; i < NF; i++) if ($i == "-n") print $(i + 1) }' "$f")
             echo "- \`$prof\`: $(callgrind_annotate --threshold=100 --auto=no "$f" 2> /dev/null |
-                sed -n '/file:function/,$p' | awk '
+                sed -n '/file:function/,$p' | awk -v n="${n:-1}" '
                     /^ *[0-9,]+ / {
                         ir = $1; gsub(",", "", ir)
                         fn = $0; sub(/^ *[0-9,]+ +\([ 0-9.]+%\) +/, "", fn); sub(/ \[.*$/, "", fn); sub(/^.*:/, "", fn)
                         if (fn ~ /below main|^0x|libc_start|^main$/) next
-                        c[fn] += ir; if (!(fn in seen)) { seen[fn]; o[++n] = fn }
+                        c[fn] += ir; if (!(fn in seen)) { seen[fn]; o[++k] = fn }
                     }
-                    END { for (i = 1; i <= n; i++) if (c[o[i]] >= 50000) { s = s (s ? ", " : "") o[i] " " sprintf("%.1f", c[o[i]] / 100000) } print s }')"
+                    END { for (i = 1; i <= k; i++) if (c[o[i]] / n >= 0.5) { s = s (s ? ", " : "") o[i] " " sprintf("%.1f", c[o[i]] / n) } print s }')"
         done
         echo
     else

@@ -21,7 +21,8 @@
 # Instruction counts under callgrind are deterministic and need one run.
 #
 # Options: --quick (fewer rounds, shorter timelines: a smoke test),
-#          --rounds N (timed rounds, default 7), --skip-ref (no 1.14).
+#          --rounds N (timed rounds, default 5; the 64 B pairs behind the
+#          targets get 3N), --skip-ref (no 1.14).
 # Environment: top_builddir, top_srcdir (set by make), BENCH_OUT,
 #   BENCH_PMEM_DIR (directory for PMEM kinds, default /dev/shm else /tmp),
 #   BENCH_REF_LIBDIR, BENCH_BIN (the programs, default test/bench).
@@ -30,7 +31,7 @@ set -u
 OUT=${BENCH_OUT:-$top_builddir/bench-out}
 BIN=${BENCH_BIN:-$top_builddir/test/bench}
 RAW=$OUT/raw
-rounds=7
+rounds=5
 quick=0
 skip_ref=0
 while [ $# -gt 0 ]; do
@@ -43,7 +44,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-key_rounds=$((rounds * 2 + 1))
+key_rounds=$((rounds * 3))
 start=$(date +%s)
 # settings that would change what is measured
 unset LD_PRELOAD MALLOC_CONF JEMK_MALLOC_CONF MEMKIND_ARENA_NUM_PER_KIND \
@@ -237,8 +238,7 @@ if command -v valgrind > /dev/null; then
     # size (FILE.1, FILE.2, ... in the order of the sizes).
     for v in "${cg_variants[@]}"; do
         IFS=: read -r lib target batch vsizes <<< "$v"
-        n=100000
-        [ "$batch" != 1 ] && n=20000
+        n=20000
         f=$OUT/callgrind/$lib-$target-b$batch
         # shellcheck disable=SC2086
         if run "$lib" valgrind --tool=callgrind --callgrind-out-file="$f" \
@@ -393,7 +393,7 @@ done
 
 # ------------------------------------------- LD_PRELOAD (issue 5)
 if [ -f "$top_srcdir/test/bench/preload_bench.sh" ]; then
-    prounds=3
+    prounds=2
     [ $quick = 1 ] && prounds=1
     log "LD_PRELOAD real programs: test/bench/preload_bench.sh, $prounds rounds"
     mkdir -p "$OUT/preload"
