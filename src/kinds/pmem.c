@@ -46,6 +46,15 @@
 
 /* Address space reserved for an unlimited kind, at most. */
 #define PMEM_UNLIMITED_RESERVE ((size_t)1 << 40)
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define MK_UNDER_VALGRIND() RUNNING_ON_VALGRIND
+/* Address space of an unlimited kind when running under valgrind. */
+#define PMEM_VALGRIND_RESERVE ((size_t)4 << 30)
+#endif
+#endif
+
 /* DEFAULT usage policy: freed file space goes back within this time. */
 #define PMEM_DIRTY_MS 300
 /* How often the purger thread runs decay while PMEM kinds exist. */
@@ -478,6 +487,12 @@ static size_t unlimited_reserve(const char *dir)
         if (fs && fs < r)
             r = fs;
     }
+#ifdef MK_UNDER_VALGRIND
+    /* valgrind gives a process far less address space than the kernel:
+     * a few unlimited kinds must not use it all up. */
+    if (MK_UNDER_VALGRIND() && r > PMEM_VALGRIND_RESERVE)
+        r = PMEM_VALGRIND_RESERVE;
+#endif
     if (r < MEMKIND_PMEM_MIN_SIZE)
         r = MEMKIND_PMEM_MIN_SIZE;
     return mk_round_up(r, MK_GRANULE);

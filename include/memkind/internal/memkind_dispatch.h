@@ -146,8 +146,10 @@ static inline int kind_op_prepare_mapping(struct memkind *kind, void *addr,
     int err = 0;
     if (kind->ops->mbind)
         err = kind->ops->mbind(kind, addr, size);
+    /* Advice is best effort: a kernel (or valgrind) that refuses
+     * MADV_NOHUGEPAGE must not make the allocation fail. */
     if (!err && kind->ops->madvise)
-        err = kind->ops->madvise(kind, addr, size);
+        (void)kind->ops->madvise(kind, addr, size);
     return err;
 }
 
