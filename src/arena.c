@@ -503,7 +503,11 @@ static void *hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
     size_t mapsz, req;
     if (!mk_round_up_checked(size, unit, &mapsz) || mapsz > SIZE_MAX - align)
         return NULL;
-    req = mapsz + align - unit;
+    /* mmap only promises alignment to the kind's page size (the huge page
+     * size for hugetlb kinds): with less slack than align - page, an
+     * unaligned result left the extent's tail outside the mapping (found
+     * under valgrind, whose mmap places mappings differently). */
+    req = mapsz + align - set->page;
     char *raw = kind_op_mmap(kind, NULL, req);
     if (raw == MAP_FAILED || raw == NULL)
         return NULL;

@@ -8,10 +8,7 @@
 # what it checks is everything else: uninitialised reads, invalid accesses
 # and frees in the library's and the tests' own code.
 # MK_VALGRIND_FILTER: a googletest filter.  The default skips cases that
-# only repeat the same paths many times (minutes under memcheck), and cases
-# that need more address space than valgrind gives its client (about 128
-# GiB on amd64: after the unlimited PMEM kinds of earlier cases, REGULAR's
-# and the tiering ratio cases' mmap calls fail there, and only there).
+# only repeat the same paths many times (minutes under memcheck).
 set -u
 src=${top_srcdir:?}
 bld=${top_builddir:?}
@@ -21,7 +18,7 @@ command -v valgrind >/dev/null 2>&1 || {
     echo "check-valgrind: valgrind not installed (Debian package valgrind)"
     exit 1
 }
-filter=${MK_VALGRIND_FILTER:--*ThousandTimes*:*HundredPmem*:*FillDestroyMiddleRefill*:*SinglePageMmapsFillEveryHole*:*FreshMmapsAfterDefaultChurn*:*EightThreads*:*Hugetlb*:*HUGETLB*:*GBTLB*:*MallocWriteReadFreeAllSizes/REGULAR:Ratios/MemtierStaticRatio.*:MemtierThreads.StaticRatioSharedByManyThreads}
+filter=${MK_VALGRIND_FILTER:--*ThousandTimes*:*HundredPmem*:*FillDestroyMiddleRefill*:*SinglePageMmapsFillEveryHole*:*FreshMmapsAfterDefaultChurn*:*EightThreads*:*Hugetlb*:*HUGETLB*:*GBTLB*}
 rc=0
 start=$(date +%s)
 for t in "$@"; do
