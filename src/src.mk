@@ -11,6 +11,7 @@ libmemkind_core_la_SOURCES = \
 	src/hbwmalloc.c \
 	src/hmat.c \
 	src/log.c \
+	src/lookup.h \
 	src/memkind.c \
 	src/memtier.c \
 	src/numa.c \

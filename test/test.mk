@@ -58,8 +58,8 @@ include test/api/api.mk
 include test/compat/compat.mk
 include test/abi/abi.mk
 include test/dax/dax.mk
-include test/hardening/hardening.mk
+include test/bench/bench.mk
+include test/preload/preload.mk
 include test/kinds/numa.mk
 include test/env/env.mk
-include test/preload/preload.mk
-include test/bench/bench.mk
+include test/hardening/hardening.mk
