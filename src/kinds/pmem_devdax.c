@@ -99,8 +99,8 @@ bool mk_pmem_is_devdax(const char *path)
  * reserved range.  Pre: p->max_size is the caller's limit (0 or at least
  * MEMKIND_PMEM_MIN_SIZE), p->fd == -1, p->base == NULL.  On success p->fd,
  * base, reserved, limit_off and max_size (0 becomes the device size) are
- * set and p->devdax is true.  On failure the caller's pmem_free_priv()
- * releases what was set up.
+ * set and p->devdax is true.  On failure p->base is NULL and the caller's
+ * pmem_free_priv() closes the device.
  * Returns 0 or MEMKIND_ERROR_INVALID (cannot open, busy, bad size or
  * alignment; errno says which), MEMKIND_ERROR_RUNTIME (sysfs unreadable) or
  * MEMKIND_ERROR_MMAP.
@@ -166,13 +166,15 @@ int mk_pmem_devdax_map(struct memkind_pmem *p)
     if (a > (uintptr_t)raw)
         munmap(raw, a - (uintptr_t)raw);
     munmap((char *)a + reserved, (uintptr_t)raw + ralign - a);
-    p->base = (void *)a;
-    p->reserved = reserved;
-    if (mmap(p->base, maplen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+    if (mk_fault_hit() ||
+        mmap((void *)a, maplen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
              p->fd, 0) == MAP_FAILED) {
         mk_log_perr("[memkind_pmem] cannot map %s", dev);
+        munmap((void *)a, reserved); /* p->base stays NULL: never set up */
         return MEMKIND_ERROR_MMAP;
     }
+    p->base = (void *)a;
+    p->reserved = reserved;
     p->limit_off = mk_round_up(p->max_size, page);
     p->devdax = true;
     return 0;

@@ -56,8 +56,10 @@ infra()
 # Install and cache what the VM needs (qemu, ndctl, xfsprogs, the kernel,
 # the initramfs) before the first boot.
 t0=$(date +%s)
-if ! "$runner" --prepare --fs xfs >"$work/prepare.log" 2>&1; then
-    infra prepare "run-in-dax-vm --prepare failed (exit status $?)" "$work/prepare.log"
+"$runner" --prepare --fs xfs >"$work/prepare.log" 2>&1
+rc=$?
+if [ $rc != 0 ]; then
+    infra prepare "run-in-dax-vm --prepare failed (exit status $rc)" "$work/prepare.log"
     say "0 passed, 1 failed, 0 skipped"
     exit 1
 fi

@@ -96,9 +96,10 @@ TEST(DevdaxFault, EveryCreationStepFailsCleanly)
         EXPECT_EQ(mappings_of(dev), 0) << "step " << n << ": still mapped";
         EXPECT_TRUE(device_unlocked(dev)) << "step " << n << ": still locked";
     }
-    // The two points of pmem_devdax.c: open (EMFILE) and the reservation.
+    // The points of pmem_devdax.c: open (INVALID, EMFILE), the address
+    // reservation and the device mapping (MMAP).
     EXPECT_TRUE(codes.count(MEMKIND_ERROR_INVALID)) << "open never failed";
-    EXPECT_TRUE(codes.count(MEMKIND_ERROR_MMAP)) << "reserve never failed";
+    EXPECT_TRUE(codes.count(MEMKIND_ERROR_MMAP)) << "mmap never failed";
     EXPECT_EQ(mk_test::open_fds(), fds);
     EXPECT_TRUE(device_unlocked(dev));
     std::printf("[ info     ] %d failure points on the way\n", n);
