@@ -1118,15 +1118,17 @@ MK_EXPORT int memkind_arena_posix_memalign(struct memkind *kind, void **memptr,
                                            size_t alignment, size_t size)
 {
     int oerrno = errno;
-    *memptr = NULL;
+    *memptr = NULL; /* COMPAT(1.14): first, whatever fails (memkind.c) */
     if (!mk_is_valid_alignment(alignment))
         return EINVAL;
+    if (size == 0)
+        return 0; /* memkind(3): 0 with NULL in *memptr */
     int flags = flags_for(kind);
     if (flags == -1) {
         errno = oerrno;
         return ENOMEM;
     }
-    void *p = jemk_mallocx(size ? size : 1, flags | MALLOCX_ALIGN(alignment));
+    void *p = jemk_mallocx(size, flags | MALLOCX_ALIGN(alignment));
     errno = oerrno;
     if (!p)
         return ENOMEM;

@@ -130,18 +130,32 @@ MK_EXPORT void *memkind_calloc(memkind_t kind, size_t num, size_t size)
     return r;
 }
 
+/*
+ * COMPAT(1.14): what a failed call leaves in *memptr is decided here, once,
+ * for every kind.  MEMKIND_DEFAULT leaves it as it was, like
+ * posix_memalign(3) (1.14 served it from jemalloc's posix_memalign); every
+ * other kind - 1.14's arena kinds - sets it to NULL before checking
+ * anything.  The building blocks memkind_default_posix_memalign() and
+ * memkind_arena_posix_memalign() follow the same rule when called directly.
+ * A size of 0 returns 0 with NULL in *memptr for all kinds (memkind(3)).
+ * An invalid alignment is EINVAL whatever the size (memkind(3) ERRORS;
+ * 1.14's MEMKIND_DEFAULT returned 0 for size 0 first).
+ * Returns 0, EINVAL or ENOMEM; errno is left as it was on entry.
+ */
 static int do_posix_memalign(memkind_t kind, void **memptr, size_t alignment,
                              size_t size)
 {
     int oerrno = errno;
     if (!memptr)
         return EINVAL;
-    *memptr = NULL;
+    if (!kind || !(kind->flags & MK_KIND_DEFAULT))
+        *memptr = NULL;
     if (!mk_is_valid_alignment(alignment))
         return EINVAL;
-    /* memkind(3): size 0 returns 0 with NULL in *memptr. */
-    if (size == 0)
+    if (size == 0) {
+        *memptr = NULL;
         return 0;
+    }
     if (!kind)
         return EINVAL;
     kind_ready(kind);
@@ -291,8 +305,9 @@ MK_EXPORT int memkind_get_kind_by_partition(int partition, memkind_t *kind)
 
 /*
  * Capacity by backing (memkind(3)): node sizes for NUMA kinds, the huge
- * page pool for hugetlb kinds, the limit or file system size for file
- * kinds, the buffer size for fixed kinds.  Returns bytes or -1.
+ * page pool for hugetlb kinds (mk_hugetlb_capacity(): 1.14's answers, 0
+ * for an empty pool), the limit or file system size for file kinds, the
+ * buffer size for fixed kinds.  Returns bytes or -1.
  */
 MK_EXPORT ssize_t memkind_get_capacity(memkind_t kind)
 {
@@ -302,9 +317,7 @@ MK_EXPORT ssize_t memkind_get_capacity(memkind_t kind)
         case MK_BACKING_NUMA:
             return mk_numa_kind_capacity(kind);
         case MK_BACKING_HUGETLB:
-            if (kind_op_check_available(kind) != 0)
-                return -1;
-            return (ssize_t)mk_hugetlb_capacity(kind);
+            return mk_hugetlb_capacity(kind);
         case MK_BACKING_FILE:
             return mk_pmem_capacity(kind);
         case MK_BACKING_FIXED: {

@@ -36,14 +36,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MK_STATIC_KIND(ID, NAME, OPS, BACKING)                                 \
+#define MK_STATIC_KIND(ID, NAME, OPS, BACKING, FLAGS)                          \
     static struct memkind mk_static_##ID = {                                   \
         .ops = &OPS,                                                           \
         .partition = MEMKIND_PARTITION_##ID,                                   \
         .name = NAME,                                                          \
         .init_once = PTHREAD_ONCE_INIT,                                        \
         .backing = BACKING,                                                    \
-        .flags = MK_KIND_STATIC,                                               \
+        .flags = MK_KIND_STATIC | (FLAGS),                                     \
         .gen = MEMKIND_PARTITION_##ID + 1u,                                    \
     };                                                                         \
     MK_EXPORT memkind_t MEMKIND_##ID = &mk_static_##ID;
@@ -53,7 +53,7 @@
 /* Counting the lines proves the list matches enum memkind_base_partition. */
 enum
 {
-#define MK_STATIC_KIND(ID, NAME, OPS, BACKING) mk_count_##ID,
+#define MK_STATIC_KIND(ID, NAME, OPS, BACKING, FLAGS) mk_count_##ID,
 #include "static_kinds.def"
 #undef MK_STATIC_KIND
     MK_STATIC_KIND_COUNT
@@ -62,7 +62,7 @@ _Static_assert((int)MK_STATIC_KIND_COUNT == (int)MEMKIND_NUM_BASE_KIND,
                "static_kinds.def must list every base partition");
 
 _Atomic(struct memkind *) mk_registry_slots[MEMKIND_MAX_KIND] = {
-#define MK_STATIC_KIND(ID, NAME, OPS, BACKING)                                 \
+#define MK_STATIC_KIND(ID, NAME, OPS, BACKING, FLAGS)                          \
     [MEMKIND_PARTITION_##ID] = &mk_static_##ID,
 #include "static_kinds.def"
 #undef MK_STATIC_KIND

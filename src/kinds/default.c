@@ -73,17 +73,24 @@ MK_EXPORT void *memkind_default_calloc(struct memkind *kind, size_t num,
     return p;
 }
 
-/* Returns 0, EINVAL or ENOMEM; errno is left as it was on entry. */
+/*
+ * COMPAT(1.14): like posix_memalign(3), a failure leaves *memptr as it was;
+ * size 0 returns 0 with NULL in *memptr (see memkind.c, do_posix_memalign).
+ * Returns 0, EINVAL or ENOMEM; errno is left as it was on entry.
+ */
 MK_EXPORT int memkind_default_posix_memalign(struct memkind *kind,
                                              void **memptr, size_t alignment,
                                              size_t size)
 {
     int oerrno = errno;
     (void)kind;
-    *memptr = NULL;
     if (!mk_is_valid_alignment(alignment))
         return EINVAL;
-    int err = jemk_posix_memalign(memptr, alignment, size ? size : 1);
+    if (size == 0) {
+        *memptr = NULL;
+        return 0;
+    }
+    int err = jemk_posix_memalign(memptr, alignment, size);
     errno = oerrno;
     return err;
 }

@@ -105,8 +105,20 @@ static int dyn_destroy(struct memkind *kind)
     return err;
 }
 
+/* create op: a kind drawing on HBW nodes is marked as such before it is
+ * published (memkind_get_capacity() of its huge page variant is -1, as
+ * for 1.14's MEMKIND_HBW_HUGETLB).  Returns 0 or MEMKIND_ERROR_*. */
+static int dyn_create(struct memkind *kind, struct memkind_ops *ops,
+                      const char *name)
+{
+    const struct mk_dyn *d = kind->priv;
+    if (d->memtype & MEMKIND_MEMTYPE_HIGH_BANDWIDTH)
+        kind->flags |= MK_KIND_HBW;
+    return memkind_arena_create(kind, ops, name);
+}
+
 static struct memkind_ops mk_dynamic_ops = {
-    .create = memkind_arena_create,
+    .create = dyn_create,
     .destroy = dyn_destroy,
     .malloc = memkind_arena_malloc,
     .calloc = memkind_arena_calloc,

@@ -190,24 +190,28 @@ MK_EXPORT int memkind_hbw_check_available(struct memkind *kind)
 }
 
 /*
- * HBW first, then huge pages.  COMPAT(1.14): missing huge pages read as
- * MEMKIND_ERROR_HUGETLB, the code 1.14 returns for these kinds.
+ * HBW first, then 2 MiB huge pages: MEMKIND_ERROR_HUGETLB without pages
+ * (memkind_hbw(3)), as 1.14 returns.
  */
 MK_EXPORT int memkind_hbw_hugetlb_check_available(struct memkind *kind)
 {
     int err = memkind_hbw_check_available(kind);
     if (err)
         return err;
-    return memkind_hugetlb_check_available_2mb(kind) ? MEMKIND_ERROR_HUGETLB
-                                                     : 0;
+    return memkind_hugetlb_check_available_2mb(kind);
 }
 
-/* COMPAT(1.14): the deprecated 1 GiB kinds look at huge pages first. */
+/*
+ * COMPAT(1.14): the deprecated 1 GiB kinds make the same two checks (2 MiB
+ * pages - no 1 GiB check exists in memkind_hugetlb(3)) but report every
+ * failure, a missing HBW node or a malformed MEMKIND_HBW_NODES included, as
+ * MEMKIND_ERROR_HUGETLB.  Allocations fail with ENOMEM while the 1 GiB pool
+ * is empty.
+ */
 static int hbw_gbtlb_check_available(struct memkind *kind)
 {
-    if (mk_hugetlb_check_available_1gb(kind))
-        return MEMKIND_ERROR_HUGETLB;
-    return memkind_hbw_check_available(kind);
+    return memkind_hbw_hugetlb_check_available(kind) ? MEMKIND_ERROR_HUGETLB
+                                                     : 0;
 }
 
 /* Static kind set-up: discovery first, so that it never runs inside an

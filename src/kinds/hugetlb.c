@@ -4,7 +4,9 @@
  * (2 MiB pages) and the deprecated MEMKIND_GBTLB (1 GiB pages).
  *
  * hugetlb mappings reserve their pages at mmap time, so an empty pool makes
- * the allocation fail with ENOMEM rather than SIGBUS later.
+ * the allocation fail with ENOMEM rather than SIGBUS later.  What the pool
+ * holds is read from /sys/kernel/mm/hugepages on each call (tests and
+ * administrators change it at run time).
  */
 #include "config.h"
 
@@ -13,7 +15,10 @@
 #include <memkind/internal/memkind_arena.h>
 #include <memkind/internal/memkind_default.h>
 #include <memkind/internal/memkind_dispatch.h>
+#include <memkind/internal/memkind_numa.h>
 
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/mman.h>
 
@@ -57,29 +62,44 @@ size_t mk_hugetlb_pool_bytes(size_t page_size)
     return pool_pages(page_size) * page_size;
 }
 
-/* Bytes of huge pages of the kind's size configured in the pool. */
-size_t mk_hugetlb_capacity(struct memkind *kind)
+/* Whether the kind maps 1 GiB pages (the deprecated *GBTLB kinds). */
+static bool uses_1gb_pages(struct memkind *kind)
 {
     int flags = 0;
-    size_t page = (size_t)2 << 20;
-    if (kind_op_get_mmap_flags(kind, &flags) == 0 &&
-        (flags & MAP_HUGE_1GB) == MAP_HUGE_1GB)
-        page = (size_t)1 << 30;
-    long nr = read_pool_value(page >> 10, "nr_hugepages");
-    return nr > 0 ? (size_t)nr * page : 0;
+    return kind_op_get_mmap_flags(kind, &flags) == 0 &&
+           (flags & MAP_HUGE_1GB) == MAP_HUGE_1GB;
 }
 
-/* Returns 0 when 2 MiB pages can be had, else MEMKIND_ERROR_UNAVAILABLE. */
+/*
+ * memkind_get_capacity() of the huge page kinds.  COMPAT(1.14): memkind(3)
+ * supports MEMKIND_HUGETLB only; 1.14 answers with the pool of the kind's
+ * page size, reserved plus overcommit pages, and 0 for an empty pool (also
+ * for MEMKIND_GBTLB).  For huge page kinds on the HBW nodes it returns -1,
+ * except MEMKIND_HBW_GBTLB, which it sizes like MEMKIND_HBW (node memory;
+ * -1 for MEMKIND_HBW_PREFERRED_GBTLB, as for every MPOL_PREFERRED kind).
+ * Returns bytes or -1.
+ */
+ssize_t mk_hugetlb_capacity(struct memkind *kind)
+{
+    bool giant = uses_1gb_pages(kind);
+    if (kind->flags & MK_KIND_HBW)
+        return giant ? mk_numa_kind_capacity(kind) : -1;
+    size_t bytes =
+        mk_hugetlb_pool_bytes(giant ? (size_t)1 << 30 : (size_t)2 << 20);
+    return bytes <= (size_t)SSIZE_MAX ? (ssize_t)bytes : -1;
+}
+
+/*
+ * Returns 0 when the 2 MiB pool has pages (reserved or overcommit), else
+ * MEMKIND_ERROR_HUGETLB, the code 1.14 returns (memkind(3) ERRORS: "unable
+ * to allocate huge pages").  COMPAT(1.14): MEMKIND_GBTLB uses this check
+ * too - memkind_hugetlb(3) documents no other - so it reads available with
+ * 2 MiB pages and no 1 GiB page, and its allocations then fail with ENOMEM.
+ */
 MK_EXPORT int memkind_hugetlb_check_available_2mb(struct memkind *kind)
 {
     (void)kind;
-    return pool_pages((size_t)2 << 20) ? 0 : MEMKIND_ERROR_UNAVAILABLE;
-}
-
-int mk_hugetlb_check_available_1gb(struct memkind *kind)
-{
-    (void)kind;
-    return pool_pages((size_t)1 << 30) ? 0 : MEMKIND_ERROR_UNAVAILABLE;
+    return pool_pages((size_t)2 << 20) ? 0 : MEMKIND_ERROR_HUGETLB;
 }
 
 MK_EXPORT int memkind_hugetlb_get_mmap_flags(struct memkind *kind, int *flags)
@@ -112,5 +132,5 @@ MK_EXPORT struct memkind_ops MEMKIND_HUGETLB_OPS = MK_ARENA_KIND_OPS(
 
 /* COMPAT(1.14): deprecated but kept - memkind(3) MEMKIND_GBTLB. */
 MK_EXPORT struct memkind_ops MEMKIND_GBTLB_OPS =
-    MK_ARENA_KIND_OPS(mk_hugetlb_check_available_1gb, NULL, NULL,
+    MK_ARENA_KIND_OPS(memkind_hugetlb_check_available_2mb, NULL, NULL,
                       mk_hugetlb_get_mmap_flags_1gb, NULL, gbtlb_init_once);

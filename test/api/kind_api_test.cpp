@@ -172,6 +172,9 @@ long HugePageRestore::raised_to = -1;
 /// reason, or "" when enough are free.
 std::string ensure_hugepages()
 {
+    // Held until exit even when enough pages are free: hugetlb-pool.sh and
+    // HugetlbUnavailable empty the pool under this lock.
+    hugepage_pool_lock();
     long have = free_hugepages();
     if (have >= kHugePagesNeeded)
         return "";
@@ -602,6 +605,32 @@ TEST_P(KindApiTest, PosixMemalignHugeRequestENOMEM)
     errno = kErrnoSentinel;
     EXPECT_EQ(memkind_posix_memalign(kind, &p, 64, SIZE_MAX - 8192), ENOMEM);
     EXPECT_EQ(errno, kErrnoSentinel);
+}
+
+TEST_P(KindApiTest, PosixMemalignFailureLeavesMemptrAs114)
+{
+    // CONVENTIONS.md 5, measured on Debian's libmemkind0 1.14.0: a failed
+    // memkind_posix_memalign() leaves *memptr alone for MEMKIND_DEFAULT (as
+    // posix_memalign(3) does) and stores NULL for every other kind, for
+    // EINVAL and ENOMEM alike.  memkind(3) only says the value "must not be
+    // used"; programs written for 1.14 may still test it.
+    const KindParam &p = GetParam();
+    void *const sentinel = reinterpret_cast<void *>(0x1234);
+    void *const expect =
+        (p.source == Source::Static && p.static_kind == &MEMKIND_DEFAULT)
+            ? sentinel
+            : nullptr;
+    for (size_t a : {size_t(0), size_t(3), size_t(4), size_t(24)}) {
+        void *m = sentinel;
+        EXPECT_EQ(memkind_posix_memalign(kind, &m, a, 64), EINVAL) << a;
+        EXPECT_EQ(m, expect) << "EINVAL, alignment " << a;
+    }
+    void *m = sentinel;
+    EXPECT_EQ(memkind_posix_memalign(kind, &m, 64, SIZE_MAX - 8192), ENOMEM);
+    EXPECT_EQ(m, expect) << "ENOMEM";
+    m = sentinel;
+    EXPECT_EQ(memkind_posix_memalign(kind, &m, 64, 0), 0);
+    EXPECT_EQ(m, nullptr) << "size 0 stores NULL for every kind";
 }
 
 TEST_P(KindApiTest, PosixMemalignHugeAlignmentIsHonouredOrENOMEM)

@@ -35,6 +35,14 @@
 // memkind_get_kind_by_partition() is deprecated; these tests exercise it.
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
+// Building blocks of memkind_default(3) and memkind_arena(3), exported as in
+// 1.14; their headers (memkind/internal/) are not installed.
+extern "C" int memkind_default_posix_memalign(struct memkind *kind,
+                                              void **memptr, size_t alignment,
+                                              size_t size);
+extern "C" int memkind_arena_posix_memalign(struct memkind *kind, void **memptr,
+                                            size_t alignment, size_t size);
+
 using namespace mk_test;
 
 namespace
@@ -126,6 +134,59 @@ TEST(NullKind, PosixMemalignIsEINVALErrnoKept)
     errno = kErrnoSentinel;
     EXPECT_EQ(memkind_posix_memalign(nullptr, &p, 64, 64), EINVAL);
     EXPECT_EQ(errno, kErrnoSentinel);
+}
+
+TEST(NullKind, PosixMemalignNullKindStoresNull)
+{
+    // CONVENTIONS.md 5: every kind but MEMKIND_DEFAULT clears *memptr on
+    // failure; with no kind at all there is nothing to keep it for.
+    void *p = reinterpret_cast<void *>(0x1234);
+    EXPECT_EQ(memkind_posix_memalign(nullptr, &p, 64, 64), EINVAL);
+    EXPECT_EQ(p, nullptr);
+}
+
+TEST(BuildingBlocks, PosixMemalignMemptrAs114)
+{
+    // Measured on Debian's libmemkind0 1.14.0, called directly as kind
+    // authors do (memkind_default(3), memkind_arena(3)):
+    // memkind_default_posix_memalign() leaves *memptr alone on failure,
+    // memkind_arena_posix_memalign() stores NULL first; both return 0 with
+    // NULL for size 0, and keep errno.
+    void *const sentinel = reinterpret_cast<void *>(0x1234);
+    void *p = sentinel;
+    errno = kErrnoSentinel;
+    EXPECT_EQ(memkind_default_posix_memalign(MEMKIND_DEFAULT, &p, 3, 64),
+              EINVAL);
+    EXPECT_EQ(p, sentinel);
+    EXPECT_EQ(memkind_default_posix_memalign(MEMKIND_DEFAULT, &p, 64,
+                                             SIZE_MAX - 8192),
+              ENOMEM);
+    EXPECT_EQ(p, sentinel);
+    EXPECT_EQ(errno, kErrnoSentinel);
+    EXPECT_EQ(memkind_default_posix_memalign(MEMKIND_DEFAULT, &p, 64, 0), 0);
+    EXPECT_EQ(p, nullptr);
+
+    // Through the API first: the static kind's arenas exist afterwards.
+    void *q = nullptr;
+    ASSERT_EQ(memkind_posix_memalign(MEMKIND_REGULAR, &q, 64, 64), 0);
+    memkind_free(MEMKIND_REGULAR, q);
+    p = sentinel;
+    EXPECT_EQ(memkind_arena_posix_memalign(MEMKIND_REGULAR, &p, 3, 64), EINVAL);
+    EXPECT_EQ(p, nullptr);
+    p = sentinel;
+    EXPECT_EQ(
+        memkind_arena_posix_memalign(MEMKIND_REGULAR, &p, 64, SIZE_MAX - 8192),
+        ENOMEM);
+    EXPECT_EQ(p, nullptr);
+    p = sentinel;
+    EXPECT_EQ(memkind_arena_posix_memalign(MEMKIND_REGULAR, &p, 64, 0), 0);
+    EXPECT_EQ(p, nullptr);
+    EXPECT_EQ(errno, kErrnoSentinel);
+    p = nullptr;
+    ASSERT_EQ(memkind_arena_posix_memalign(MEMKIND_REGULAR, &p, 4096, 100), 0);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(uintptr_t(p) % 4096, 0u);
+    memkind_free(MEMKIND_REGULAR, p);
 }
 
 TEST(NullKind, PosixMemalignNullMemptrIsEINVAL)

@@ -10,6 +10,8 @@
 #   memattrs.sh             HBW by bandwidth and the *_LOCAL kinds on hwloc
 #                           XML topologies (HWLOC_XMLFILE)
 #   tools.sh                memkind-hbw-nodes, memkind-auto-dax-kmem-nodes
+#   hugetlb-pool.sh         huge page kinds' check and capacity against the
+#                           2 MiB pool (root: resizes it under the test lock)
 #   autohbw-routing.sh      libautohbw.so: the malloc family, routing
 #   autohbw-config.sh       libautohbw.so: AUTO_HBW_* values, logging
 #   autohbw-programs.sh     libautohbw.so under real programs
@@ -19,6 +21,7 @@ MK_ENV_SCENARIOS = \
 	test/env/nodes-malformed.sh \
 	test/env/memattrs.sh \
 	test/env/tools.sh \
+	test/env/hugetlb-pool.sh \
 	test/env/autohbw-routing.sh \
 	test/env/autohbw-config.sh \
 	test/env/autohbw-programs.sh

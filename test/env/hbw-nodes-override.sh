@@ -56,24 +56,7 @@ probe MEMKIND_HBW_NODES="$first" MEMKIND_HBW_THRESHOLD=abc
 expect_line "hbw_nodes=$first"
 expect_err_lines 0
 
-# Huge pages: with the nodes but without pages the HBW huge-page kinds say
-# MEMKIND_ERROR_HUGETLB (-18), memkind 1.14's code; the 1 GiB ones look at
-# their pages first.
-ctx="HBW huge-page kinds"
-probe MEMKIND_HBW_NODES="$first"
-pool2m=/sys/kernel/mm/hugepages/hugepages-2048kB
-if [ "$(cat $pool2m/nr_hugepages 2>/dev/null || echo 0)" = 0 ] &&
-    [ "$(cat $pool2m/nr_overcommit_hugepages 2>/dev/null || echo 0)" = 0 ]; then
-    expect_match "^MEMKIND_HBW_HUGETLB check=-18 "
-    expect_match "^MEMKIND_HBW_PREFERRED_HUGETLB check=-18 "
-fi
-pool1g=/sys/kernel/mm/hugepages/hugepages-1048576kB
-if [ "$(cat $pool1g/nr_hugepages 2>/dev/null || echo 0)" = 0 ] &&
-    [ "$(cat $pool1g/nr_overcommit_hugepages 2>/dev/null || echo 0)" = 0 ]; then
-    expect_match "^MEMKIND_HBW_GBTLB check=-18 "
-    ctx="1 GiB kinds without pages, malformed nodes"
-    probe MEMKIND_HBW_NODES=abc
-    expect_match "^MEMKIND_HBW_GBTLB check=-18 "
-fi
+# The huge page kinds against the pool: hugetlb-pool.sh (it resizes the
+# pool under the huge page test lock; here it could change under us).
 
 finish

@@ -48,6 +48,7 @@ enum mk_backing
 /// kind->flags bits.
 #define MK_KIND_STATIC  0x1u ///< a static kind: never destroyed
 #define MK_KIND_DEFAULT 0x2u ///< served by jemalloc's automatic arenas
+#define MK_KIND_HBW     0x4u ///< bound to the high-bandwidth node family
 
 struct memkind;
 struct mk_arena_set;
