@@ -14,19 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool mk_env_parse_long(const char *s, long min, long max, long *out)
-{
-    char *end;
-    if (!s || !*s || *s == ' ' || *s == '+')
-        return false;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end != '\0' || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
 void mk_env_parse(struct mk_env *out, const char *(*get)(const char *name))
 {
     const char *v;

@@ -25,6 +25,8 @@
 #include <autohbw_api.h>
 #include <memkind.h>
 
+#include <memkind/internal/memkind_util.h>
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <execinfo.h>
@@ -180,7 +182,7 @@ AUTOHBW_EXPORT void *malloc(size_t size)
 AUTOHBW_EXPORT void *calloc(size_t num, size_t size)
 {
     size_t total;
-    if (__builtin_mul_overflow(num, size, &total)) {
+    if (mk_mul_overflow(num, size, &total)) {
         errno = ENOMEM;
         return NULL;
     }
@@ -262,7 +264,7 @@ AUTOHBW_EXPORT void *realloc(void *ptr, size_t size)
 AUTOHBW_EXPORT void *reallocarray(void *ptr, size_t num, size_t size)
 {
     size_t total;
-    if (__builtin_mul_overflow(num, size, &total)) {
+    if (mk_mul_overflow(num, size, &total)) {
         errno = ENOMEM;
         return NULL;
     }
@@ -291,7 +293,7 @@ static void *aligned(const char *fn, size_t align, size_t size)
 /* Returns 0, EINVAL (alignment) or ENOMEM; errno is kept. */
 AUTOHBW_EXPORT int posix_memalign(void **memptr, size_t alignment, size_t size)
 {
-    if (!is_pow2(alignment) || alignment % sizeof(void *))
+    if (!mk_is_valid_alignment(alignment))
         return EINVAL;
     int e = errno;
     void *p = aligned("posix_memalign", alignment, size);

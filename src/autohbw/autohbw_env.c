@@ -8,6 +8,8 @@
 
 #include "autohbw_env.h"
 
+#include <memkind/internal/memkind_env.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -92,15 +94,12 @@ bool autohbw_parse_range(const char *s, size_t *min, size_t *max)
     return true;
 }
 
-/* Returns true with a decimal integer in [lo, hi] in *out. */
+/* Returns true with a decimal integer in [lo, hi] in *out: the library's
+ * own environment parser (no blank, no '+', nothing after the digits). */
 bool autohbw_parse_level(const char *s, int lo, int hi, int *out)
 {
-    char *end;
-    if (!s || !*s || isspace((unsigned char)*s))
-        return false;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end != '\0' || v < lo || v > hi)
+    long v;
+    if (!mk_env_parse_long(s, lo, hi, &v))
         return false;
     *out = (int)v;
     return true;

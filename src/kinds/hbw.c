@@ -19,11 +19,13 @@
 
 #include <memkind/internal/memkind_arena.h>
 #include <memkind/internal/memkind_default.h>
+#include <memkind/internal/memkind_env.h>
 #include <memkind/internal/memkind_hmat.h>
 #include <memkind/internal/memkind_hugetlb.h>
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_numa.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -36,16 +38,21 @@
 /// MEMKIND_HBW_THRESHOLD default in MiB/s (memkind(3) ENVIRONMENT).
 #define MK_HBW_THRESHOLD_DEFAULT 204800u
 
-/* MEMKIND_HBW_THRESHOLD as 1.14 reads it (strtol, base 10, 0..UINT_MAX),
- * except that an empty value is refused.  Returns true with the value. */
+/* MEMKIND_HBW_THRESHOLD as 1.14 reads it (strtol, base 10, 0..UINT_MAX):
+ * blanks and one '+' in front are accepted, then the library's integer
+ * parser takes the rest; an empty value is refused (COMPAT(1.14): 1.14 read
+ * "" as 0).  Returns true with the value. */
 bool mk_hbw_parse_threshold(const char *s, uint64_t *out)
 {
-    char *end;
-    if (!s || !*s)
-        return false; /* COMPAT(1.14): 1.14 read "" as 0 */
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || *end != '\0' || errno || v < 0 || v > (long long)UINT_MAX)
+    long v;
+    if (!s)
+        return false;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s == '+')
+        s++;
+    if (!mk_env_parse_long(
+            s, 0, UINT_MAX <= LONG_MAX ? (long)UINT_MAX : LONG_MAX, &v))
         return false;
     *out = (uint64_t)v;
     return true;

@@ -79,8 +79,12 @@ TEST(AutohbwLevel, Bounds)
     EXPECT_EQ(-1, v);
     EXPECT_TRUE(autohbw_parse_level("2", -1, 2, &v));
     EXPECT_EQ(2, v);
-    for (const char *bad : {"", "3", "-2", "1x", " 1", "one"})
+    // The library's environment parser (mk_env_parse_long): no blank or
+    // '+' in front, nothing behind.
+    for (const char *bad :
+         {"", "3", "-2", "1x", " 1", "\t1", "+1", "1 ", "one", "0x1"})
         EXPECT_FALSE(autohbw_parse_level(bad, -1, 2, &v)) << bad;
+    EXPECT_EQ(2, v) << "a rejected value leaves *out alone";
 }
 
 TEST(AutohbwKind, NamesOfTheManPage)

@@ -19,10 +19,7 @@ static const char *get(const char *name)
 {
     static const char *const names[] = {"AUTO_HBW_SIZE", "AUTO_HBW_LOG",
                                         "AUTO_HBW_DEBUG", "AUTO_HBW_MEM_TYPE"};
-    for (size_t i = 0; i < 4; i++)
-        if (strcmp(name, names[i]) == 0)
-            return i < cur.n ? cur.field[i] : NULL;
-    return NULL;
+    return fuzz_fields_get(&cur, names, 4, name);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -22,10 +22,7 @@ static const char *get(const char *name)
     static const char *const names[] = {
         "MEMKIND_ARENA_NUM_PER_KIND", "MEMKIND_HOG_MEMORY",
         "MEMKIND_BACKGROUND_THREAD_LIMIT", "MEMKIND_HEAP_MANAGER"};
-    for (size_t i = 0; i < 4; i++)
-        if (strcmp(name, names[i]) == 0)
-            return i < cur.n ? cur.field[i] : NULL;
-    return NULL;
+    return fuzz_fields_get(&cur, names, 4, name);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -37,6 +37,18 @@ static inline void fuzz_fields_split(struct fuzz_fields *f, const uint8_t *data,
     }
 }
 
+/// The field that stands for variable name: field i for names[i], NULL
+/// when the input has fewer fields or name is not in names (unset).
+static inline const char *fuzz_fields_get(const struct fuzz_fields *f,
+                                          const char *const *names,
+                                          size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i < f->n ? f->field[i] : NULL;
+    return NULL;
+}
+
 static inline void fuzz_fields_free(struct fuzz_fields *f)
 {
     for (size_t i = 0; i < f->n; i++)

@@ -99,8 +99,17 @@ TEST(Env, ValidValues)
 TEST(Env, MalformedValuesAreFlagged)
 {
     // memkind(3): "a positive integer (not greater than INT_MAX)".
-    const char *bad[] = {"",          "0",  "-1", "abc",
-                         "4x",        " 4", "+4", "99999999999999999999",
+    const char *bad[] = {"",
+                         "0",
+                         "-1",
+                         "abc",
+                         "4x",
+                         " 4",
+                         "\t4",
+                         "\n4",
+                         "+4",
+                         "4 ",
+                         "99999999999999999999",
                          "2147483648"};
     for (const char *v : bad) {
         fake_env = {{"MEMKIND_ARENA_NUM_PER_KIND", v},
@@ -115,6 +124,21 @@ TEST(Env, MalformedValuesAreFlagged)
         }
         EXPECT_TRUE(e.heap_manager_bad);
     }
+}
+
+TEST(Env, ParseLongKeepsErrnoAndOutOnFailure)
+{
+    // The one integer parser of environment values (memkind_env.h): a
+    // failure leaves *out alone, and errno is never changed.
+    long v = 7;
+    errno = 4242;
+    EXPECT_FALSE(mk_env_parse_long("99999999999999999999", 0, 10, &v));
+    EXPECT_EQ(7, v);
+    EXPECT_EQ(4242, errno);
+    EXPECT_TRUE(mk_env_parse_long("-5", -5, 5, &v));
+    EXPECT_EQ(-5, v);
+    EXPECT_FALSE(mk_env_parse_long(nullptr, 0, 10, &v));
+    EXPECT_EQ(4242, errno);
 }
 
 /* ------------------------------------------------------------ address map */

@@ -6,8 +6,11 @@
  */
 #pragma once
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,9 +33,29 @@ void mk_env_parse(struct mk_env *out, const char *(*get)(const char *name));
 /// The library's parsed environment (valid after mk_library_init()).
 const struct mk_env *mk_env_get(void);
 
-/// Parses a decimal integer in [min, max] with nothing after it.
-/// Returns true and stores it in *out on success.
-bool mk_env_parse_long(const char *s, long min, long max, long *out);
+/*
+ * The one integer parser of environment values (MEMKIND_*, AUTO_HBW_*,
+ * MEMKIND_HBW_THRESHOLD after its 1.14 prefix): a decimal integer in
+ * [min, max] and nothing else - no blank or '+' in front, nothing behind.
+ * Pure and allocation-free, so libautohbw.so and the parsers' unit tests
+ * use it too (static inline: they do not link the library's internals).
+ * Returns true and stores the value in *out; false leaves *out alone.
+ */
+static inline bool mk_env_parse_long(const char *s, long min, long max,
+                                     long *out)
+{
+    char *end;
+    if (!s || !*s || isspace((unsigned char)*s) || *s == '+')
+        return false;
+    int oerrno = errno;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    bool ok = errno == 0 && *end == '\0' && v >= min && v <= max;
+    errno = oerrno;
+    if (ok)
+        *out = v;
+    return ok;
+}
 
 #ifdef __cplusplus
 }
