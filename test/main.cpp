@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * main.cpp - shared googletest main.  Options (after gtest's own):
- *   --pmem-dir=DIR   directory for PMEM kinds (default: $PMEM_DIR or /tmp)
+ *   --pmem-dir=DIR   directory for PMEM kinds and the tests' temporary
+ *                    directories (default: $PMEM_DIR, else $TMPDIR, else /tmp)
  * Prints what the machine offers so that skips are easy to read.
  */
 #include "common/capabilities.hpp"
@@ -17,8 +18,12 @@ std::string mk_test_pmem_dir = "/tmp";
 int main(int argc, char **argv)
 {
     ::testing::InitGoogleTest(&argc, argv);
+    // TMPDIR too, so that `TMPDIR=... make check` keeps every test's
+    // directories there (and a leak check can look at one place).
     if (const char *env = getenv("PMEM_DIR"))
         mk_test_pmem_dir = env;
+    else if (const char *tmp = getenv("TMPDIR"); tmp && *tmp)
+        mk_test_pmem_dir = tmp;
     for (int i = 1; i < argc; i++) {
         if (strncmp(argv[i], "--pmem-dir=", 11) == 0)
             mk_test_pmem_dir = argv[i] + 11;

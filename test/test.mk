@@ -6,7 +6,9 @@
 LOG_COMPILER = $(SHELL) $(top_srcdir)/test/run-test.sh
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)'; \
 	top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
-EXTRA_DIST += test/run-test.sh
+EXTRA_DIST += test/run-test.sh test/run-test-cleanup.sh
+# run-test.sh's own promise: per-test TMPDIR, removed, leaks fail.
+TESTS += test/run-test-cleanup.sh
 
 if HAVE_GTEST
 MK_GTEST_CXXFLAGS = $(AM_CXXFLAGS) $(GTEST_CFLAGS) -I$(top_srcdir)/test

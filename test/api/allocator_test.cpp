@@ -20,6 +20,8 @@
 #include <memkind_allocator.h>
 #include <pmem_allocator.h>
 
+#include "common/test_util.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -769,20 +771,23 @@ class PmemAllocatorTest : public ::testing::Test {
   protected:
     void SetUp() override
     {
-        char templ[] = "/tmp/memkind-allocator-test-XXXXXX";
-        if (mkdtemp(templ) == nullptr) {
+        std::string templ = mk_test_pmem_dir + "/memkind-allocator-test-XXXXXX";
+        std::vector<char> buf(templ.begin(), templ.end());
+        buf.push_back('\0');
+        if (mkdtemp(buf.data()) == nullptr) {
             GTEST_SKIP() << "mkdtemp(" << templ
                          << ") failed: " << std::strerror(errno);
         }
-        dir = templ;
+        dir = buf.data();
     }
 
     void TearDown() override
     {
         if (!dir.empty()) {
-            // The kind's file is anonymous: nothing may be left behind.
-            EXPECT_EQ(rmdir(dir.c_str()), 0)
-                << dir << ": " << std::strerror(errno);
+            // The kind's file is anonymous: nothing may be left behind;
+            // what a failing test left is removed all the same.
+            EXPECT_EQ(mk_test::dir_entries(dir), 0) << dir;
+            EXPECT_EQ(mk_test::remove_tree(dir), 0) << dir;
         }
     }
 

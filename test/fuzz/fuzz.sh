@@ -112,10 +112,15 @@ run()
         work=$out/corpus-$corpus
         mkdir -p "$work"
         seeds=$src/test/fuzz/corpus-$corpus
-        # The seeds are checked first: a regression fails at once.
-        "$out/$t" -max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 \
-            -print_final_stats=1 "$work" "$seeds" > "$log" 2>&1
+        # The seeds are checked first: a regression fails at once.  Each run
+        # has a TMPDIR of its own (fuzz_pmem_config's sandbox), removed
+        # afterwards even when the target crashed.
+        scratch=$(mktemp -d "$out/tmp-$t.XXXXXX") || return 1
+        TMPDIR=$scratch "$out/$t" -max_total_time="$secs" -timeout=20 \
+            -rss_limit_mb=4096 -print_final_stats=1 "$work" "$seeds" \
+            > "$log" 2>&1
         r=$?
+        rm -rf "$scratch"
         n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
         if [ $r = 0 ]; then
             echo ":test-result: PASS" > "$trs"

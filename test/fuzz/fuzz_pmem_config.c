@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,14 +50,30 @@ static int count_fds(void)
     return count_entries("/proc/self/fd");
 }
 
+static int remove_entry(const char *p, const struct stat *st, int type,
+                        struct FTW *ftw)
+{
+    (void)st, (void)type, (void)ftw;
+    return remove(p);
+}
+
+/* libFuzzer ends a run with exit(): the sandbox goes with it.  fuzz.sh
+ * also gives each run a TMPDIR of its own and removes it, for crashes. */
+static void remove_sandbox(void)
+{
+    if (sandbox[0])
+        (void)nftw(sandbox, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void make_sandbox(void)
 {
     char p[PATH_MAX + 64];
     const char *base = getenv("TMPDIR");
     snprintf(sandbox, sizeof(sandbox), "%s/mk-fuzz-pmem.XXXXXX",
-             base ? base : "/tmp");
+             base && *base ? base : "/tmp");
     if (!mkdtemp(sandbox))
         abort();
+    atexit(remove_sandbox);
     snprintf(p, sizeof(p), "%s/dir", sandbox);
     (void)mkdir(p, 0700);
     snprintf(p, sizeof(p), "%s/ro", sandbox);

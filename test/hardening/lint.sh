@@ -58,6 +58,8 @@ strip()
 }
 
 tmp=$(mktemp) || exit 2
+trap 'rm -f "$tmp"' EXIT
+trap 'exit 2' HUP INT TERM
 fail=0
 report()
 {

@@ -45,15 +45,26 @@ static void **park(memkind_t kind)
     return slot;
 }
 
+/* The PMEM kind's directory; removed at exit on every path (its file is
+ * anonymous, so the directory is empty once the kind is gone). */
+static char dir[PATH_MAX];
+
+static void remove_dir(void)
+{
+    (void)rmdir(dir);
+}
+
 int main(void)
 {
     if (!__lsan_do_recoverable_leak_check) {
         printf("SKIP: no LeakSanitizer in this sanitizer build\n");
         return 77;
     }
-    char dir[] = "/tmp/mk-lsan.XXXXXX";
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof(dir), "%s/mk-lsan.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir))
         return 1;
+    atexit(remove_dir);
     memkind_t dyn = NULL, pmem = NULL, fixed = NULL;
     size_t fsz = 16 << 20;
     void *buf = mmap(NULL, fsz, PROT_READ | PROT_WRITE,
@@ -100,7 +111,6 @@ int main(void)
         memkind_destroy_kind(kinds[i]);
     }
     munmap(buf, fsz);
-    rmdir(dir);
     return 0;
 }
 #endif

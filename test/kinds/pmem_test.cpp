@@ -5,6 +5,7 @@
  * before use, kind destroy releases fds, DAX detection on non-DAX paths.
  */
 #include "common/capabilities.hpp"
+#include "common/test_util.hpp"
 
 #include <memkind.h>
 
@@ -61,7 +62,9 @@ class PmemTest : public ::testing::Test {
     void TearDown() override
     {
         // The file is anonymous: nothing may be left in the directory.
-        EXPECT_EQ(0, rmdir(dir.c_str())) << "directory not empty";
+        // Whatever a failing test left is removed all the same.
+        EXPECT_EQ(0, mk_test::dir_entries(dir)) << "directory not empty";
+        EXPECT_EQ(0, mk_test::remove_tree(dir)) << dir;
     }
 };
 
