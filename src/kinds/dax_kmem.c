@@ -27,32 +27,91 @@
 
 #ifdef MK_HAVE_DAXCTL
 #include <daxctl/libdaxctl.h>
+#include <dlfcn.h>
 #endif
 
 #ifdef MK_HAVE_DAXCTL
-/* Target nodes of the dax devices in system-ram mode.  Returns 0 or
- * MEMKIND_ERROR_UNAVAILABLE. */
+/*
+ * libdaxctl is loaded with dlopen() the first time KMEM DAX nodes are
+ * looked for, not linked.  Linking it made every process that loads
+ * libmemkind map and relocate libdaxctl and its dependencies (libkmod,
+ * libudev, libcrypto, libzstd, liblzma, libuuid): 1.5 ms of CPU per
+ * process start measured, more than half of what preloading libmemtier
+ * cost a short-lived program such as git's helpers.  Only DAX_KMEM
+ * discovery needs it.  The table is filled once, under the node family
+ * lock that serialises every discovery (numa.c).
+ */
+struct daxctl_fns {
+    int (*new_ctx)(struct daxctl_ctx **);
+    void (*unref)(struct daxctl_ctx *);
+    struct daxctl_region *(*region_first)(struct daxctl_ctx *);
+    struct daxctl_region *(*region_next)(struct daxctl_region *);
+    struct daxctl_dev *(*dev_first)(struct daxctl_region *);
+    struct daxctl_dev *(*dev_next)(struct daxctl_dev *);
+    int (*target_node)(struct daxctl_dev *);
+    struct daxctl_memory *(*memory)(struct daxctl_dev *);
+};
+
+/* Loads libdaxctl.so.1 and its functions into *f.  The library stays
+ * loaded (RTLD_NODELETE: discovery runs once per process).  Returns 0, or
+ * MEMKIND_ERROR_OPERATION_FAILED when the library or a function is
+ * missing, with the loader's reason logged. */
+static int daxctl_load(struct daxctl_fns *f)
+{
+    void *h = dlopen("libdaxctl.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (!h) {
+        mk_log_info("[memkind_dax_kmem] cannot load libdaxctl: %s", dlerror());
+        return MEMKIND_ERROR_OPERATION_FAILED;
+    }
+    /* Object pointer to function pointer through memcpy: ISO C has no
+     * conversion between them; POSIX guarantees the representation. */
+#define DAXCTL_SYM(field, name)                                                \
+    do {                                                                       \
+        void *sym = dlsym(h, name);                                            \
+        if (!sym) {                                                            \
+            mk_log_info("[memkind_dax_kmem] libdaxctl lacks %s", name);        \
+            return MEMKIND_ERROR_OPERATION_FAILED;                             \
+        }                                                                      \
+        memcpy(&f->field, &sym, sizeof(f->field));                             \
+    } while (0)
+    DAXCTL_SYM(new_ctx, "daxctl_new");
+    DAXCTL_SYM(unref, "daxctl_unref");
+    DAXCTL_SYM(region_first, "daxctl_region_get_first");
+    DAXCTL_SYM(region_next, "daxctl_region_get_next");
+    DAXCTL_SYM(dev_first, "daxctl_dev_get_first");
+    DAXCTL_SYM(dev_next, "daxctl_dev_get_next");
+    DAXCTL_SYM(target_node, "daxctl_dev_get_target_node");
+    DAXCTL_SYM(memory, "daxctl_dev_get_memory");
+#undef DAXCTL_SYM
+    return 0;
+}
+
+/* Target nodes of the dax devices in system-ram mode.  Returns 0,
+ * MEMKIND_ERROR_UNAVAILABLE or MEMKIND_ERROR_OPERATION_FAILED (libdaxctl
+ * cannot be loaded). */
 static int daxctl_kmem_nodes(unsigned long *nodes)
 {
+    struct daxctl_fns f;
     struct daxctl_ctx *ctx;
-    struct daxctl_region *region;
-    struct daxctl_dev *dev;
     memset(nodes, 0, MK_NODEMASK_WORDS * sizeof(*nodes));
-    if (daxctl_new(&ctx) != 0) {
+    int r = daxctl_load(&f);
+    if (r)
+        return r;
+    if (f.new_ctx(&ctx) != 0) {
         mk_log_err("[memkind_dax_kmem] libdaxctl could not start");
         return MEMKIND_ERROR_UNAVAILABLE;
     }
-    daxctl_region_foreach(ctx, region)
-    {
-        daxctl_dev_foreach(region, dev)
-        {
-            int node = daxctl_dev_get_target_node(dev);
+    for (struct daxctl_region *region = f.region_first(ctx); region;
+         region = f.region_next(region)) {
+        for (struct daxctl_dev *dev = f.dev_first(region); dev;
+             dev = f.dev_next(dev)) {
+            int node = f.target_node(dev);
             /* A memory object exists only for devices bound to kmem. */
-            if (daxctl_dev_get_memory(dev) && node >= 0 && node < MK_MAX_NODES)
+            if (f.memory(dev) && node >= 0 && node < MK_MAX_NODES)
                 mk_nodemask_set(nodes, (unsigned)node);
         }
     }
-    daxctl_unref(ctx);
+    f.unref(ctx);
     return 0;
 }
 #endif
