@@ -62,6 +62,26 @@
 
 #define MT_CTL_PREFIX "policy.dynamic_threshold."
 
+/* Decorators (libmemtier(3) DECORATORS): weak, defined (if at all) by the
+ * application, which may read and change the result.  Without a
+ * definition each costs one test of a null address. */
+#pragma weak memtier_kind_malloc_post
+#pragma weak memtier_kind_calloc_post
+#pragma weak memtier_kind_posix_memalign_post
+#pragma weak memtier_kind_realloc_post
+#pragma weak memtier_kind_free_pre
+#pragma weak memtier_kind_usable_size_post
+void memtier_kind_malloc_post(memkind_t, size_t, void **);
+void memtier_kind_calloc_post(memkind_t, size_t, size_t, void **);
+void memtier_kind_posix_memalign_post(memkind_t, void **, size_t, size_t,
+                                      int *);
+/* COMPAT(1.14): libmemtier(3) of 1.14 shows a memkind_t * first parameter;
+ * like the other hooks (and memkind_realloc_post of memkind(3)) it gets the
+ * kind itself.  Both are one pointer, so either definition links. */
+void memtier_kind_realloc_post(memkind_t, void *, size_t, void **);
+void memtier_kind_free_pre(void **);
+void memtier_kind_usable_size_post(void **, size_t);
+
 /* ------------------------------------------------------------ counters */
 
 /* One bucket: a pending delta for every kind.  A bucket spans 4 KiB, so two
@@ -603,11 +623,16 @@ static void mt_after_alloc(struct memtier_memory *m)
 
 /* ---------------------------------------------------- kind allocations */
 
+/* The _post decorators run after the count, so a hook that frees or
+ * replaces the result sees (and leaves) consistent counters only if it
+ * goes through memtier_* itself; libmemtier(3). */
 MK_EXPORT void *memtier_kind_malloc(memkind_t kind, size_t size)
 {
     void *p = memkind_malloc(kind, size);
     if (p)
         mt_count(kind, mt_usable(kind, p));
+    if (MK_UNLIKELY(memtier_kind_malloc_post != NULL))
+        memtier_kind_malloc_post(kind, size, &p);
     return p;
 }
 
@@ -616,6 +641,8 @@ MK_EXPORT void *memtier_kind_calloc(memkind_t kind, size_t num, size_t size)
     void *p = memkind_calloc(kind, num, size);
     if (p)
         mt_count(kind, mt_usable(kind, p));
+    if (MK_UNLIKELY(memtier_kind_calloc_post != NULL))
+        memtier_kind_calloc_post(kind, num, size, &p);
     return p;
 }
 
@@ -625,6 +652,8 @@ MK_EXPORT int memtier_kind_posix_memalign(memkind_t kind, void **memptr,
     int err = memkind_posix_memalign(kind, memptr, alignment, size);
     if (err == 0 && *memptr)
         mt_count(kind, mt_usable(kind, *memptr));
+    if (MK_UNLIKELY(memtier_kind_posix_memalign_post != NULL))
+        memtier_kind_posix_memalign_post(kind, memptr, alignment, size, &err);
     return err;
 }
 
@@ -634,9 +663,13 @@ MK_EXPORT int memtier_kind_posix_memalign(memkind_t kind, void **memptr,
  */
 MK_EXPORT void memtier_kind_free(memkind_t kind, void *ptr)
 {
+    int oerrno = errno;
+    if (MK_UNLIKELY(memtier_kind_free_pre != NULL)) {
+        memtier_kind_free_pre(&ptr);
+        errno = oerrno;
+    }
     if (!ptr)
         return;
-    int oerrno = errno;
     if (!kind) {
         kind = memkind_detect_kind(ptr);
         /* COMPAT(1.14): 1.14 crashed on pointers it did not allocate. */
@@ -680,12 +713,17 @@ MK_EXPORT void *memtier_kind_realloc(memkind_t kind, void *ptr, size_t size)
     void *p = memkind_realloc(kind, ptr, size);
     if (p)
         mt_count(kind, mt_usable(kind, p) - before);
+    if (MK_UNLIKELY(memtier_kind_realloc_post != NULL))
+        memtier_kind_realloc_post(kind, ptr, size, &p);
     return p;
 }
 
 MK_EXPORT size_t memtier_usable_size(void *ptr)
 {
-    return memkind_malloc_usable_size(NULL, ptr);
+    size_t n = memkind_malloc_usable_size(NULL, ptr);
+    if (MK_UNLIKELY(memtier_kind_usable_size_post != NULL))
+        memtier_kind_usable_size_post(&ptr, n);
+    return n;
 }
 
 /*

@@ -8,7 +8,8 @@ MK_API_TESTS += \
 	test/api/negative_test \
 	test/api/detect_kind_test \
 	test/api/registry_test \
-	test/api/decorator_test
+	test/api/decorator_test \
+	test/api/memtier_decorator_test
 
 MK_API_TEST_HDRS = test/common/capabilities.hpp test/common/test_util.hpp
 
@@ -36,4 +37,10 @@ test_api_registry_test_LDADD = $(MK_GTEST_API_LIBS)
 test_api_decorator_test_SOURCES = test/api/decorator_test.cpp $(MK_API_TEST_HDRS)
 test_api_decorator_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_api_decorator_test_LDADD = $(MK_GTEST_API_LIBS)
+
+# memtier_decorator_test: the same for the memtier_kind_* hooks of
+# libmemtier(3).
+test_api_memtier_decorator_test_SOURCES = test/api/memtier_decorator_test.cpp
+test_api_memtier_decorator_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
+test_api_memtier_decorator_test_LDADD = $(MK_GTEST_API_LIBS)
 endif
