@@ -5,7 +5,11 @@
 #
 # "make check-man" lints every page with "groff -man -ww -z" and fails if
 # groff prints anything (groff exits 0 on warnings, so its output is what
-# counts).  Set CHECK_MAN_GROFF to use another groff binary.
+# counts).  Set CHECK_MAN_GROFF to use another groff binary.  It also checks
+# that each alias page is a single ".so manN/PAGE.N" naming a page of
+# MEMKIND_MAN_PAGES, and that memtier.7 is libmemtier.7 apart from the
+# comments at the top, the .TH line, the NAME section and the SEE ALSO
+# entry that names the other page (memkind 1.14 ships the two as copies).
 
 MEMKIND_MAN_PAGES = \
 	man/memkind.3 \
@@ -29,7 +33,18 @@ MEMKIND_MAN_PAGES = \
 	man/libmemtier.7 \
 	man/memtier.7
 
-dist_man_MANS += $(MEMKIND_MAN_PAGES)
+# Pages that only include another one (".so"); groff cannot lint them from
+# the source tree, where the target is not under manN/.
+MEMKIND_MAN_ALIASES = \
+	man/memkind_memtier.3
+
+dist_man_MANS += $(MEMKIND_MAN_PAGES) $(MEMKIND_MAN_ALIASES)
+
+# Prints a page without what may differ between copies: leading comment
+# lines, .TH, the body of NAME and SEE ALSO entries naming either copy.
+MEMKIND_MAN_COPY_BODY = sed -e '/^\.\\"/d' -e '/^\.TH /d' \
+	-e '/^\.SH NAME/,/^\.SH /{/^\.SH /!d;}' \
+	-e '/^\.BR \(lib\)\{0,1\}memtier (7),\{0,1\}$$/d'
 
 CHECK_MAN_GROFF = groff
 
@@ -48,6 +63,25 @@ check-man:
 	    fail=1; \
 	  fi; \
 	done; \
+	for page in $(MEMKIND_MAN_ALIASES); do \
+	  lines=$$(grep -v '^\.\\"' $(srcdir)/$$page); \
+	  target=$$(echo "$$lines" | sed -n 's|^\.so man\([1-8]\)/\(.*\)\.\1$$|man/\2.\1|p'); \
+	  case " $(MEMKIND_MAN_PAGES) " in \
+	    *" $$target "*) test "$$(echo "$$lines" | wc -l)" = 1 || target= ;; \
+	    *) target= ;; \
+	  esac; \
+	  if test -z "$$target"; then \
+	    echo "$$page: must be one '.so manN/PAGE.N' line naming a page of MEMKIND_MAN_PAGES" >&2; \
+	    fail=1; \
+	  fi; \
+	done; \
+	if ! $(MEMKIND_MAN_COPY_BODY) $(srcdir)/man/libmemtier.7 > man-copy-a.tmp || \
+	   ! $(MEMKIND_MAN_COPY_BODY) $(srcdir)/man/memtier.7 > man-copy-b.tmp || \
+	   ! diff -u man-copy-a.tmp man-copy-b.tmp >&2; then \
+	  echo "man/memtier.7 and man/libmemtier.7 must be the same page under two names (see man/man.mk)" >&2; \
+	  fail=1; \
+	fi; \
+	rm -f man-copy-a.tmp man-copy-b.tmp; \
 	if test $$fail -ne 0; then \
 	  echo "check-man: FAILED" >&2; \
 	  exit 1; \
