@@ -5,7 +5,10 @@
  * is MEMKIND_MEM_TIERS, then optionally '\n' and MEMKIND_MEM_THRESHOLDS,
  * then '\n' and a log level.  Checks the promises of ctl.h: a successful
  * result is complete and consistent (tiers, ratios, paths inside the input,
- * ordered thresholds), and an error message fits its buffer.
+ * ordered thresholds); a failure leaves one non-empty printable line that
+ * fits its buffer (libmemtier prints it as its one message); and the
+ * parser is a pure function (a second call gives the same result, message
+ * included).
  */
 #include "config.h"
 
@@ -20,13 +23,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_fields f;
-    static struct mk_ctl_config cfg;
-    char err[MK_CTL_ERR_LEN];
+    static struct mk_ctl_config cfg, again;
+    char err[MK_CTL_ERR_LEN], err2[MK_CTL_ERR_LEN];
     fuzz_fields_split(&f, data, size);
     const char *tiers = f.n > 0 ? f.field[0] : NULL;
     const char *thr = f.n > 1 ? f.field[1] : NULL;
     memset(err, 'x', sizeof(err));
+    memset(&cfg, 0, sizeof(cfg));
+    memset(&again, 0, sizeof(again));
     int r = mk_ctl_parse(tiers, thr, &cfg, err, sizeof(err));
+    int r2 = mk_ctl_parse(tiers, thr, &again, err2, sizeof(err2));
+    if (r2 != r || strcmp(err, err2) != 0 ||
+        (r == 0 && memcmp(&cfg, &again, sizeof(cfg)) != 0))
+        abort(); /* not a pure function of its input */
     if (r == 0) {
         if (cfg.ntiers < 1 || cfg.ntiers > MK_CTL_MAX_TIERS)
             abort();
@@ -35,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (t->ratio < 1)
                 abort();
             if (t->kind == MK_CTL_FS_DAX &&
-                (!t->path || t->path < tiers ||
+                (!t->path || t->path_len == 0 || t->path < tiers ||
                  t->path + t->path_len > tiers + strlen(tiers)))
                 abort(); /* paths point into the parsed string */
         }
@@ -50,8 +59,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         }
     } else {
-        if (r != MEMKIND_ERROR_ENVIRON || !memchr(err, '\0', sizeof(err)))
-            abort();
+        if (r != MEMKIND_ERROR_ENVIRON || !memchr(err, '\0', sizeof(err)) ||
+            err[0] == '\0')
+            abort(); /* an error code, and a message that fits */
+        for (const char *c = err; *c; ++c)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                abort(); /* one printable line */
     }
     unsigned level = 99;
     if (f.n > 2 && mk_ctl_parse_log_level(f.field[2], &level) == 0 &&

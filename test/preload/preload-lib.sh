@@ -76,13 +76,15 @@ pl_need_cmd()
 # TIERS (empty: a plain run), stdout to OUT, stderr to OUT.err, killed
 # after PL_TIMEOUT seconds (default 300) when timeout(1) exists; prints the
 # exit status (124: timed out).  PL_EXTRA_PRELOAD, when set, is preloaded
-# after libmemtier, and alone in plain runs.
+# after libmemtier, and alone in plain runs; PL_LOG, when set, is the
+# MEMKIND_MEM_TIERS_LOG_LEVEL of preloaded runs.
 pl_run()
 {
     tiers=$1 out=$2
     shift 2
     if [ -n "$tiers" ]; then
         set -- env LD_PRELOAD="$PL_LIB${PL_EXTRA_PRELOAD:+ $PL_EXTRA_PRELOAD}" \
+            ${PL_LOG:+MEMKIND_MEM_TIERS_LOG_LEVEL=$PL_LOG} \
             MEMKIND_MEM_TIERS="$tiers" "$@"
     elif [ -n "${PL_EXTRA_PRELOAD:-}" ]; then
         set -- env LD_PRELOAD="$PL_EXTRA_PRELOAD" "$@"
@@ -116,9 +118,12 @@ pl_expect()
 
 # pl_compare LABEL CMD...: runs CMD plainly, where it must succeed, and
 # under every configuration of PL_CONFIGS: stdout and the exit status must
-# be the same, and the library must print nothing on stderr.  A driver
-# that needs a fresh working state per run sets PL_SETUP to a shell command
-# run before each.
+# be the same.  The preloaded runs have MEMKIND_MEM_TIERS_LOG_LEVEL=1, so
+# every process that loads the library says on stderr that it built its
+# tiers ("libmemtier: loaded"): at least one must say so (the run was
+# really tiered), and the library must print nothing else than those
+# information lines (no warning, no error).  A driver that needs a fresh
+# working state per run sets PL_SETUP to a shell command run before each.
 pl_compare()
 {
     label=$1
@@ -132,18 +137,25 @@ pl_compare()
     fi
     for cfg in $PL_CONFIGS; do
         [ -n "${PL_SETUP:-}" ] && eval "$PL_SETUP"
-        rc=$(pl_run "$(pl_tiers "$cfg")" "$PL_TMP/$cfg.out" "$@")
+        rc=$(PL_LOG=1 && pl_run "$(pl_tiers "$cfg")" "$PL_TMP/$cfg.out" "$@")
+        # What the library says at level 1 (libmemtier(7)); anything else
+        # from it or from libmemkind is a complaint.
+        loaded=$(grep -c '^MEMKIND_WARNING: libmemtier: loaded$' "$PL_TMP/$cfg.out.err")
         if [ "$rc" != "$rc0" ]; then
             pl_fail "$label [$cfg]: exit status $rc, plain run $rc0"
             sed 's/^/    stderr: /' "$PL_TMP/$cfg.out.err" | head -n 20
         elif ! cmp -s "$PL_TMP/plain.out" "$PL_TMP/$cfg.out"; then
             pl_fail "$label [$cfg]: stdout differs from the plain run ($(wc -c < "$PL_TMP/$cfg.out") vs $(wc -c < "$PL_TMP/plain.out") bytes)"
             diff "$PL_TMP/plain.out" "$PL_TMP/$cfg.out" | head -n 10 | sed 's/^/    /'
-        elif grep -q 'libmemtier\|MEMKIND' "$PL_TMP/$cfg.out.err"; then
+        elif grep 'libmemtier\|MEMKIND' "$PL_TMP/$cfg.out.err" |
+                grep -Evq '^MEMKIND_WARNING: libmemtier: (loaded|tier [0-9]+: .*|policy [A-Z_]+|unloading; .*)$'; then
             pl_fail "$label [$cfg]: the library complained:"
-            sed 's/^/    /' "$PL_TMP/$cfg.out.err" | head -n 10
+            grep -Ev '^MEMKIND_WARNING: libmemtier: (loaded|tier [0-9]+: .*|policy [A-Z_]+|unloading; .*)$' \
+                "$PL_TMP/$cfg.out.err" | head -n 10 | sed 's/^/    /'
+        elif [ "$loaded" -lt 1 ]; then
+            pl_fail "$label [$cfg]: no process said 'libmemtier: loaded': the tiers were not used"
         else
-            pl_pass "$label [$cfg]: same output ($(wc -c < "$PL_TMP/plain.out") bytes) and exit status ($rc)"
+            pl_pass "$label [$cfg]: same output ($(wc -c < "$PL_TMP/plain.out") bytes) and exit status ($rc), $loaded processes tiered"
         fi
     done
 }

@@ -115,7 +115,7 @@ git log --stat --format='%H %s' | head -n 60
 git diff HEAD~3 --stat
 git gc -q
 git count-objects -v | grep -v size
-git fsck --no-progress 2>&1
+git fsck --no-progress
 SH
             ;;
         perl) cat > "$2/heavy.pl" <<'PL'
