@@ -44,10 +44,10 @@ struct Call {
 struct Recorder {
     bool armed = false;
     std::vector<Call> calls;
-    bool post_null = false;  ///< _post: free the result, store NULL
-    int post_err = 0;        ///< posix_memalign_post: *err, when non-zero
-    bool pre_null = false;   ///< free_pre: *ptr = NULL
-    void *freed = nullptr;   ///< free_pre: the block it was given
+    bool post_null = false; ///< _post: free the result, store NULL
+    int post_err = 0;       ///< posix_memalign_post: *err, when non-zero
+    bool pre_null = false;  ///< free_pre: *ptr = NULL
+    void *freed = nullptr;  ///< free_pre: the block it was given
 } rec;
 
 void record(const Call &c)
@@ -78,8 +78,8 @@ void memtier_kind_calloc_post(memkind_t kind, size_t nmemb, size_t size,
 void memtier_kind_posix_memalign_post(memkind_t kind, void **memptr,
                                       size_t alignment, size_t size, int *err)
 {
-    record({"posix_memalign_post", kind, alignment, size, memptr, *memptr,
-            *err});
+    record(
+        {"posix_memalign_post", kind, alignment, size, memptr, *memptr, *err});
     if (rec.armed && rec.post_err)
         *err = rec.post_err;
 }
@@ -109,9 +109,8 @@ void memtier_kind_usable_size_post(void **ptr, size_t size)
 namespace
 {
 
-class MemtierDecoratorTest : public ::testing::Test
-{
-protected:
+class MemtierDecoratorTest : public ::testing::Test {
+  protected:
     void SetUp() override
     {
         rec = Recorder();
@@ -159,7 +158,8 @@ TEST_F(MemtierDecoratorTest, MallocPostCanReplaceTheResult)
 
 TEST_F(MemtierDecoratorTest, TieredMallocReachesTheKindHook)
 {
-    struct memtier_builder *b = memtier_builder_new(MEMTIER_POLICY_STATIC_RATIO);
+    struct memtier_builder *b =
+        memtier_builder_new(MEMTIER_POLICY_STATIC_RATIO);
     ASSERT_NE(b, nullptr);
     ASSERT_EQ(memtier_builder_add_tier(b, MEMKIND_DEFAULT, 1), 0);
     struct memtier_memory *m = memtier_builder_construct_memtier_memory(b);
