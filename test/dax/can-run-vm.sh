@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # can-run-vm.sh: can this machine run the DAX VM lane (make check-dax)?
 # Exits 0 when it can; otherwise prints why not and exits 1.  The lane needs
-# the run-in-dax-vm script and QEMU, ndctl and xfsprogs, which the script
-# installs itself with apt-get when it runs as root (or with password-less
-# sudo); without that, they must be installed already.  make check-all runs
-# the lane only where this says yes (CHECK_DAX=auto).
+# the VM runner (test/dax/vm/mk-dax-vm, in the tree; DAX_VM_RUNNER names
+# another) and QEMU, ndctl and xfsprogs, which the runner installs itself
+# with apt-get when it runs as root (or with password-less sudo); without
+# that, they must be installed already.  It also downloads Debian's kernel
+# and busybox-static with apt-get once.  make check-all runs the lane only
+# where this says yes (CHECK_DAX=auto).
 set -u
-runner=${DAX_VM_RUNNER:-${top_srcdir:-.}/../shared/dax-vm/run-in-dax-vm}
+runner=${DAX_VM_RUNNER:-${top_srcdir:-.}/test/dax/vm/mk-dax-vm}
 if [ ! -x "$runner" ]; then
-    echo "no run-in-dax-vm at $runner (set DAX_VM_RUNNER)"
+    echo "no VM runner at $runner (set DAX_VM_RUNNER)"
     exit 1
 fi
 if [ "$(uname -m)" != x86_64 ] || [ "$(uname -s)" != Linux ]; then

@@ -2,8 +2,8 @@
 # dax.mk: real DAX tests (issue 6).  test/dax/dax_test and
 # devdax_fault_test run under make check too, where what needs DAX hardware
 # skips with its reason.  make check-dax boots the emulated-NVDIMM VM
-# (../shared/dax-vm/run-in-dax-vm, or
-# $DAX_VM_RUNNER) once per configuration and runs the PMEM, Device DAX,
+# (test/dax/vm/mk-dax-vm, our own runner, or $DAX_VM_RUNNER) once per
+# configuration and runs the PMEM, Device DAX,
 # DAX_KMEM and libmemtier FS_DAX tests inside (test/dax/check-dax.sh); each
 # program's log and result land in test/dax/lane/<config>/ as .log/.trs
 # pairs, so test/summary.sh counts them with the rest.
@@ -24,7 +24,8 @@ test_dax_devdax_fault_test_LDADD = libmemkind_core.la $(JEMK_LIB) \
 endif
 
 EXTRA_DIST += test/dax/dax.mk test/dax/check-dax.sh test/dax/vm-suite.sh \
-	test/dax/can-run-vm.sh
+	test/dax/can-run-vm.sh test/dax/vm/mk-dax-vm test/dax/vm/runner-test.sh \
+	test/dax/vm/README
 
 # Everything the lane copies into the VM is built first (the library, the
 # test programs and, when its fragment defines it, libmemtier).

@@ -36,7 +36,7 @@ using namespace mk_test;
 namespace
 {
 
-/// True inside run-in-dax-vm (it exports DAX_VM=1).
+/// True inside the DAX VM (test/dax/vm/mk-dax-vm exports DAX_VM=1).
 bool in_dax_vm()
 {
     const char *v = getenv("DAX_VM");

@@ -4,8 +4,8 @@
 # emulated-NVDIMM VM by test/dax/check-dax.sh, one VM boot per CONFIG.
 # Runs under the guest's busybox sh, as root, with $PMEM_DIR on a DAX mount,
 # $DAX_DEVICE (Device DAX) and, with --kmem, $DAX_KMEM_NODE set by
-# run-in-dax-vm.  Test programs are the real binaries in .libs/ (libtool
-# wrappers need bash); LD_LIBRARY_PATH points at the copied library.
+# test/dax/vm/mk-dax-vm.  Test programs are the real binaries in .libs/
+# (libtool wrappers need bash); LD_LIBRARY_PATH points at the copied library.
 #
 # For each program it prints its output between "--- BEGIN name" and
 # "--- END name" (check-dax.sh turns them into .log/.trs files), then one

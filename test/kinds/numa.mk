@@ -58,10 +58,10 @@ test_kinds_hbwmalloc_test_LDADD = $(MK_GTEST_API_LIBS)
 test_kinds_hbwmalloc_test_LDFLAGS = $(AM_LDFLAGS) -no-install
 endif
 
-# The KMEM DAX lane: boots the dax-vm (DAX_VM, default the shared copy next
-# to this checkout) with a memory-only KMEM DAX node 1 and runs the
-# placement and discovery tests there.
-DAX_VM = $(abs_top_srcdir)/../shared/dax-vm/run-in-dax-vm
+# The KMEM DAX lane: boots the emulated-NVDIMM VM (DAX_VM, default the
+# in-tree runner test/dax/vm/mk-dax-vm) with a memory-only KMEM DAX node 1
+# and runs the placement and discovery tests there.
+DAX_VM = $(abs_top_srcdir)/test/dax/vm/mk-dax-vm
 MK_DAX_KMEM_VM_BINS = test/env/env_probe $(bin_PROGRAMS) libmemkind.la
 if HAVE_GTEST
 MK_DAX_KMEM_VM_BINS += test/kinds/placement_test test/kinds/hbwmalloc_test

@@ -9,20 +9,21 @@
 # the tools.  Not part of make check (it needs QEMU and takes a minute).
 #
 # Environment: top_builddir, top_srcdir (absolute; set by make), DAX_VM
-# (the run-in-dax-vm script), DAX_VM_ARGS (more options for it).
+# (the VM runner, default test/dax/vm/mk-dax-vm), DAX_VM_ARGS (more options
+# for it).
 # Exit status: the inner script's (0 all passed, 1 a failure), 77 when the
 # VM cannot be used here, 125 when the VM failed.
 set -u
 top_builddir=${top_builddir:?set by make}
 top_srcdir=${top_srcdir:?set by make}
-vm=${DAX_VM:-$top_srcdir/../shared/dax-vm/run-in-dax-vm}
+vm=${DAX_VM:-$top_srcdir/test/dax/vm/mk-dax-vm}
 [ -x "$vm" ] || { echo "SKIP: no dax-vm at $vm (set DAX_VM)"; exit 77; }
 [ -z "${MK_SANITIZED:-}" ] ||
     { echo "SKIP: sanitizer builds do not run in the VM"; exit 77; }
 
 # Real binaries (linked -no-install, or libtool's .libs copies); their
-# libraries come along (run-in-dax-vm copies what ldd lists).  The tools
-# find libmemkind by LD_LIBRARY_PATH, which run-in-dax-vm passes on (and
+# libraries come along (the runner copies what ldd lists).  The tools
+# find libmemkind by LD_LIBRARY_PATH, which the runner passes on (and
 # needs itself, for ldd).
 bins="test/kinds/placement_test test/kinds/hbwmalloc_test test/env/env_probe
     src/tools/.libs/memkind-hbw-nodes src/tools/.libs/memkind-auto-dax-kmem-nodes"
