@@ -102,6 +102,7 @@ struct mk_arena_set {
     size_t regions_cap;                ///< entries allocated
     size_t grow_limit;                 ///< retain_grow_limit, 0: none
     ssize_t default_dirty_ms;          ///< dirty decay of DEFAULT policy
+    ssize_t conservative_dirty_ms;     ///< and of CONSERVATIVE
     ssize_t dirty_decay_ms;            ///< decay applied to new arenas
     ssize_t muzzy_decay_ms;            ///< decay applied to new arenas
 };
@@ -1050,11 +1051,50 @@ MK_EXPORT int memkind_arena_destroy(struct memkind *kind)
     return 0;
 }
 
-/* mallocx with the thread's flags; the common tail of the malloc paths. */
-static void *arena_mallocx(size_t size, int flags)
+/*
+ * Gives back what kind holds unused, so that a failed allocation can be
+ * tried once more: the calling thread's magazine and explicit tcache for
+ * kind are flushed, then every arena of kind purges its dirty pages.  A
+ * size-limited PMEM kind counts dirty pages against max_size, and jemalloc
+ * reuses a dirty extent only for requests of at least 1/64 its size, so
+ * right after large frees a small request could otherwise fail until the
+ * purger ran.  Objects cached by other threads stay where they are.
+ * Pre: the caller is about to report ENOMEM for size.  Takes set->lock.
+ * Returns true when trying again can help.
+ */
+__attribute__((noinline)) static bool arena_reclaim(struct memkind *kind,
+                                                    size_t size)
 {
-    void *p = jemk_mallocx(size, flags);
-    if (MK_UNLIKELY(!p))
+    struct mk_arena_set *set = kind->arenas;
+    struct mk_tls *t = mk_tls_cur;
+    if (!set || size > (size_t)PTRDIFF_MAX)
+        return false;
+    if (t && t->e[kind->partition].gen == kind->gen) {
+        struct mk_tls_entry *e = &t->e[kind->partition];
+        mag_flush(e->mag, e->flags);
+        unsigned tc = ((unsigned)e->flags >> 8) & 0xfffu; /* tcache + 2 */
+        if (tc >= 2) {
+            tc -= 2;
+            (void)jemk_mallctl("tcache.flush", NULL, NULL, &tc, sizeof(tc));
+        }
+    }
+    (void)pthread_mutex_lock(&set->lock);
+    for (unsigned i = 0; i < set->narenas; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "arena.%u.purge", set->arena_idx[i]);
+        (void)jemk_mallctl(name, NULL, NULL, NULL, 0);
+    }
+    (void)pthread_mutex_unlock(&set->lock);
+    return true;
+}
+
+/* mallocx failed for kind: reclaim and try once more.  Sets errno. */
+__attribute__((noinline)) static void *arena_malloc_retry(struct memkind *kind,
+                                                          size_t size,
+                                                          int flags)
+{
+    void *p = arena_reclaim(kind, size) ? jemk_mallocx(size, flags) : NULL;
+    if (!p)
         errno = ENOMEM;
     return p;
 }
@@ -1066,7 +1106,8 @@ __attribute__((noinline)) static void *arena_malloc_slow(struct memkind *kind,
     int flags = flags_fill(kind);
     if (MK_UNLIKELY(flags == -1))
         return NULL;
-    return arena_mallocx(size, flags);
+    void *p = jemk_mallocx(size, flags);
+    return MK_LIKELY(p != NULL) ? p : arena_malloc_retry(kind, size, flags);
 }
 
 /*
@@ -1089,7 +1130,10 @@ MK_EXPORT void *memkind_arena_malloc(struct memkind *kind, size_t size)
                     return m->obj[c][n - 1];
                 }
             }
-            return arena_mallocx(size, e->flags);
+            void *p = jemk_mallocx(size, e->flags);
+            if (MK_LIKELY(p != NULL))
+                return p;
+            return arena_malloc_retry(kind, size, e->flags);
         }
     }
     return arena_malloc_slow(kind, size);
@@ -1109,7 +1153,7 @@ MK_EXPORT void *memkind_arena_calloc(struct memkind *kind, size_t num,
         return NULL;
     void *p = jemk_mallocx(total ? total : 1, flags | MALLOCX_ZERO);
     if (MK_UNLIKELY(!p))
-        errno = ENOMEM;
+        p = arena_malloc_retry(kind, total ? total : 1, flags | MALLOCX_ZERO);
     return p;
 }
 
@@ -1129,6 +1173,8 @@ MK_EXPORT int memkind_arena_posix_memalign(struct memkind *kind, void **memptr,
         return ENOMEM;
     }
     void *p = jemk_mallocx(size, flags | MALLOCX_ALIGN(alignment));
+    if (!p)
+        p = arena_malloc_retry(kind, size, flags | MALLOCX_ALIGN(alignment));
     errno = oerrno;
     if (!p)
         return ENOMEM;
@@ -1150,6 +1196,8 @@ MK_EXPORT void *memkind_arena_realloc(struct memkind *kind, void *ptr,
     if (MK_UNLIKELY(flags == -1))
         return NULL;
     void *p = jemk_rallocx(ptr, size, flags);
+    if (MK_UNLIKELY(!p) && arena_reclaim(kind, size))
+        p = jemk_rallocx(ptr, size, flags);
     if (MK_UNLIKELY(!p))
         errno = ENOMEM;
     return p;
@@ -1264,7 +1312,11 @@ MK_EXPORT int memkind_bijective_get_arena(struct memkind *kind,
 
 /*
  * Applies a memory usage policy as decay times: DEFAULT keeps jemalloc's
- * (10 s dirty, no muzzy); CONSERVATIVE returns freed pages at once.
+ * (10 s dirty, no muzzy) or the kind's (mk_arena_tune); CONSERVATIVE
+ * returns freed pages at once, or for a file kind within a few
+ * milliseconds (its purger thread makes that true when idle; giving each
+ * emptied extent back at once made small objects cost up to 34 times as
+ * much, in fallocate calls).
  * Returns 0 or MEMKIND_ERROR_INVALID / MEMKIND_ERROR_RUNTIME.
  */
 MK_EXPORT int
@@ -1277,7 +1329,7 @@ memkind_arena_update_memory_usage_policy(struct memkind *kind,
     int err = 0;
     (void)pthread_mutex_lock(&set->lock);
     if (policy == MEMKIND_MEM_USAGE_POLICY_CONSERVATIVE) {
-        set->dirty_decay_ms = 0;
+        set->dirty_decay_ms = set->conservative_dirty_ms;
         set->muzzy_decay_ms = 0;
     } else {
         set->dirty_decay_ms = set->default_dirty_ms;
@@ -1307,7 +1359,8 @@ void mk_arena_set_carve(struct memkind *kind, mk_carve_fn *carve)
  * evenly), dirty_ms is the dirty decay of the DEFAULT usage policy, applied
  * now unless MEMKIND_HOG_MEMORY asked never to purge.
  */
-void mk_arena_tune(struct memkind *kind, size_t grow_limit, ssize_t dirty_ms)
+void mk_arena_tune(struct memkind *kind, size_t grow_limit, ssize_t dirty_ms,
+                   ssize_t conservative_dirty_ms)
 {
     struct mk_arena_set *set = kind->arenas;
     if (!set)
@@ -1315,6 +1368,7 @@ void mk_arena_tune(struct memkind *kind, size_t grow_limit, ssize_t dirty_ms)
     (void)pthread_mutex_lock(&set->lock);
     set->grow_limit = grow_limit;
     set->default_dirty_ms = dirty_ms;
+    set->conservative_dirty_ms = conservative_dirty_ms;
     if (!mk_env_get()->hog_memory) {
         set->dirty_decay_ms = dirty_ms;
         set->muzzy_decay_ms = 0;

@@ -44,6 +44,10 @@
 #define MAP_SYNC 0x80000
 #endif
 
+/* Address space of a size-limited kind: 2 * max_size + this, for limits up
+ * to PMEM_LIMITED_SLACK_MAX (beyond it, max_size itself). */
+#define PMEM_LIMITED_SLACK     ((size_t)64 << 20)
+#define PMEM_LIMITED_SLACK_MAX ((size_t)1 << 40)
 /* Address space reserved for an unlimited kind, at most. */
 #define PMEM_UNLIMITED_RESERVE ((size_t)1 << 40)
 #if defined(__has_include)
@@ -57,6 +61,10 @@
 
 /* DEFAULT usage policy: freed file space goes back within this time. */
 #define PMEM_DIRTY_MS 300
+/* CONSERVATIVE usage policy: freed file space goes back within this time. */
+#define PMEM_CONSERVATIVE_DIRTY_MS 20
+/* Largest carving of a file kind (jemalloc grows geometrically up to it). */
+#define PMEM_GROW_MAX ((size_t)256 << 20)
 /* How often the purger thread runs decay while PMEM kinds exist. */
 #define PMEM_PURGE_PERIOD_MS 100
 
@@ -129,47 +137,66 @@ static int alloc_blocks(struct memkind_pmem *p, off_t off, size_t len)
 }
 
 /*
- * Takes size bytes (aligned to align) from the reserved range, allocates
- * their file blocks and maps them (a Device DAX kind is mapped already).
- * Called from an extent hook.
- * Returns the address or NULL (limit reached, no space on the device).
+ * Takes size bytes (aligned to align) from the reserved range and maps them
+ * (a Device DAX kind is mapped already).  With *commit true the file blocks
+ * are allocated first and count against max_size; otherwise the range stays
+ * a hole, *commit is set false and the commit hook allocates the blocks of
+ * each part jemalloc uses.  Uncommitted carving is what lets a size-limited
+ * kind hand jemalloc large extents (which it can split and coalesce within)
+ * while max_size is still counted exactly, in committed bytes.
+ * Called from an extent hook, or from memkind_pmem_mmap().
+ * Returns the address or NULL (range exhausted, limit reached, no space).
  */
 static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
-                        bool *zero)
+                        bool *zero, bool *commit)
 {
     struct memkind_pmem *p = kind->priv;
     void *res = NULL;
     bool clear = false;
-    if (align < MEMKIND_PMEM_CHUNK_SIZE)
+    /* Chunks start on a chunk boundary (huge-page mappings on DAX); the
+     * small extents jemalloc asks for when it cannot grow are packed. */
+    if (align < MEMKIND_PMEM_CHUNK_SIZE && size >= MEMKIND_PMEM_CHUNK_SIZE)
         align = MEMKIND_PMEM_CHUNK_SIZE;
     (void)pthread_mutex_lock(&p->lock);
     /* Align the address, not the file offset (base is granule-aligned). */
     uintptr_t base = (uintptr_t)p->base;
     size_t off = mk_round_up(base + p->carved, align) - base;
     size_t len = mk_round_up(size, (size_t)sysconf(_SC_PAGESIZE));
+    /* A device has no holes: everything carved is committed. */
+    bool backed = *commit || p->devdax;
     if (p->fork_broken || off < p->carved || off > p->limit_off ||
         p->limit_off - off < len)
         goto out;
-    if (p->max_size && p->committed + len > p->max_size)
+    if (backed && p->max_size && p->committed + len > p->max_size)
+        goto out;
+    /* At max_size, jemalloc tries to grow on every failing request: each
+     * carving would take address space for nothing until blocks go back. */
+    if (!backed && p->limit_hit)
         goto out;
     void *addr = (char *)p->base + off;
     if (p->devdax) {
         /* Mapped whole at creation; the device keeps old contents. */
         clear = *zero;
     } else {
-        if (mk_fault_hit() || alloc_blocks(p, (off_t)off, len) != 0)
+        if (backed && (mk_fault_hit() || alloc_blocks(p, (off_t)off, len) != 0))
             goto out; /* ENOSPC: an honest NULL, never SIGBUS later */
+        /* Mapping beyond the end of the file is fine: jemalloc touches no
+         * page before committing it, and commit extends the file. */
         if (mk_fault_hit() ||
             mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
                  p->fd, (off_t)off) == MAP_FAILED) {
-            (void)fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                            (off_t)off, (off_t)len);
+            if (backed)
+                (void)fallocate(p->fd,
+                                FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                                (off_t)off, (off_t)len);
             goto out;
         }
         *zero = true;
     }
     p->carved = off + len;
-    p->committed += len;
+    if (backed)
+        p->committed += len;
+    *commit = backed;
     res = addr;
 out:
     (void)pthread_mutex_unlock(&p->lock);
@@ -183,8 +210,8 @@ out:
 MK_EXPORT void *memkind_pmem_mmap(struct memkind *kind, void *addr, size_t size)
 {
     (void)addr;
-    bool zero;
-    void *r = pmem_carve(kind, size, MEMKIND_PMEM_CHUNK_SIZE, &zero);
+    bool zero = false, commit = true;
+    void *r = pmem_carve(kind, size, MEMKIND_PMEM_CHUNK_SIZE, &zero, &commit);
     return r ? r : MAP_FAILED;
 }
 
@@ -209,10 +236,7 @@ static void *pmem_hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
     (void)arena_ind;
     if (new_addr)
         return NULL;
-    void *r = pmem_carve(mk_arena_hooks_kind(h), size, alignment, zero);
-    if (r)
-        *commit = true;
-    return r;
+    return pmem_carve(mk_arena_hooks_kind(h), size, alignment, zero, commit);
 }
 
 /* Returns true: carved ranges stay with the kind until it is destroyed. */
@@ -240,14 +264,16 @@ static bool pmem_hook_commit(extent_hooks_t *h, void *addr, size_t size,
     bool fail = true;
     int oerrno = errno;
     (void)pthread_mutex_lock(&p->lock);
-    if (!p->fork_broken &&
-        (!p->max_size || p->committed + length <= p->max_size)) {
+    bool over = p->max_size && p->committed + length > p->max_size;
+    if (!p->fork_broken && !over) {
         if (p->devdax ||
             (!mk_fault_hit() && alloc_blocks(p, off, length) == 0)) {
             p->committed += length;
             fail = false;
         }
     }
+    if (over)
+        p->limit_hit = true;
     (void)pthread_mutex_unlock(&p->lock);
     errno = oerrno;
     return fail;
@@ -272,6 +298,7 @@ static bool pmem_hook_decommit(extent_hooks_t *h, void *addr, size_t size,
         return true;
     (void)pthread_mutex_lock(&p->lock);
     p->committed -= length;
+    p->limit_hit = false;
     (void)pthread_mutex_unlock(&p->lock);
     return false;
 }
@@ -339,12 +366,23 @@ MK_EXPORT int memkind_pmem_create(struct memkind *kind, struct memkind_ops *ops,
         mk_arena_unmap_range(kind, p->base, p->reserved);
         return err;
     }
-    /* Grow a chunk at a time so a small kind fills up evenly; purge freed
-     * space within PMEM_DIRTY_MS (the purger makes that true when idle).
-     * A device's freed space goes nowhere: retain it at once, where every
-     * size class can reuse it (jemalloc splits dirty ranges only up to 64
-     * times the request). */
-    mk_arena_tune(kind, MEMKIND_PMEM_CHUNK_SIZE, p->devdax ? 0 : PMEM_DIRTY_MS);
+    /* A file kind is carved uncommitted, so its extents may be large: a
+     * large request can still be served after churn, since extents never
+     * merge across carvings.  A device is carved committed: it grows a
+     * chunk at a time so that it fills up to its end, and its freed space
+     * goes nowhere, so it is retained at once, where every size class can
+     * reuse it (jemalloc splits dirty ranges only up to 64 times the
+     * request).  A file's freed space goes back within PMEM_DIRTY_MS (the
+     * purger makes that true when idle). */
+    size_t grow = MEMKIND_PMEM_CHUNK_SIZE;
+    if (!p->devdax) {
+        grow = p->max_size ? p->max_size / 4 : PMEM_GROW_MAX;
+        grow = grow > PMEM_GROW_MAX ? PMEM_GROW_MAX
+               : grow < MEMKIND_PMEM_CHUNK_SIZE ? MEMKIND_PMEM_CHUNK_SIZE
+                                                : grow;
+    }
+    mk_arena_tune(kind, grow, p->devdax ? 0 : PMEM_DIRTY_MS,
+                  p->devdax ? 0 : PMEM_CONSERVATIVE_DIRTY_MS);
     if (p->policy != MEMKIND_MEM_USAGE_POLICY_DEFAULT)
         (void)memkind_arena_update_memory_usage_policy(kind, p->policy);
     return 0;
@@ -483,9 +521,11 @@ static size_t unlimited_reserve(const char *dir)
     struct statvfs st;
     size_t r = PMEM_UNLIMITED_RESERVE;
     if (statvfs(dir, &st) == 0) {
+        /* Twice the file system plus slack: carvings are uncommitted, so
+         * the address space they take runs ahead of the blocks in use. */
         size_t fs = (size_t)st.f_blocks * st.f_frsize;
-        if (fs && fs < r)
-            r = fs;
+        if (fs && fs < r / 2)
+            r = 2 * fs + PMEM_LIMITED_SLACK;
     }
 #ifdef MK_UNDER_VALGRIND
     /* valgrind gives a process far less address space than the kernel:
@@ -514,11 +554,17 @@ static int pmem_file_map(struct memkind_pmem *p)
         mk_log_perr("[memkind_pmem] cannot create a file in %s", dir);
         return MEMKIND_ERROR_INVALID;
     }
-    p->reserved =
-        max_size ? mk_round_up(max_size, MK_GRANULE) : unlimited_reserve(dir);
-    /* Reserve reserved + one granule, then trim to granule alignment.  An
-     * unlimited kind settles for less address space when the process has
-     * little (valgrind, RLIMIT_AS), down to 256 MiB. */
+    /* A size-limited kind gets more address space than max_size: extents
+     * are carved uncommitted and never merge across carvings, so after
+     * churn a large request needs a fresh carving while the old ones still
+     * hold address space (max_size is counted in committed bytes).  It
+     * settles for exactly max_size where the process has little address
+     * space.  An unlimited kind settles for less, down to 256 MiB. */
+    size_t exact = max_size ? mk_round_up(max_size, MK_GRANULE) : 0;
+    p->reserved = !max_size ? unlimited_reserve(dir)
+                  : max_size <= PMEM_LIMITED_SLACK_MAX
+                      ? mk_round_up(2 * max_size + PMEM_LIMITED_SLACK, MK_GRANULE)
+                      : exact;
     char *raw = MAP_FAILED;
     size_t req = 0;
     while (raw == MAP_FAILED) {
@@ -527,9 +573,11 @@ static int pmem_file_map(struct memkind_pmem *p)
                   ? MAP_FAILED
                   : mmap(NULL, req, PROT_NONE,
                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (raw != MAP_FAILED || max_size || p->reserved <= (256u << 20))
+        if (raw != MAP_FAILED)
             break;
-        p->reserved /= 2;
+        if (max_size ? p->reserved <= exact : p->reserved <= (256u << 20))
+            break;
+        p->reserved = max_size ? exact : p->reserved / 2;
     }
     if (raw == MAP_FAILED) {
         mk_log_perr("[memkind_pmem] cannot reserve address space");
@@ -542,9 +590,7 @@ static int pmem_file_map(struct memkind_pmem *p)
         munmap((char *)a + p->reserved,
                (size_t)(raw + req - ((char *)a + p->reserved)));
     p->base = (void *)a;
-    p->limit_off = max_size
-                       ? mk_round_up(max_size, (size_t)sysconf(_SC_PAGESIZE))
-                       : p->reserved;
+    p->limit_off = p->reserved;
     return 0;
 }
 
@@ -598,7 +644,6 @@ static int create_pmem(const char *dir, size_t max_size,
                                   kind);
     if (err)
         goto err_free;
-    mk_arena_set_carve(*kind, pmem_carve);
     pmem_purger_start();
     return 0;
 

@@ -95,8 +95,11 @@ int mk_jemk_munmap(void *addr, size_t len);
 int mk_jemk_madvise(void *addr, size_t len, int advice);
 void *mk_jemk_sbrk(intptr_t increment);
 
-/// Arena tuning for file-backed kinds (grow limit, DEFAULT-policy decay).
-void mk_arena_tune(struct memkind *kind, size_t grow_limit, ssize_t dirty_ms);
+/// Arena tuning for file-backed kinds: grow limit (0: jemalloc's), dirty
+/// decay of the DEFAULT and of the CONSERVATIVE policy.  Applies to arenas
+/// created afterwards: call before the kind's first allocation.
+void mk_arena_tune(struct memkind *kind, size_t grow_limit, ssize_t dirty_ms,
+                   ssize_t conservative_dirty_ms);
 /// Decay-based purge of all of kind's arenas now. Returns 0 or error.
 int mk_arena_decay(struct memkind *kind);
 
