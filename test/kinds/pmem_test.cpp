@@ -189,6 +189,97 @@ TEST_F(PmemTest, SmallKindsFillUpWithSmallAndLargeObjects)
     }
 }
 
+// Fills kind with objects of obj bytes until it is full; returns them.
+static std::vector<void *> fill_kind(memkind_t kind, size_t obj)
+{
+    std::vector<void *> v;
+    while (void *p = memkind_malloc(kind, obj)) {
+        memset(p, 0x5a, obj);
+        v.push_back(p);
+    }
+    return v;
+}
+
+static void free_all(memkind_t kind, std::vector<void *> &v)
+{
+    for (void *p : v)
+        memkind_free(kind, p);
+    v.clear();
+}
+
+TEST_F(PmemTest, LimitedKindServesSmallObjectsRightAfterLargeFrees)
+{
+    // The freed 1 MiB objects are dirty pages that count against max_size,
+    // and jemalloc reuses a dirty extent only for requests of at least
+    // 1/64 its size: without reclaim-and-retry every small request failed
+    // until the purger ran.
+    const size_t max = 64 << 20;
+    memkind_t kind = nullptr;
+    ASSERT_EQ(0, memkind_create_pmem(dir.c_str(), max, &kind));
+    std::vector<void *> big = fill_kind(kind, 1 << 20);
+    EXPECT_GE(big.size(), 58u) << "1 MiB objects in a 64 MiB kind";
+    errno = 0;
+    EXPECT_EQ(nullptr, memkind_malloc(kind, 1 << 20));
+    EXPECT_EQ(ENOMEM, errno) << "a full kind says ENOMEM";
+    free_all(kind, big);
+    std::vector<void *> small;
+    for (int i = 0; i < 100000; i++) {
+        void *p = memkind_malloc(kind, 64);
+        ASSERT_NE(nullptr, p) << "64 B object " << i << " after freeing";
+        small.push_back(p);
+    }
+    free_all(kind, small);
+    std::vector<void *> pages = fill_kind(kind, 4096);
+    EXPECT_GE(pages.size() * 4096, max / 10 * 9) << "4 KiB objects after churn";
+    EXPECT_LE(file_bytes_in(dir), (long)max + 16 * 1024) << "above max_size";
+    free_all(kind, pages);
+    ASSERT_EQ(0, memkind_destroy_kind(kind));
+}
+
+TEST_F(PmemTest, LimitedKindServesLargeObjectsAfterChurn)
+{
+    // Every carving of the file is its own jemalloc extent and extents
+    // never merge across carvings: with 2 MiB carvings nothing above 2 MiB
+    // could be allocated again once the whole limit had been carved.
+    const size_t max = 64 << 20;
+    memkind_t kind = nullptr;
+    ASSERT_EQ(0, memkind_create_pmem(dir.c_str(), max, &kind));
+    for (size_t obj : {(size_t)1 << 20, (size_t)64, (size_t)4096}) {
+        std::vector<void *> v = fill_kind(kind, obj);
+        EXPECT_GE(v.size() * obj, max / 10 * 8) << obj << " B objects";
+        free_all(kind, v);
+        // Right away (no purger run needed) and at every size up to half
+        // the limit.
+        for (size_t big = 4 << 20; big <= max / 2; big *= 2) {
+            void *p = memkind_malloc(kind, big);
+            ASSERT_NE(nullptr, p) << (big >> 20) << " MiB after churn with "
+                                  << obj << " B objects";
+            memset(p, 1, big);
+            memkind_free(kind, p);
+        }
+    }
+    ASSERT_EQ(0, memkind_destroy_kind(kind));
+}
+
+TEST_F(PmemTest, FailuresAtTheLimitTakeNoAddressSpace)
+{
+    // At max_size jemalloc tries to grow on every failing request; each
+    // try took a new carving of address space, so after enough failures a
+    // large request could never succeed again, even with the kind empty.
+    const size_t max = 32 << 20;
+    memkind_t kind = nullptr;
+    ASSERT_EQ(0, memkind_create_pmem(dir.c_str(), max, &kind));
+    std::vector<void *> v = fill_kind(kind, 256 * 1024);
+    ASSERT_FALSE(v.empty());
+    for (int i = 0; i < 2000; i++)
+        ASSERT_EQ(nullptr, memkind_malloc(kind, 1 << 20)) << "over the limit";
+    free_all(kind, v);
+    void *p = memkind_malloc(kind, max / 2);
+    EXPECT_NE(nullptr, p) << "half the limit after 2000 failures";
+    memkind_free(kind, p);
+    ASSERT_EQ(0, memkind_destroy_kind(kind));
+}
+
 TEST_F(PmemTest, FreedSpaceGoesBackWhileIdle)
 {
     // DEFAULT policy: blocks come back within about a second with the
@@ -231,6 +322,40 @@ TEST_F(PmemTest, ConservativePolicyGivesSpaceBackAtOnce)
     EXPECT_GE(file_bytes_in(dir), 32L << 20);
     memkind_free(kind, p);
     EXPECT_LT(file_bytes_in(dir), 8L << 20) << "no hole punched on free";
+    ASSERT_EQ(0, memkind_destroy_kind(kind));
+}
+
+TEST_F(PmemTest, ConservativePolicyGivesSmallObjectSpaceBackSoon)
+{
+    // Small objects under CONSERVATIVE: emptied extents go back within
+    // milliseconds (20 ms decay; the purger when idle), not at once, which
+    // cost up to 34 times DEFAULT in fallocate calls.
+    struct memkind_config *cfg = memkind_config_new();
+    ASSERT_NE(nullptr, cfg);
+    memkind_config_set_path(cfg, dir.c_str());
+    memkind_config_set_memory_usage_policy(
+        cfg, MEMKIND_MEM_USAGE_POLICY_CONSERVATIVE);
+    memkind_t kind = nullptr;
+    ASSERT_EQ(0, memkind_create_pmem_with_config(cfg, &kind));
+    memkind_config_delete(cfg);
+    std::vector<void *> v;
+    for (int i = 0; i < 8192; i++) {
+        void *p = memkind_malloc(kind, 4096);
+        ASSERT_NE(nullptr, p);
+        memset(p, 1, 4096);
+        v.push_back(p);
+    }
+    long peak = file_bytes_in(dir);
+    EXPECT_GE(peak, 32L << 20);
+    free_all(kind, v);
+    long now = peak;
+    int ms = 0;
+    for (; ms < 1000 && now > peak / 8; ms += 10) {
+        usleep(10000);
+        now = file_bytes_in(dir);
+    }
+    EXPECT_LE(now, peak / 8) << "file blocks 1 s after the frees: " << now;
+    RecordProperty("conservative_return_ms", ms);
     ASSERT_EQ(0, memkind_destroy_kind(kind));
 }
 
