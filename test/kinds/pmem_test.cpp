@@ -231,7 +231,13 @@ TEST_F(PmemTest, LimitedKindServesSmallObjectsRightAfterLargeFrees)
     free_all(kind, small);
     std::vector<void *> pages = fill_kind(kind, 4096);
     EXPECT_GE(pages.size() * 4096, max / 10 * 9) << "4 KiB objects after churn";
-    EXPECT_LE(file_bytes_in(dir), (long)max + 16 * 1024) << "above max_size";
+    // Slack beyond the file system's own blocks: on kernels whose page
+    // cache uses large folios for ext4 (6.16 and later), writing one page
+    // of a MAP_SHARED file can dirty a whole folio, and writeback then
+    // allocates blocks in holes next to it that the kind never committed
+    // (seen: 1 MiB, aligned, next to pages just written, under load).
+    EXPECT_LE(file_bytes_in(dir), (long)max + (2L << 20) + 64 * 1024)
+        << "above max_size";
     free_all(kind, pages);
     ASSERT_EQ(0, memkind_destroy_kind(kind));
 }
