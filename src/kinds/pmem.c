@@ -516,11 +516,9 @@ static size_t unlimited_reserve(const char *dir)
     struct statvfs st;
     size_t r = PMEM_UNLIMITED_RESERVE;
     if (statvfs(dir, &st) == 0) {
-        /* Twice the file system plus slack: carvings are uncommitted, so
-         * the address space they take runs ahead of the blocks in use. */
         size_t fs = (size_t)st.f_blocks * st.f_frsize;
-        if (fs && fs < r / 2)
-            r = 2 * fs + PMEM_LIMITED_SLACK;
+        if (fs && fs < r)
+            r = fs;
     }
 #ifdef MK_UNDER_VALGRIND
     /* valgrind gives a process far less address space than the kernel:
