@@ -1089,9 +1089,8 @@ __attribute__((noinline)) static bool arena_reclaim(struct memkind *kind,
 }
 
 /* mallocx failed for kind: reclaim and try once more.  Sets errno. */
-__attribute__((noinline)) static void *arena_malloc_retry(struct memkind *kind,
-                                                          size_t size,
-                                                          int flags)
+__attribute__((noinline)) static void *
+arena_malloc_retry(struct memkind *kind, size_t size, int flags)
 {
     void *p = arena_reclaim(kind, size) ? jemk_mallocx(size, flags) : NULL;
     if (!p)

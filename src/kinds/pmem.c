@@ -165,8 +165,8 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
      * fallocate() per chunk instead of one per slab when the heap grows
      * (2.5 to 3 times faster growth).  Beyond that, the carving stays a
      * hole and the commit hook backs what jemalloc uses. */
-    bool backed = *commit || p->devdax ||
-                  !p->max_size || p->committed + len <= p->max_size;
+    bool backed = *commit || p->devdax || !p->max_size ||
+                  p->committed + len <= p->max_size;
     if (p->fork_broken || off < p->carved || off > p->limit_off ||
         p->limit_off - off < len)
         goto out;
@@ -554,10 +554,11 @@ static int pmem_file_map(struct memkind_pmem *p)
      * settles for exactly max_size where the process has little address
      * space.  An unlimited kind settles for less, down to 256 MiB. */
     size_t exact = max_size ? mk_round_up(max_size, MK_GRANULE) : 0;
-    p->reserved = !max_size ? unlimited_reserve(dir)
-                  : max_size <= PMEM_LIMITED_SLACK_MAX
-                      ? mk_round_up(2 * max_size + PMEM_LIMITED_SLACK, MK_GRANULE)
-                      : exact;
+    p->reserved =
+        !max_size ? unlimited_reserve(dir)
+        : max_size <= PMEM_LIMITED_SLACK_MAX
+            ? mk_round_up(2 * max_size + PMEM_LIMITED_SLACK, MK_GRANULE)
+            : exact;
     char *raw = MAP_FAILED;
     size_t req = 0;
     while (raw == MAP_FAILED) {

@@ -30,7 +30,7 @@ struct memkind_pmem {
     int fork_fd;                     ///< private copy for a forked child
     bool fork_broken;                ///< child without a copy: read-only
     bool devdax;                     ///< Device DAX (pmem_devdax.c), not a file
-    bool limit_hit;                  ///< at max_size: no carving until a decommit
+    bool limit_hit;                  ///< at max_size: carve no holes
     pthread_mutex_t lock;            ///< protects carved and committed
 };
 
