@@ -10,6 +10,7 @@
  */
 #include <memkind.h>
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
