@@ -17,11 +17,25 @@ top_builddir=${top_builddir:-.}
 top_srcdir=${top_srcdir:-.}
 probe_bin=$top_builddir/test/env/env_probe
 tmpd=$(mktemp -d "${TMPDIR:-/tmp}/mk-env.XXXXXX") || exit 99
-trap 'rm -rf "$tmpd"' EXIT HUP INT TERM
 out=$tmpd/out
 err=$tmpd/err
 nchecks=0
 nfail=0
+ended=""
+# A scenario ends through finish or skip, each of which prints its verdict.
+# Any other way out (a signal, a shell error) says so here, so that no
+# scenario can end without a word of output; after a signal the scenario
+# stops (status 99, a hard error) instead of running on without $tmpd.
+env_lib_exit()
+{
+    rc=$?
+    rm -rf "$tmpd"
+    [ -n "$ended" ] ||
+        echo "ERROR: $0 stopped (status $rc) after $nchecks checks, $nfail failed"
+    exit $rc
+}
+trap env_lib_exit EXIT
+trap 'echo "ERROR: $0: signal"; exit 99' HUP INT TERM
 
 # The variables every scenario controls; the caller's values must not leak
 # into a scenario.
@@ -76,12 +90,14 @@ expect_err_lines()
 
 skip()
 {
+    ended=skip
     echo "SKIP: $*"
     exit 77
 }
 
 finish()
 {
+    ended=finish
     echo "$nchecks checks, $nfail failed"
     [ "$nfail" = 0 ]
 }

@@ -19,18 +19,22 @@ gen=$top_builddir/test/env/mk_topology_xml
 
 PROBE_ARGS=alloc
 synth="pack:1 [numa(memory=8GB)] core:2 pu:1"
+# xml NAME ATTR...: writes $tmpd/NAME.xml.  Runs in this shell, not in a
+# command substitution, so that a failure is counted.
 xml()
 {
+    nchecks=$((nchecks + 1))
     f=$tmpd/$1.xml
     shift
     "$gen" "$f" "$synth" "$@" || fail "mk_topology_xml $*"
-    echo "$f"
 }
-bw300=$(xml bw300 bw:0:0:300000)
-bw_edge=$(xml bw_edge bw:0:0:204800)
-bw_low=$(xml bw_low bw:0:0:204799)
-none=$(xml none)
-both=$(xml both bw:0:0:300000 lat:0:0:80)
+xml bw300 bw:0:0:300000
+xml bw_edge bw:0:0:204800
+xml bw_low bw:0:0:204799
+xml none
+xml both bw:0:0:300000 lat:0:0:80
+bw300=$tmpd/bw300.xml bw_edge=$tmpd/bw_edge.xml bw_low=$tmpd/bw_low.xml
+none=$tmpd/none.xml both=$tmpd/both.xml
 
 ctx="bandwidth 300000 from node 0"
 probe HWLOC_XMLFILE="$bw300"

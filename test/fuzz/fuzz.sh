@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # fuzz.sh build|run [SECONDS]: the libFuzzer targets of test/fuzz
 # (`make fuzz-all` builds them, `make check-fuzz` builds and runs each for
-# MK_FUZZ_SECONDS, default 30).  Seeds: test/fuzz/corpus-NAME (NAME is the
+# MK_FUZZ_SECONDS, default 60).  Seeds: test/fuzz/corpus-NAME (NAME is the
 # target without fuzz_; fuzz_memtier_ctl uses corpus-memtier, which
 # test/preload/preload.mk's `make fuzz` also reads).
 #
@@ -25,17 +25,26 @@
 # top_builddir, JEMK_INC, JEMK_LIB, MK_CORE_SOURCES, MK_FUZZ_LIBS.
 set -u
 mode=${1:-build}
-secs=${2:-${MK_FUZZ_SECONDS:-30}}
+secs=${2:-${MK_FUZZ_SECONDS:-60}}
 src=${top_srcdir:?}
 bld=${top_builddir:?}
 out=$bld/_build/fuzz
 cc=${MK_FUZZ_CC:-clang}
 
 mkdir -p "$out/obj" || exit 1
+rm -f "$out"/*.trs
+
+# A fuzz run that cannot happen fails, counted in check-all's summary as
+# fuzz-build.trs (.ci/install-deps installs clang and libclang-rt-14-dev).
+build_fail()
+{
+    echo "fuzz: $*" | tee "$out/fuzz-build.log"
+    [ "$mode" = run ] && echo ":test-result: FAIL" > "$out/fuzz-build.trs"
+    exit 1
+}
 
 if ! command -v "$cc" >/dev/null 2>&1; then
-    echo "fuzz: $cc not found (install the Debian packages clang and libclang-rt-14-dev)"
-    exit 1
+    build_fail "$cc not found (install the Debian packages clang and libclang-rt-14-dev)"
 fi
 
 flags="-g -O1 -std=c11 -D_GNU_SOURCE -DMK_SANITIZERS=1
@@ -137,6 +146,7 @@ run()
 
 case "$mode" in
     build) build ;;
-    run) build && (cd "$out" && run) ;;
+    run) build || build_fail "the targets did not build (no libFuzzer? libclang-rt-14-dev)"
+         (cd "$out" && run) ;;
     *) echo "usage: fuzz.sh build|run [SECONDS]" >&2; exit 2 ;;
 esac

@@ -34,6 +34,17 @@ lane=$bld/_build/lane-$name
 start=$(date +%s)
 
 say() { echo "check-$name: $*"; }
+
+# One run of a lane at a time per build tree.  A second run would replace
+# the source copy and the build directory (and make check would delete the
+# logs) under the tests of the first: a test whose log is unlinked while it
+# runs ends with its status and no output at all.  flock is util-linux's.
+if [ -z "${MK_LANE_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then
+    mkdir -p "$lane" || exit 1
+    MK_LANE_LOCKED=1 exec flock "$lane.lock" \
+        sh "$0" "$name" "$confargs" "$tests" "$@"
+fi
+
 # A lane that cannot build counts as one failed test in the summary.
 lane_fail()
 {
@@ -42,31 +53,39 @@ lane_fail()
     echo "check-$name: $*" > "$bld/_build/lane-$name.log"
     exit 1
 }
+mkdir -p "$bld/_build" || exit 1
 rm -f "$bld/_build/lane-$name.trs" "$bld/_build/lane-$name.log"
 mvars=${MK_LANE_MAKEVARS:-}
 
 if ! (cd "$src" && git rev-parse --is-inside-work-tree) >/dev/null 2>&1; then
+    # Counted, with its reason: a release tarball has no git index to copy.
     say "SKIP: the source tree is not a git checkout (the lanes copy it with git ls-files)"
+    echo ":test-result: SKIP" > "$bld/_build/lane-$name.trs"
+    echo "check-$name: SKIP: not a git checkout" > "$bld/_build/lane-$name.log"
     exit 0
 fi
 
 # 1. The source copy (tracked + untracked-not-ignored, as in the work tree).
-rm -rf "$lane/src.new" && mkdir -p "$lane/src.new" || exit 1
+rm -rf "$lane/src.new" && mkdir -p "$lane/src.new" ||
+    lane_fail "cannot make $lane/src.new"
 (cd "$src" && git ls-files -co --exclude-standard -z |
     xargs -0 sh -c 'for f; do [ -f "$f" ] && printf "%s\n" "$f"; done' sh |
-    tar -cf - -T -) | tar -xpf - -C "$lane/src.new" || exit 1
+    tar -cf - -T -) | tar -xpf - -C "$lane/src.new" ||
+    lane_fail "cannot copy the source tree"
 gen=""
 for f in configure Makefile.in aclocal.m4 config.h.in build-aux m4; do
     [ -e "$src/$f" ] && gen="$gen $f"
 done
 if [ -e "$src/configure" ]; then
     # shellcheck disable=SC2086
-    (cd "$src" && tar -cf - $gen) | tar -xpf - -C "$lane/src.new" || exit 1
+    (cd "$src" && tar -cf - $gen) | tar -xpf - -C "$lane/src.new" ||
+        lane_fail "cannot copy the generated files"
 else
     (cd "$lane/src.new" && ./autogen.sh >/dev/null 2>&1) ||
         lane_fail "autogen.sh failed"
 fi
-rm -rf "$lane/src" && mv "$lane/src.new" "$lane/src" || exit 1
+rm -rf "$lane/src" && mv "$lane/src.new" "$lane/src" ||
+    lane_fail "cannot replace $lane/src"
 
 # 2. Configure (again only when the arguments changed).
 tarball=$bld/jemalloc/build/jemalloc-5.3.0.tar.bz2
@@ -78,7 +97,8 @@ if [ "$(cat "$lane/build/.lane-args" 2>/dev/null)" != "$confargs" ]; then
     # depend on configure's choices, e.g. --enable-debug).
     rm -rf "$lane/build"
 fi
-mkdir -p "$lane/build" && cd "$lane/build" || exit 1
+mkdir -p "$lane/build" && cd "$lane/build" ||
+    lane_fail "cannot make $lane/build"
 if [ ! -f Makefile ] || [ ! -f .lane-args ]; then
     say "configure $confargs"
     # shellcheck disable=SC2086
@@ -111,4 +131,9 @@ if [ $rc != 0 ]; then
 fi
 res=$(sh "$src/test/summary.sh" .)
 say "$res (build $((built - start)) s, tests $((end - built)) s)"
+# make failed, yet no test failed (a test program that did not build, a
+# killed make): the lane itself counts as a failure, never as a pass.
+if [ $rc != 0 ] && sh "$src/test/summary.sh" . >/dev/null; then
+    lane_fail "make check failed outside the tests (see $lane/build/lane-check.log)"
+fi
 exit $rc
