@@ -52,6 +52,24 @@ set_pool()
 }
 
 mib2=2097152
+
+# MEMKIND_HUGETLB's capacity when the pool has room for $1 more pages
+# beyond its reserved ones.  Other tests that allocate huge pages without
+# holding the lock (scripts, the sanitizer lanes' parallel tests) can take
+# a surplus page during the probe, and surplus pages count in
+# nr_hugepages: the capacity may then be one pool size larger.  Accepts
+# the capacity for the pool size seen before or after the probe ($2).
+expect_hugetlb_cap()
+{
+    nr1=$(cat /proc/sys/vm/nr_hugepages)
+    later="MEMKIND_HUGETLB check=0 cap=$(((nr1 + $1) * mib2))"
+    if [ "$nr1" != "$2" ] && grep -qxF -- "$later" "$out"; then
+        echo "NOTE: $ctx: another process held surplus huge pages"
+        expect_line "$later"
+    else
+        expect_line "MEMKIND_HUGETLB check=0 cap=$((($2 + $1) * mib2))"
+    fi
+}
 gb_pages=0
 if [ -r $gpool/nr_hugepages ]; then
     gb_pages=$(($(cat $gpool/nr_hugepages) + \
@@ -87,7 +105,7 @@ fi
 ctx="overcommit only, MEMKIND_HBW_NODES=$first"
 set_pool 0 3
 probe MEMKIND_HBW_NODES="$first"
-expect_line "MEMKIND_HUGETLB check=0 cap=$((3 * mib2))"
+expect_hugetlb_cap 3 0
 expect_line "MEMKIND_GBTLB check=0 cap=$gb_cap"
 for k in MEMKIND_HBW_HUGETLB MEMKIND_HBW_ALL_HUGETLB \
     MEMKIND_HBW_PREFERRED_HUGETLB MEMKIND_HBW_PREFERRED_GBTLB; do
@@ -98,7 +116,7 @@ expect_match "^MEMKIND_HBW_GBTLB check=0 cap=[1-9][0-9]*$"
 ctx="reserved and overcommit pages"
 set_pool 2 3
 probe MEMKIND_HBW_NODES="$first"
-expect_line "MEMKIND_HUGETLB check=0 cap=$((5 * mib2))"
+expect_hugetlb_cap 3 2
 expect_line "MEMKIND_HBW_HUGETLB check=0 cap=-1"
 
 finish
