@@ -32,6 +32,7 @@
 
 #include <memkind/internal/memkind_dispatch.h>
 #include <memkind/internal/memkind_env.h>
+#include <memkind/internal/memkind_fault.h>
 #include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_registry.h>
@@ -46,7 +47,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Largest number of arenas one kind uses (more threads share them). */
@@ -73,6 +77,7 @@ struct mk_tls;
 struct mk_tc_rec {
     unsigned tcache;      ///< jemalloc tcache id
     struct mk_tls *owner; ///< thread state that uses it
+    bool flushed;         ///< idle sweep flushed it; owner unused since
 };
 
 /* A mapping made by the generic hooks; unmapped when the kind dies. */
@@ -125,10 +130,30 @@ struct mk_mag {
     void *obj[MK_MAG_CLASSES][MK_MAG_CAP]; ///< the objects (LIFO)
 };
 
+/*
+ * busy, used and claim let the idle sweep (mk_arena_flush_idle, run by the
+ * PMEM purger thread) empty the magazine and tcache of a thread that
+ * stopped using a kind, with no lock, no atomic read-modify-write and no
+ * load of its own stores on the owner's fast path (an asymmetric Dekker
+ * handshake):
+ *  - owner: used = 1, busy = 1, compiler barrier, load claim; if set, wait
+ *    until it clears; ... use mag / tcache ...; busy = 0 (release);
+ *  - sweeper: an entry with used set is marked active (used = 0); one found
+ *    still unused a sweep later is idle: claim = 1, membarrier() (a full
+ *    barrier on every running thread of the process), load busy and used;
+ *    flush only if both are 0; claim = 0 (release).
+ * The membarrier orders the owner's store of busy and the sweeper's store
+ * of claim before the other side's load, so at most one side proceeds.
+ * (A counter would be one field, but the owner's load of the value it
+ * stored a few nanoseconds earlier made a malloc+free pair 1 ns slower.)
+ */
 struct mk_tls_entry {
-    uint32_t gen;       ///< kind generation the flags are for (0: none)
-    int flags;          ///< MALLOCX_ARENA | MALLOCX_TCACHE(_NONE)
-    struct mk_mag *mag; ///< small-object magazine, or NULL
+    uint32_t gen;          ///< kind generation the flags are for (0: none)
+    int flags;             ///< MALLOCX_ARENA | MALLOCX_TCACHE(_NONE)
+    struct mk_mag *mag;    ///< small-object magazine, or NULL
+    _Atomic uint8_t busy;  ///< owner is using mag / tcache
+    _Atomic uint8_t used;  ///< owner used them since the sweeper cleared it
+    _Atomic uint8_t claim; ///< the sweeper holds the caches
 };
 
 struct mk_tls {
@@ -744,8 +769,9 @@ static void tls_destructor(void *arg)
         if (!kind || kind->gen != t->e[slot].gen || !kind->arenas)
             continue;
         struct mk_arena_set *set = kind->arenas;
-        mag_flush(t->e[slot].mag, t->e[slot].flags);
+        /* Under the set lock: the idle sweep flushes under it too. */
         (void)pthread_mutex_lock(&set->lock);
+        mag_flush(t->e[slot].mag, t->e[slot].flags);
         for (unsigned i = 0; i < set->ntcs; i++) {
             if (set->tcs[i].owner == t) {
                 tcache_destroy(set->tcs[i].tcache);
@@ -816,7 +842,7 @@ static int flags_fill(struct memkind *kind)
         size_t sz = sizeof(tc);
         if (!mk_fault_hit() &&
             jemk_mallctl("tcache.create", &tc, &sz, NULL, 0) == 0) {
-            set->tcs[set->ntcs++] = (struct mk_tc_rec){tc, t};
+            set->tcs[set->ntcs++] = (struct mk_tc_rec){tc, t, false};
             flags = (int)MALLOCX_ARENA(arena) | (int)MALLOCX_TCACHE(tc);
         }
     }
@@ -835,11 +861,75 @@ static inline int flags_for(struct memkind *kind)
 {
     struct mk_tls *t = mk_tls_cur;
     if (MK_LIKELY(t != NULL)) {
-        struct mk_tls_entry e = t->e[kind->partition];
-        if (MK_LIKELY(e.gen == kind->gen))
-            return e.flags;
+        const struct mk_tls_entry *e = &t->e[kind->partition];
+        if (MK_LIKELY(e->gen == kind->gen))
+            return e->flags;
     }
     return flags_fill(kind);
+}
+
+/* The sweeper holds e's caches: waits until it is done (a flush is
+ * short).  Pre: the caller set e->busy. */
+__attribute__((noinline, cold)) static void cache_wait(struct mk_tls_entry *e)
+{
+    while (atomic_load_explicit(&e->claim, memory_order_acquire))
+        sched_yield();
+}
+
+/*
+ * Brackets every use of the calling thread's magazine or explicit tcache
+ * for one kind (see struct mk_tls_entry).  Pre: e is the calling thread's
+ * entry and no lock is held (the caller may have to wait for the sweeper).
+ * cache_enter_fast returns false when the caller must call cache_wait
+ * before using the caches; cache_exit ends the bracket either way.
+ */
+static inline bool cache_enter_fast(struct mk_tls_entry *e)
+{
+    atomic_store_explicit(&e->used, 1, memory_order_relaxed);
+    atomic_store_explicit(&e->busy, 1, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    return !atomic_load_explicit(&e->claim, memory_order_acquire);
+}
+
+static inline void cache_enter(struct mk_tls_entry *e)
+{
+    if (MK_UNLIKELY(!cache_enter_fast(e)))
+        cache_wait(e);
+}
+
+static inline void cache_exit(struct mk_tls_entry *e)
+{
+    atomic_signal_fence(memory_order_seq_cst);
+    atomic_store_explicit(&e->busy, 0, memory_order_release);
+}
+
+/*
+ * flags_for() entering the cache bracket: *ep is the entry to pass to
+ * flags_exit (NULL when the flags name no cache of this thread).
+ */
+static inline void own_enter(struct memkind *kind, struct mk_tls_entry **ep)
+{
+    struct mk_tls *t = mk_tls_cur;
+    *ep = NULL;
+    if (t && t->e[kind->partition].gen == kind->gen) {
+        *ep = &t->e[kind->partition];
+        cache_enter(*ep);
+    }
+}
+
+static inline int flags_enter(struct memkind *kind, struct mk_tls_entry **ep)
+{
+    int flags = flags_for(kind);
+    *ep = NULL;
+    if (flags != -1)
+        own_enter(kind, ep);
+    return flags;
+}
+
+static inline void flags_exit(struct mk_tls_entry *e)
+{
+    if (e)
+        cache_exit(e);
 }
 
 /* ------------------------------------------------------ global set-up */
@@ -1098,15 +1188,48 @@ arena_malloc_retry(struct memkind *kind, size_t size, int flags)
     return p;
 }
 
+/*
+ * memkind_arena_malloc past the magazine: inside the cache bracket, tries the
+ * magazine again (after a wait for the sweeper it may have been emptied or
+ * not), then jemalloc; leaves the bracket.  Out of line so that the fast path
+ * keeps no register across a call.  wait: the sweeper held the caches at entry;
+ * wait for it first.
+ */
+__attribute__((noinline)) static void *
+arena_malloc_cached(struct memkind *kind, struct mk_tls_entry *e, size_t size,
+                    bool wait)
+{
+    if (wait)
+        cache_wait(e);
+    struct mk_mag *m = e->mag;
+    void *p = NULL;
+    if (m && size <= MK_MAG_MAX_SIZE) {
+        unsigned c = mk_size2class[(size + 7) >> 3];
+        if (m->n[c])
+            p = m->obj[c][--m->n[c]];
+    }
+    if (!p)
+        p = jemk_mallocx(size, e->flags);
+    if (MK_UNLIKELY(p == NULL))
+        p = arena_malloc_retry(kind, size, e->flags);
+    cache_exit(e);
+    return p;
+}
+
 /* First use of kind by this thread (or after its slot changed hands). */
 __attribute__((noinline)) static void *arena_malloc_slow(struct memkind *kind,
                                                          size_t size)
 {
+    struct mk_tls_entry *e;
     int flags = flags_fill(kind);
     if (MK_UNLIKELY(flags == -1))
         return NULL;
+    own_enter(kind, &e);
     void *p = jemk_mallocx(size, flags);
-    return MK_LIKELY(p != NULL) ? p : arena_malloc_retry(kind, size, flags);
+    if (MK_UNLIKELY(!p))
+        p = arena_malloc_retry(kind, size, flags);
+    flags_exit(e);
+    return p;
 }
 
 /*
@@ -1121,18 +1244,23 @@ MK_EXPORT void *memkind_arena_malloc(struct memkind *kind, size_t size)
         struct mk_tls_entry *e = &t->e[kind->partition];
         if (MK_LIKELY(e->gen == kind->gen)) {
             struct mk_mag *m = e->mag;
+            if (MK_UNLIKELY(!cache_enter_fast(e)))
+                return arena_malloc_cached(kind, e, size, true);
             if (m && size <= MK_MAG_MAX_SIZE) {
                 unsigned c = mk_size2class[(size + 7) >> 3];
                 unsigned n = m->n[c];
                 if (MK_LIKELY(n != 0)) {
                     m->n[c] = (uint8_t)(n - 1);
-                    return m->obj[c][n - 1];
+                    void *p = m->obj[c][n - 1];
+                    cache_exit(e);
+                    return p;
                 }
             }
             void *p = jemk_mallocx(size, e->flags);
-            if (MK_LIKELY(p != NULL))
-                return p;
-            return arena_malloc_retry(kind, size, e->flags);
+            if (MK_UNLIKELY(p == NULL))
+                p = arena_malloc_retry(kind, size, e->flags);
+            cache_exit(e);
+            return p;
         }
     }
     return arena_malloc_slow(kind, size);
@@ -1147,12 +1275,14 @@ MK_EXPORT void *memkind_arena_calloc(struct memkind *kind, size_t num,
         errno = ENOMEM;
         return NULL;
     }
-    int flags = flags_for(kind);
+    struct mk_tls_entry *e;
+    int flags = flags_enter(kind, &e);
     if (MK_UNLIKELY(flags == -1))
         return NULL;
     void *p = jemk_mallocx(total ? total : 1, flags | MALLOCX_ZERO);
     if (MK_UNLIKELY(!p))
         p = arena_malloc_retry(kind, total ? total : 1, flags | MALLOCX_ZERO);
+    flags_exit(e);
     return p;
 }
 
@@ -1166,7 +1296,8 @@ MK_EXPORT int memkind_arena_posix_memalign(struct memkind *kind, void **memptr,
         return EINVAL;
     if (size == 0)
         return 0; /* memkind(3): 0 with NULL in *memptr */
-    int flags = flags_for(kind);
+    struct mk_tls_entry *e;
+    int flags = flags_enter(kind, &e);
     if (flags == -1) {
         errno = oerrno;
         return ENOMEM;
@@ -1174,6 +1305,7 @@ MK_EXPORT int memkind_arena_posix_memalign(struct memkind *kind, void **memptr,
     void *p = jemk_mallocx(size, flags | MALLOCX_ALIGN(alignment));
     if (!p)
         p = arena_malloc_retry(kind, size, flags | MALLOCX_ALIGN(alignment));
+    flags_exit(e);
     errno = oerrno;
     if (!p)
         return ENOMEM;
@@ -1191,12 +1323,14 @@ MK_EXPORT void *memkind_arena_realloc(struct memkind *kind, void *ptr,
         memkind_arena_free(kind, ptr);
         return NULL;
     }
-    int flags = flags_for(kind);
+    struct mk_tls_entry *e;
+    int flags = flags_enter(kind, &e);
     if (MK_UNLIKELY(flags == -1))
         return NULL;
     void *p = jemk_rallocx(ptr, size, flags);
     if (MK_UNLIKELY(!p) && arena_reclaim(kind, size))
         p = jemk_rallocx(ptr, size, flags);
+    flags_exit(e);
     if (MK_UNLIKELY(!p))
         errno = ENOMEM;
     return p;
@@ -1217,25 +1351,41 @@ MK_EXPORT void *memkind_arena_realloc_with_kind_detect(void *ptr, size_t size)
 __attribute__((noinline)) static void arena_free_slow(struct memkind *kind,
                                                       void *ptr)
 {
+    struct mk_tls_entry *e = NULL;
     int flags = flags_fill(kind);
     if (MK_UNLIKELY(flags == -1))
         flags = MALLOCX_TCACHE_NONE;
+    else
+        own_enter(kind, &e);
     jemk_dallocx(ptr, flags & ~MK_FLAGS_ARENA_MASK);
+    flags_exit(e);
 }
 
-/* Puts a small object in the entry's magazine (made on first need), or
- * frees it when the class is full or the magazine cannot be made. */
-__attribute__((noinline)) static void mag_push_slow(struct mk_tls_entry *e,
-                                                    void *ptr, unsigned c)
+/*
+ * memkind_arena_free past the magazine fast path, inside the cache bracket:
+ * puts a small object in the entry's magazine (made
+ * on first need), or frees it to jemalloc when the class is full, the
+ * magazine cannot be made or the object is not small; leaves the bracket.
+ * wait: the sweeper held the caches at entry; wait for it first.
+ */
+__attribute__((noinline)) static void
+arena_free_cached(struct mk_tls_entry *e, void *ptr, size_t usize, bool wait)
 {
-    struct mk_mag *m = e->mag;
-    if (!m)
-        m = e->mag = mk_meta_calloc(1, sizeof(*m));
-    if (m && m->n[c] < MK_MAG_CAP) {
-        m->obj[c][m->n[c]++] = ptr;
-        return;
+    if (wait)
+        cache_wait(e);
+    if (usize <= MK_MAG_MAX_SIZE && mk_mag_nclasses != 0) {
+        unsigned c = mk_size2class[(usize + 7) >> 3];
+        struct mk_mag *m = e->mag;
+        if (!m)
+            m = e->mag = mk_meta_calloc(1, sizeof(*m));
+        if (m && m->n[c] < MK_MAG_CAP) {
+            m->obj[c][m->n[c]++] = ptr;
+            cache_exit(e);
+            return;
+        }
     }
     jemk_dallocx(ptr, e->flags & ~MK_FLAGS_ARENA_MASK);
+    cache_exit(e);
 }
 
 /* free op of arena kinds.  Pre: ptr allocated by kind.  errno is preserved
@@ -1251,17 +1401,23 @@ MK_EXPORT void memkind_arena_free(struct memkind *kind, void *ptr)
     }
     struct mk_tls_entry *e = &t->e[kind->partition];
     size_t usize = jemk_sallocx(ptr, 0);
+    if (MK_UNLIKELY(!cache_enter_fast(e))) {
+        arena_free_cached(e, ptr, usize, true);
+        return;
+    }
     if (usize <= MK_MAG_MAX_SIZE && MK_LIKELY(mk_mag_nclasses != 0)) {
         unsigned c = mk_size2class[(usize + 7) >> 3];
         struct mk_mag *m = e->mag;
         if (MK_LIKELY(m != NULL && m->n[c] < MK_MAG_CAP)) {
             m->obj[c][m->n[c]++] = ptr;
+            cache_exit(e);
             return;
         }
-        mag_push_slow(e, ptr, c);
+        arena_free_cached(e, ptr, usize, false);
         return;
     }
     jemk_dallocx(ptr, e->flags & ~MK_FLAGS_ARENA_MASK);
+    cache_exit(e);
 }
 
 MK_EXPORT void memkind_arena_free_with_kind_detect(void *ptr)
@@ -1395,6 +1551,95 @@ int mk_arena_decay(struct memkind *kind)
     }
     (void)pthread_mutex_unlock(&set->lock);
     return err;
+}
+
+/*
+ * A full memory barrier on every running thread of the process
+ * (membarrier(2), private expedited; registered on first use, and again
+ * when a forked child finds itself unregistered).  Returns 0, or -1 when
+ * the kernel offers no such barrier: the idle sweep then does nothing.
+ * Pre: called by one thread at a time (the PMEM purger).
+ */
+static int heavy_barrier(void)
+{
+    static int usable; /* 0: not tried, 1: registered, -1: unavailable */
+    if (mk_fault_no_membarrier())
+        return -1;
+    if (usable == 0) {
+        long q = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0);
+        usable =
+            q > 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+                    syscall(__NR_membarrier,
+                            MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) == 0
+                ? 1
+                : -1;
+        if (usable < 0)
+            mk_log_info("membarrier unavailable: idle thread caches of file "
+                        "kinds are not flushed");
+    }
+    if (usable < 0)
+        return -1;
+    if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0)
+        return 0;
+    if (errno == EPERM &&
+        syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+                0) == 0 &&
+        syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0)
+        return 0;
+    return -1;
+}
+
+/*
+ * Idle sweep: empties the magazine and explicit tcache of every thread that
+ * has not used kind since the previous sweep, so that the objects they hold
+ * go back to the arenas and, with decay, their file blocks to the file
+ * system, while the process is idle (jemalloc flushes a tcache only as its
+ * owner allocates).  A thread's caches are flushed once per idle period.
+ * Called by the PMEM purger thread every PMEM_PURGE_PERIOD_MS, under the
+ * registry lock; takes the set lock (the owner never waits for it inside
+ * its cache bracket, so the handshake cannot deadlock).
+ * Returns the number of caches flushed (0 also when membarrier is missing).
+ */
+unsigned mk_arena_flush_idle(struct memkind *kind)
+{
+    struct mk_arena_set *set = kind->arenas;
+    unsigned nclaimed = 0, nflushed = 0;
+    if (!set || set == &default_set)
+        return 0;
+    (void)pthread_mutex_lock(&set->lock);
+    for (unsigned i = 0; i < set->ntcs; i++) {
+        struct mk_tc_rec *r = &set->tcs[i];
+        struct mk_tls_entry *e = &r->owner->e[kind->partition];
+        if (atomic_load_explicit(&e->used, memory_order_relaxed)) {
+            atomic_store_explicit(&e->used, 0, memory_order_relaxed);
+            r->flushed = false;
+        } else if (!r->flushed) {
+            atomic_store_explicit(&e->claim, 1, memory_order_relaxed);
+            nclaimed++;
+        }
+    }
+    if (nclaimed && heavy_barrier() == 0) {
+        for (unsigned i = 0; i < set->ntcs; i++) {
+            struct mk_tc_rec *r = &set->tcs[i];
+            struct mk_tls_entry *e = &r->owner->e[kind->partition];
+            /* acquire: the owner's last use happens before the flush */
+            if (!atomic_load_explicit(&e->claim, memory_order_relaxed) ||
+                atomic_load_explicit(&e->busy, memory_order_acquire) ||
+                atomic_load_explicit(&e->used, memory_order_relaxed))
+                continue; /* in use, or used meanwhile: the owner wins */
+            mag_flush(e->mag, e->flags);
+            unsigned tc = r->tcache;
+            (void)jemk_mallctl("tcache.flush", NULL, NULL, &tc, sizeof(tc));
+            r->flushed = true;
+            nflushed++;
+        }
+    }
+    for (unsigned i = 0; nclaimed && i < set->ntcs; i++) {
+        struct mk_tls_entry *e = &set->tcs[i].owner->e[kind->partition];
+        atomic_store_explicit(&e->claim, 0, memory_order_release);
+    }
+    (void)pthread_mutex_unlock(&set->lock);
+    return nflushed;
 }
 
 MK_EXPORT int memkind_set_arena_map_len(struct memkind *kind)

@@ -24,6 +24,7 @@ static atomic_int fault_seen;
 static atomic_int fault_injected;
 static bool fault_report; /* MEMKIND_TEST_FAULT_AT: say where it failed */
 static atomic_bool fault_no_tmpfile;
+static atomic_bool fault_no_membarrier;
 
 bool mk_fault_hit_at(struct mk_fault_site *site)
 {
@@ -67,6 +68,16 @@ void mk_fault_set_no_tmpfile(bool on)
 bool mk_fault_no_tmpfile(void)
 {
     return atomic_load_explicit(&fault_no_tmpfile, memory_order_relaxed);
+}
+
+void mk_fault_set_no_membarrier(bool on)
+{
+    atomic_store(&fault_no_membarrier, on);
+}
+
+bool mk_fault_no_membarrier(void)
+{
+    return atomic_load_explicit(&fault_no_membarrier, memory_order_relaxed);
 }
 
 void mk_fault_set_report(bool on)

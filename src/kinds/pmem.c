@@ -840,8 +840,10 @@ static void *purger_main(void *arg)
             continue;
         for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
             struct memkind *k = mk_registry_get(s);
-            if (k && k->backing == MK_BACKING_FILE)
+            if (k && k->backing == MK_BACKING_FILE) {
+                (void)mk_arena_flush_idle(k);
                 (void)mk_arena_decay(k);
+            }
         }
         mk_registry_unlock();
     }

@@ -3,14 +3,14 @@
  * pmem_bench.c - the PMEM kind figures of issue 3, for whichever
  * libmemkind.so.0 LD_LIBRARY_PATH selects (ours or Debian's 1.14):
  *
- *   pmem_bench footprint [-c] [-T TOTAL] [-s SECS] [-i MS] DIR
- *       Allocates TOTAL (default 1G) bytes of log-uniform 16 B - 64 KiB
- *       objects (each written in full), frees a random 90 % of them, samples
- *       the backing file's allocated bytes every MS (default 100) ms for SECS
- *       (default 3) s with the process idle, frees the rest and samples
- *       again.  -c: the CONSERVATIVE memory usage policy.  Prints
- *       "PHASE T_MS FILE_BYTES LIVE_BYTES LIVE_PAGE_BYTES" lines, PHASE being
- *       full (before the frees), partial (10 % live) or empty.
+ *   pmem_bench footprint [-c] [-u] [-T TOTAL] [-s SECS] [-i MS] DIR
+ *       Allocates TOTAL (default 1G) bytes of log-uniform (-u: uniform)
+ *       16 B - 64 KiB objects (each written in full), frees a random 90 %
+ *       of them, samples the backing file's allocated bytes every MS
+ *       (default 100) ms for SECS (default 3) s with the process idle,
+ *       frees the rest and samples again.  -c: the CONSERVATIVE memory usage
+ * policy.  Prints "PHASE T_MS FILE_BYTES LIVE_BYTES LIVE_PAGE_BYTES" lines,
+ * PHASE being full (before the frees), partial (10 % live) or empty.
  *       LIVE_PAGE_BYTES counts the distinct pages live objects touch: no
  *       allocator that does not move objects can keep fewer file blocks.
  *       At the end of each timeline a line "stat:PHASE T_MS ALLOCATED ACTIVE
@@ -138,14 +138,18 @@ static void timeline(memkind_t kind, const char *phase, const char *dir,
 static int footprint(int argc, char **argv)
 {
     int conservative = 0;
+    int uniform = 0;
     size_t total = (size_t)1 << 30;
     double secs = 3;
     long interval_ms = 100;
     int opt;
-    while ((opt = getopt(argc, argv, "cT:s:i:")) != -1) {
+    while ((opt = getopt(argc, argv, "cuT:s:i:")) != -1) {
         switch (opt) {
             case 'c':
                 conservative = 1;
+                break;
+            case 'u':
+                uniform = 1;
                 break;
             case 'T':
                 total = bench_parse_size(PROG, optarg);
@@ -161,7 +165,7 @@ static int footprint(int argc, char **argv)
         }
     }
     if (optind != argc - 1 || interval_ms < 1 || secs < 0)
-        bench_die(PROG, "usage: pmem_bench footprint [-c] [-T TOTAL] "
+        bench_die(PROG, "usage: pmem_bench footprint [-c] [-u] [-T TOTAL] "
                         "[-s SECS] [-i MS] DIR");
     const char *dir = argv[optind];
     memkind_t kind = make_kind(dir, 0, conservative);
@@ -174,7 +178,8 @@ static int footprint(int argc, char **argv)
     size_t n = 0;
     size_t live = 0;
     while (live < total) {
-        size_t s = bench_log_uniform(&rng, 16, 65536);
+        size_t s = uniform ? 16 + bench_rand(&rng) % (65536 - 16 + 1)
+                           : bench_log_uniform(&rng, 16, 65536);
         objs[n] = memkind_malloc(kind, s);
         if (!objs[n])
             bench_die(PROG, "memkind_malloc(%zu) failed after %zu bytes", s,

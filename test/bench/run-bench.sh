@@ -326,10 +326,14 @@ done
 secs=3
 [ $quick = 1 ] && secs=1.5
 log "PMEM footprint: 1 GiB, free 90 %, ${secs} s timelines"
+# Sizes log-uniform (most objects small) with both policies, and uniform
+# (most bytes in large objects; this reproduces the figures issue 3 quotes
+# for memkind 1.14) with the DEFAULT policy.
 for l in "${libs[@]}"; do
-    for c in "" -c; do
+    for c in "" -c -u; do
         pol=default
-        [ -n "$c" ] && pol=conservative
+        [ "$c" = -c ] && pol=conservative
+        [ "$c" = -u ] && pol=uniform
         total=1G
         [ $quick = 1 ] && total=256M
         # shellcheck disable=SC2086

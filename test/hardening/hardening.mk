@@ -93,10 +93,10 @@ MK_LANE = top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	MAKE='$(MAKE)' $(SHELL) $(abs_top_srcdir)/test/hardening/lane.sh
 
 # Gtest names that run several threads (ThreadSanitizer's subjects).
-MK_TSAN_FILTER = *EightThreads*:*CrossThreadFree*:Registry.ConcurrentCreateDestroy:MemtierThreads.*:DetectThreads.*:Magazine.*:Stress.*
+MK_TSAN_FILTER = *EightThreads*:*CrossThreadFree*:Registry.ConcurrentCreateDestroy:MemtierThreads.*:DetectThreads.*:Magazine.*:Stress.*:PmemTest.IdleSweep*:PmemTest.OneThreadThenTwoThreads*
 MK_TSAN_TESTS = test/hardening/stress_test test/api/kind_api_test \
 	test/api/registry_test test/api/memtier_test test/api/detect_kind_test \
-	test/unit/unit_test
+	test/unit/unit_test test/kinds/pmem_test
 
 # LSan: leaks are errors (kind mappings are root regions, src/lsan.h).
 # jemalloc fills freed and new blocks with junk (junk:true) so that ASan-

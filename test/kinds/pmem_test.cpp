@@ -11,7 +11,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <climits>
 #include <cstring>
 #include <dirent.h>
@@ -21,6 +24,7 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 /* Bytes of file blocks behind the open files of this process that live in
@@ -434,4 +438,195 @@ TEST_F(PmemTest, OneThreadThenTwoThreadsCrossFreeing)
         c.join();
         ASSERT_EQ(0, memkind_destroy_kind(kind));
     }
+}
+
+// A thread that frees objects keeps some of them in its caches (magazine
+// and tcache) for reuse.  Once it stops using the kind, the purger thread
+// empties those caches so that their blocks go back too: with nothing
+// live, the file falls to almost nothing within a second.  (Before, 17 MB
+// of a 1 GiB heap stayed in the file until the thread used the kind again
+// or exited.)
+TEST_F(PmemTest, IdleThreadCachesGoBackWhileIdle)
+{
+    memkind_t kind = nullptr;
+    ASSERT_EQ(0, memkind_create_pmem(dir.c_str(), 0, &kind));
+    std::vector<void *> v;
+    uint64_t rng = 42;
+    size_t total = 0;
+    while (total < (64u << 20)) {
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t s = 16 + (rng >> 33) % 32768;
+        void *p = memkind_malloc(kind, s);
+        ASSERT_NE(nullptr, p);
+        memset(p, 7, s);
+        v.push_back(p);
+        total += s;
+    }
+    free_all(kind, v);
+    long now = file_bytes_in(dir);
+    int ms = 0;
+    for (; ms < 1500 && now > (2L << 20) + (256L << 10); ms += 50) {
+        usleep(50000);
+        now = file_bytes_in(dir);
+    }
+    // What may stay: the unused rest of the latest carving (2 MiB, committed
+    // whole for speed; jemalloc keeps it as retained address space).
+    EXPECT_LE(now, (2L << 20) + (256L << 10))
+        << "file blocks 1.5 s after freeing everything";
+    RecordProperty("idle_return_ms", ms);
+    ASSERT_EQ(0, memkind_destroy_kind(kind));
+}
+
+// The workload of the footprint target (issue 3): TOTAL bytes of objects of
+// 16 B - 64 KiB, each written in full, then a random 90 % freed; returns
+// {file bytes 1 s later, live bytes, bytes of the pages live objects touch}.
+struct Footprint {
+    long file, live, live_pages;
+};
+
+static Footprint sparse_heap_footprint(const std::string &dir, size_t total,
+                                       bool log_uniform)
+{
+    Footprint f = {-1, 0, 0};
+    memkind_t kind = nullptr;
+    if (memkind_create_pmem(dir.c_str(), 0, &kind) != 0)
+        return f;
+    std::vector<std::pair<char *, size_t>> v;
+    uint64_t rng = 0x9e3779b97f4a7c15ULL;
+    auto next = [&rng] {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        return rng;
+    };
+    size_t sum = 0;
+    while (sum < total) {
+        size_t s;
+        if (log_uniform)
+            s = (size_t)(16.0 * exp2((double)(next() >> 11) * 0x1.0p-53 * 12));
+        else
+            s = 16 + next() % (65536 - 16 + 1);
+        char *p = (char *)memkind_malloc(kind, s);
+        if (!p)
+            break;
+        memset(p, 0x5a, s);
+        v.push_back({p, s});
+        sum += s;
+    }
+    for (size_t i = v.size() - 1; i > 0; i--)
+        std::swap(v[i], v[next() % (i + 1)]);
+    size_t nfree = v.size() / 10 * 9;
+    for (size_t i = 0; i < nfree; i++)
+        memkind_free(kind, v[i].first);
+    v.erase(v.begin(), v.begin() + (long)nfree);
+    std::vector<uintptr_t> pages;
+    const uintptr_t pg = 4096;
+    for (auto &o : v) {
+        f.live += (long)o.second;
+        for (uintptr_t a = (uintptr_t)o.first & ~(pg - 1);
+             a < (uintptr_t)o.first + o.second; a += pg)
+            pages.push_back(a);
+    }
+    std::sort(pages.begin(), pages.end());
+    f.live_pages =
+        (long)(std::unique(pages.begin(), pages.end()) - pages.begin()) *
+        (long)pg;
+    usleep(1000000);
+    f.file = file_bytes_in(dir);
+    for (auto &o : v) {
+        for (size_t i = 0; i < o.second; i++)
+            if (o.first[i] != 0x5a) {
+                f.file = -2; // a live object changed
+                break;
+            }
+        memkind_free(kind, o.first);
+    }
+    memkind_destroy_kind(kind);
+    return f;
+}
+
+// Target of issue 3: 1 s after freeing a random 90 % of a heap of objects
+// of 16 B - 64 KiB (sizes uniform, which reproduces the issue's figures for
+// memkind 1.14), the file holds at most 1.25 times the live bytes.
+TEST_F(PmemTest, SparseHeapGivesItsBlocksBackWithinASecond)
+{
+    Footprint f = sparse_heap_footprint(dir, 256u << 20, false);
+    ASSERT_GT(f.file, 0) << (f.file == -2 ? "live data changed" : "no kind");
+    double r = (double)f.file / (double)f.live;
+    RecordProperty("file_per_live_x1000", (int)(r * 1000));
+    EXPECT_LE(r, 1.25) << f.file << " file bytes for " << f.live << " live";
+}
+
+// Log-uniform sizes (most objects small): the pages that the surviving
+// objects touch are themselves about 1.24 times their bytes, a floor for any
+// allocator that does not move objects.  Whole free slabs and extents go
+// back; what stays above the floor is free space inside slabs that still
+// hold a live object (measured 1.29 times the floor at this size).
+TEST_F(PmemTest, SparseHeapOfSmallObjectsStaysNearTheLivePageFloor)
+{
+    Footprint f = sparse_heap_footprint(dir, 256u << 20, true);
+    ASSERT_GT(f.file, 0) << (f.file == -2 ? "live data changed" : "no kind");
+    double r = (double)f.file / (double)f.live_pages;
+    RecordProperty("file_per_live_page_x1000", (int)(r * 1000));
+    EXPECT_LE(r, 1.35) << f.file << " file bytes; live objects touch "
+                       << f.live_pages << " bytes of pages";
+}
+
+// Threads that pause for longer than the purger's period while they hold
+// objects in their caches: the purger empties those caches while the owners
+// may wake up at any moment and use them again.  Each object carries its
+// owner's pattern, checked before it is freed; a cache emptied under its
+// owner would hand an object out twice or lose it.
+TEST_F(PmemTest, IdleSweepRacesWithPausingThreads)
+{
+    memkind_t kind = nullptr;
+    ASSERT_EQ(0, memkind_create_pmem(dir.c_str(), 0, &kind));
+    std::atomic<int> bad{0};
+    struct Obj {
+        unsigned char *p;
+        size_t size;
+        unsigned char tag;
+    };
+    auto work = [&](int t) {
+        uint64_t rng = 1234567 + (uint64_t)t;
+        unsigned serial = 0;
+        std::vector<Obj> live;
+        for (int round = 0; round < 12; round++) {
+            for (int i = 0; i < 3000; i++) {
+                rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+                if (!live.empty() && (rng >> 63)) {
+                    size_t k = (rng >> 20) % live.size();
+                    Obj o = live[k];
+                    for (size_t j = 0; j < o.size; j++)
+                        if (o.p[j] != o.tag)
+                            bad++;
+                    memkind_free(kind, o.p);
+                    live[k] = live.back();
+                    live.pop_back();
+                } else {
+                    size_t s = 8 + (rng >> 40) % ((rng >> 39) & 1 ? 600 : 9000);
+                    auto *p = (unsigned char *)memkind_malloc(kind, s);
+                    if (!p) {
+                        bad++;
+                        continue;
+                    }
+                    // distinct tags: an object handed out twice shows
+                    unsigned char tag = (unsigned char)(++serial * 4 + t);
+                    memset(p, tag, s);
+                    live.push_back({p, s, tag});
+                }
+            }
+            // long enough, on some rounds, for a sweep to find us idle
+            usleep((useconds_t)((rng >> 45) % 4) * 70000);
+        }
+        for (auto &o : live)
+            memkind_free(kind, o.p);
+    };
+    std::vector<std::thread> th;
+    for (int t = 0; t < 4; t++)
+        th.emplace_back(work, t);
+    for (auto &x : th)
+        x.join();
+    EXPECT_EQ(0, bad.load()) << "objects lost or overwritten";
+    ASSERT_EQ(0, memkind_destroy_kind(kind));
 }

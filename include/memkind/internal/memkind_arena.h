@@ -102,6 +102,9 @@ void mk_arena_tune(struct memkind *kind, size_t grow_limit, ssize_t dirty_ms,
                    ssize_t conservative_dirty_ms);
 /// Decay-based purge of all of kind's arenas now. Returns 0 or error.
 int mk_arena_decay(struct memkind *kind);
+/// Flushes the magazines and tcaches of threads that stopped using kind
+/// (src/arena.c); returns how many.  PMEM purger only, registry lock held.
+unsigned mk_arena_flush_idle(struct memkind *kind);
 
 /// Granule of the address map: kinds never share a granule of this size.
 #define MK_GRANULE ((size_t)2 << 20)

@@ -66,13 +66,19 @@ int mk_fault_points_seen(void);
 void mk_fault_set_no_tmpfile(bool on);
 /// True while mk_fault_set_no_tmpfile(true) is in force.
 bool mk_fault_no_tmpfile(void);
+/// Makes membarrier(2) look unavailable (an old kernel or a seccomp
+/// filter): the idle sweep of thread caches then does nothing.
+void mk_fault_set_no_membarrier(bool on);
+/// True while mk_fault_set_no_membarrier(true) is in force.
+bool mk_fault_no_membarrier(void);
 /// Reports each injected failure on stderr (file:line) when on.
 void mk_fault_set_report(bool on);
 /// Failures injected since the last arm.
 int mk_fault_injected(void);
 #else
-#define mk_fault_hit()        false
-#define mk_fault_no_tmpfile() false
+#define mk_fault_hit()           false
+#define mk_fault_no_tmpfile()    false
+#define mk_fault_no_membarrier() false
 #endif
 
 #ifdef __cplusplus
