@@ -8,8 +8,15 @@
  * *_LOCAL policies narrow that to the node of the CPU that first touches
  * an extent.  MEMKIND_MEMTYPE_HIGH_BANDWIDTH needs HBW nodes (memkind_hbw(3));
  * without them creation fails with MEMKIND_ERROR_MEMTYPE_NOT_AVAILABLE.
- * Both types together are only meaningful as "HBW, falling back to DRAM",
- * so they are accepted with the PREFERRED_LOCAL policy only.
+ * Both types together mean "HBW, falling back to DRAM" with the
+ * PREFERRED_LOCAL policy, and "every node with memory" with INTERLEAVE_ALL
+ * (memkind 1.14 returns MEMKIND_INTERLEAVE for that combination); other
+ * policies are refused.  HIGH_BANDWIDTH with PREFERRED_LOCAL on a machine
+ * without HBW nodes falls back to regular memory at creation, as in 1.14.
+ *
+ * flags is a value, not a bit set: MEMKIND_MASK_PAGE_SIZE_2MB is 21 (the
+ * log2 of the page size), so only 0 and 21 are accepted (1.14 refuses the
+ * others with MEMKIND_ERROR_INVALID too).
  */
 #include "config.h"
 
@@ -33,11 +40,21 @@ struct mk_dyn {
     memkind_bits_t flags;      ///< MEMKIND_MASK_* bits
 };
 
+/* Both memory types interleaved: every node with memory. */
+static bool dyn_all_nodes(const struct mk_dyn *d)
+{
+    return (d->memtype & MEMKIND_MEMTYPE_DEFAULT) &&
+           (d->memtype & MEMKIND_MEMTYPE_HIGH_BANDWIDTH) &&
+           d->policy == MEMKIND_POLICY_INTERLEAVE_ALL;
+}
+
 static int dyn_nodemask(struct memkind *kind, unsigned long *mask,
                         unsigned long maxnode)
 {
     const struct mk_dyn *d = kind->priv;
     int err;
+    if (dyn_all_nodes(d))
+        return mk_numa_all_nodes(mask, maxnode);
     if (d->memtype & MEMKIND_MEMTYPE_HIGH_BANDWIDTH)
         err = d->policy == MEMKIND_POLICY_BIND_ALL ||
                       d->policy == MEMKIND_POLICY_INTERLEAVE_ALL
@@ -80,7 +97,7 @@ static int dyn_mode(struct memkind *kind, int *mode)
 static int dyn_mmap_flags(struct memkind *kind, int *flags)
 {
     const struct mk_dyn *d = kind->priv;
-    if (d->flags & MEMKIND_MASK_PAGE_SIZE_2MB)
+    if (d->flags == MEMKIND_MASK_PAGE_SIZE_2MB)
         return memkind_hugetlb_get_mmap_flags(kind, flags);
     return memkind_default_get_mmap_flags(kind, flags);
 }
@@ -92,7 +109,7 @@ static int dyn_check_available(struct memkind *kind)
     int err = dyn_nodemask(kind, mask, MK_MAX_NODES);
     if (err)
         return err;
-    if (d->flags & MEMKIND_MASK_PAGE_SIZE_2MB)
+    if (d->flags == MEMKIND_MASK_PAGE_SIZE_2MB)
         return memkind_hugetlb_check_available_2mb(kind);
     return 0;
 }
@@ -112,7 +129,7 @@ static int dyn_create(struct memkind *kind, struct memkind_ops *ops,
                       const char *name)
 {
     const struct mk_dyn *d = kind->priv;
-    if (d->memtype & MEMKIND_MEMTYPE_HIGH_BANDWIDTH)
+    if ((d->memtype & MEMKIND_MEMTYPE_HIGH_BANDWIDTH) && !dyn_all_nodes(d))
         kind->flags |= MK_KIND_HBW;
     return memkind_arena_create(kind, ops, name);
 }
@@ -152,12 +169,13 @@ MK_EXPORT int memkind_create_kind(memkind_memtype_t memtype_flags,
     if (!kind || memtype_flags == 0 ||
         ((unsigned long long)memtype_flags & ~all_types) ||
         (unsigned)policy >= MEMKIND_POLICY_MAX_VALUE ||
-        ((unsigned long long)flags &
-         ~(unsigned long long)MEMKIND_MASK_PAGE_SIZE_2MB)) {
+        (flags != 0 && flags != MEMKIND_MASK_PAGE_SIZE_2MB)) {
         mk_log_err("memkind_create_kind: invalid memtype, policy or flags");
         return MEMKIND_ERROR_INVALID;
     }
-    if (memtype_flags == all_types && policy != MEMKIND_POLICY_PREFERRED_LOCAL)
+    if (memtype_flags == all_types &&
+        policy != MEMKIND_POLICY_PREFERRED_LOCAL &&
+        !(policy == MEMKIND_POLICY_INTERLEAVE_ALL && flags == 0))
         return MEMKIND_ERROR_INVALID;
     if (mk_library_init())
         return MEMKIND_ERROR_RUNTIME;
@@ -167,14 +185,22 @@ MK_EXPORT int memkind_create_kind(memkind_memtype_t memtype_flags,
     *d = (struct mk_dyn){memtype_flags, policy, flags};
     struct memkind probe = {.ops = &mk_dynamic_ops, .priv = d};
     unsigned long mask[MK_NODEMASK_WORDS];
-    if (dyn_nodemask(&probe, mask, MK_MAX_NODES) != 0) {
+    int err = dyn_nodemask(&probe, mask, MK_MAX_NODES);
+    if (err && policy == MEMKIND_POLICY_PREFERRED_LOCAL &&
+        (memtype_flags & MEMKIND_MEMTYPE_HIGH_BANDWIDTH)) {
+        /* COMPAT(1.14): HBW preferred on a machine without HBW memory is
+         * regular memory (1.14 returns MEMKIND_DEFAULT), not a failure. */
+        d->memtype = MEMKIND_MEMTYPE_DEFAULT;
+        err = dyn_nodemask(&probe, mask, MK_MAX_NODES);
+    }
+    if (err) {
         mk_meta_free(d);
         return MEMKIND_ERROR_MEMTYPE_NOT_AVAILABLE;
     }
-    enum mk_backing backing = (flags & MEMKIND_MASK_PAGE_SIZE_2MB)
+    enum mk_backing backing = (flags == MEMKIND_MASK_PAGE_SIZE_2MB)
                                   ? MK_BACKING_HUGETLB
                                   : MK_BACKING_NUMA;
-    int err = mk_registry_create_kind(&mk_dynamic_ops, NULL, backing, d, kind);
+    err = mk_registry_create_kind(&mk_dynamic_ops, NULL, backing, d, kind);
     if (err)
         mk_meta_free(d);
     return err;

@@ -297,8 +297,11 @@ TEST(CreateKind, BadPolicyIsInvalid)
 
 TEST(CreateKind, BadFlagsAreInvalid)
 {
-    // memkind(3): "flags is 0 or a value from MEMORY FLAGS".
-    const long long bad[] = {2, 8, 1 << 20, 1 << 22, 1LL << 30, -1};
+    // memkind(3): "flags is 0 or a value from MEMORY FLAGS".  The only
+    // value is MEMKIND_MASK_PAGE_SIZE_2MB (21); bits of it are not values
+    // (1, 4, 16, 20 were taken for 2 MiB pages before; 1.14 refuses them).
+    const long long bad[] = {1, 2,       4,       8,         16, 20,
+                             5, 1 << 20, 1 << 22, 1LL << 30, -1};
     for (long long f : bad) {
         memkind_t k = nullptr;
         EXPECT_EQ(memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
@@ -331,6 +334,8 @@ TEST(CreateKind, HighBandwidthWithoutHbwIsNotAvailable)
         MEMKIND_POLICY_PREFERRED_LOCAL, MEMKIND_POLICY_INTERLEAVE_LOCAL,
         MEMKIND_POLICY_INTERLEAVE_ALL};
     for (memkind_policy_t pol : policies) {
+        if (pol == MEMKIND_POLICY_PREFERRED_LOCAL)
+            continue; // falls back to regular memory: the next test
         for (memkind_bits_t fl :
              {memkind_bits_t(0), MEMKIND_MASK_PAGE_SIZE_2MB}) {
             memkind_t k = nullptr;
@@ -341,6 +346,60 @@ TEST(CreateKind, HighBandwidthWithoutHbwIsNotAvailable)
             EXPECT_EQ(k, nullptr);
         }
     }
+    EXPECT_EQ(dynamic_kinds_alive(), 0);
+}
+
+TEST(CreateKind, HighBandwidthPreferredWithoutHbwIsRegularMemory)
+{
+    // COMPAT(1.14): "preferred" HBW on a machine without HBW memory gives a
+    // working kind of regular memory (1.14 returns MEMKIND_DEFAULT), so
+    // programs written for it run here too.
+    if (has_hbw())
+        GTEST_SKIP() << "this machine has high-bandwidth memory";
+    memkind_t k = nullptr;
+    ASSERT_EQ(0, memkind_create_kind(MEMKIND_MEMTYPE_HIGH_BANDWIDTH,
+                                     MEMKIND_POLICY_PREFERRED_LOCAL,
+                                     memkind_bits_t(0), &k));
+    ASSERT_NE(k, nullptr);
+    EXPECT_EQ(0, memkind_check_available(k));
+    void *p = memkind_malloc(k, 1000);
+    ASSERT_NE(p, nullptr);
+    memset(p, 1, 1000);
+    EXPECT_EQ(k, memkind_detect_kind(p));
+    memkind_free(k, p);
+    EXPECT_EQ(0, memkind_destroy_kind(k));
+    EXPECT_EQ(dynamic_kinds_alive(), 0);
+}
+
+TEST(CreateKind, BothMemtypesInterleavedOverAllNodes)
+{
+    // COMPAT(1.14): DEFAULT | HIGH_BANDWIDTH with INTERLEAVE_ALL is
+    // interleaving over every node with memory (1.14 returns
+    // MEMKIND_INTERLEAVE); the other policies but PREFERRED_LOCAL are
+    // refused.
+    memkind_t k = nullptr;
+    const auto both = memkind_memtype_t(MEMKIND_MEMTYPE_DEFAULT |
+                                        MEMKIND_MEMTYPE_HIGH_BANDWIDTH);
+    ASSERT_EQ(0, memkind_create_kind(both, MEMKIND_POLICY_INTERLEAVE_ALL,
+                                     memkind_bits_t(0), &k));
+    void *p = memkind_malloc(k, 1 << 20);
+    ASSERT_NE(p, nullptr);
+    memset(p, 1, 1 << 20);
+    memkind_free(k, p);
+    EXPECT_EQ(0, memkind_destroy_kind(k));
+    for (memkind_policy_t pol :
+         {MEMKIND_POLICY_BIND_LOCAL, MEMKIND_POLICY_BIND_ALL,
+          MEMKIND_POLICY_INTERLEAVE_LOCAL}) {
+        k = nullptr;
+        EXPECT_EQ(MEMKIND_ERROR_INVALID,
+                  memkind_create_kind(both, pol, memkind_bits_t(0), &k))
+            << "policy " << pol;
+        EXPECT_EQ(k, nullptr);
+    }
+    k = nullptr;
+    EXPECT_EQ(MEMKIND_ERROR_INVALID,
+              memkind_create_kind(both, MEMKIND_POLICY_INTERLEAVE_ALL,
+                                  MEMKIND_MASK_PAGE_SIZE_2MB, &k));
     EXPECT_EQ(dynamic_kinds_alive(), 0);
 }
 
