@@ -6,7 +6,16 @@
  * with high-bandwidth memory.  The hwloc topology is dropped once the
  * tables are filled; the tables live as long as the process.
  *
- * #if MK_HAVE_HWLOC: without hwloc every attribute is unavailable.
+ * libhwloc is loaded with dlopen() the first time attributes are needed
+ * (the HBW and memory-attribute kinds), not linked: linking it made every
+ * process that loads libmemkind map and relocate libhwloc, libudev and
+ * libm, 0.2-0.3 ms of each process start (measured with LD_PRELOAD, which
+ * short-lived programs under libmemtier pay in full).  hwloc's inline
+ * helpers (helper.h) are replaced by the two loops they stand for, so only
+ * exported functions are looked up.
+ *
+ * #if MK_HAVE_HWLOC: without hwloc (at build or at run time) every
+ * attribute is unavailable.
  */
 #include "config.h"
 
@@ -18,6 +27,7 @@
 #include <string.h>
 
 #ifdef MK_HAVE_HWLOC
+#include <dlfcn.h>
 #include <hwloc.h>
 #endif
 
@@ -25,13 +35,85 @@ static struct mk_memattrs attrs = {.err = MEMKIND_ERROR_MEMTYPE_NOT_AVAILABLE};
 static pthread_once_t attrs_once = PTHREAD_ONCE_INIT;
 
 #ifdef MK_HAVE_HWLOC
+/* The libhwloc.so.15 (hwloc 2.x ABI) functions used here. */
+static struct {
+    int (*topology_init)(hwloc_topology_t *);
+    int (*topology_load)(hwloc_topology_t);
+    void (*topology_destroy)(hwloc_topology_t);
+    unsigned (*get_api_version)(void);
+    int (*get_type_depth)(hwloc_topology_t, hwloc_obj_type_t);
+    unsigned (*get_nbobjs_by_depth)(hwloc_topology_t, int);
+    hwloc_obj_t (*get_obj_by_depth)(hwloc_topology_t, int, unsigned);
+    int (*bitmap_iszero)(hwloc_const_bitmap_t);
+    int (*memattr_get_value)(hwloc_topology_t, hwloc_memattr_id_t, hwloc_obj_t,
+                             struct hwloc_location *, unsigned long,
+                             hwloc_uint64_t *);
+    int (*get_local_numanode_objs)(hwloc_topology_t, struct hwloc_location *,
+                                   unsigned *, hwloc_obj_t *, unsigned long);
+} hw;
+
+/* Loads libhwloc and fills hw.  The library stays loaded (RTLD_NODELETE:
+ * the attributes are read once per process).  Returns 0, or -1 with the
+ * reason logged (library missing or of another major version). */
+static int hwloc_load(void)
+{
+    void *h = dlopen("libhwloc.so.15", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (!h) {
+        mk_log_info("cannot load libhwloc: %s", dlerror());
+        return -1;
+    }
+    /* Object pointer to function pointer through memcpy: ISO C has no
+     * conversion between them; POSIX guarantees the representation. */
+#define HWLOC_SYM(field, name)                                                 \
+    do {                                                                       \
+        void *sym = dlsym(h, name);                                            \
+        if (!sym) {                                                            \
+            mk_log_info("libhwloc lacks %s", name);                            \
+            return -1;                                                         \
+        }                                                                      \
+        memcpy(&hw.field, &sym, sizeof(hw.field));                             \
+    } while (0)
+    HWLOC_SYM(topology_init, "hwloc_topology_init");
+    HWLOC_SYM(topology_load, "hwloc_topology_load");
+    HWLOC_SYM(topology_destroy, "hwloc_topology_destroy");
+    HWLOC_SYM(get_api_version, "hwloc_get_api_version");
+    HWLOC_SYM(get_type_depth, "hwloc_get_type_depth");
+    HWLOC_SYM(get_nbobjs_by_depth, "hwloc_get_nbobjs_by_depth");
+    HWLOC_SYM(get_obj_by_depth, "hwloc_get_obj_by_depth");
+    HWLOC_SYM(bitmap_iszero, "hwloc_bitmap_iszero");
+    HWLOC_SYM(memattr_get_value, "hwloc_memattr_get_value");
+    HWLOC_SYM(get_local_numanode_objs, "hwloc_get_local_numanode_objs");
+#undef HWLOC_SYM
+    /* The object layout read below is that of the headers built with. */
+    if ((hw.get_api_version() >> 16) != (HWLOC_API_VERSION >> 16)) {
+        mk_log_info("libhwloc API %#x, built with %#x", hw.get_api_version(),
+                    (unsigned)HWLOC_API_VERSION);
+        return -1;
+    }
+    return 0;
+}
+
+/* The NUMA node object of OS index os_index, or NULL (what hwloc's inline
+ * hwloc_get_numanode_obj_by_os_index does). */
+static hwloc_obj_t numanode_by_os_index(hwloc_topology_t h, unsigned os_index)
+{
+    int depth = hw.get_type_depth(h, HWLOC_OBJ_NUMANODE);
+    unsigned n = hw.get_nbobjs_by_depth(h, depth);
+    for (unsigned i = 0; i < n; i++) {
+        hwloc_obj_t o = hw.get_obj_by_depth(h, depth, i);
+        if (o && o->os_index == os_index)
+            return o;
+    }
+    return NULL;
+}
+
 /* Fills one initiator's row of bw/lat and its locality set. */
 static void read_initiator(hwloc_topology_t h, const struct mk_topology *t,
                            unsigned init, uint64_t *bw, uint64_t *lat,
                            unsigned long *local, hwloc_obj_t *objs)
 {
-    hwloc_obj_t io = hwloc_get_numanode_obj_by_os_index(h, init);
-    if (!io || !io->cpuset || hwloc_bitmap_iszero(io->cpuset)) {
+    hwloc_obj_t io = numanode_by_os_index(h, init);
+    if (!io || !io->cpuset || hw.bitmap_iszero(io->cpuset)) {
         mk_log_info("hwloc: no CPUs for initiator node %u", init);
         return;
     }
@@ -41,24 +123,23 @@ static void read_initiator(hwloc_topology_t h, const struct mk_topology *t,
     for (unsigned n = 0; n < t->nr_nodes; n++) {
         hwloc_obj_t to;
         hwloc_uint64_t v;
-        if (!mk_nodemask_isset(t->mem, n) ||
-            !(to = hwloc_get_numanode_obj_by_os_index(h, n)))
+        if (!mk_nodemask_isset(t->mem, n) || !(to = numanode_by_os_index(h, n)))
             continue;
-        if (hwloc_memattr_get_value(h, HWLOC_MEMATTR_ID_BANDWIDTH, to, &loc, 0,
-                                    &v) == 0 &&
+        if (hw.memattr_get_value(h, HWLOC_MEMATTR_ID_BANDWIDTH, to, &loc, 0,
+                                 &v) == 0 &&
             v) {
             bw[row + n] = v;
             attrs.has_bw = true;
         }
-        if (hwloc_memattr_get_value(h, HWLOC_MEMATTR_ID_LATENCY, to, &loc, 0,
-                                    &v) == 0 &&
+        if (hw.memattr_get_value(h, HWLOC_MEMATTR_ID_LATENCY, to, &loc, 0,
+                                 &v) == 0 &&
             v) {
             lat[row + n] = v;
             attrs.has_lat = true;
         }
     }
     unsigned nobj = t->nr_nodes;
-    if (hwloc_get_local_numanode_objs(h, &loc, &nobj, objs, 0) != 0)
+    if (hw.get_local_numanode_objs(h, &loc, &nobj, objs, 0) != 0)
         return;
     for (unsigned i = 0; i < nobj && i < t->nr_nodes; i++)
         if (objs[i]->os_index < t->nr_nodes)
@@ -78,20 +159,20 @@ static void hmat_load(void)
     unsigned long *local = mk_numa_table_alloc(local_bytes);
     hwloc_obj_t *objs = mk_numa_table_alloc(objs_bytes);
     hwloc_topology_t h;
-    if (!bw || !lat || !local || !objs)
+    if (!bw || !lat || !local || !objs || hwloc_load() != 0)
         goto err_free;
-    if (hwloc_topology_init(&h) != 0) {
+    if (hw.topology_init(&h) != 0) {
         mk_log_err("hwloc initialization failed");
         goto err_free;
     }
-    if (hwloc_topology_load(h) != 0) {
+    if (hw.topology_load(h) != 0) {
         mk_log_err("hwloc topology load failed");
         goto err_destroy;
     }
     for (unsigned n = 0; n < t->nr_nodes; n++)
         if (mk_nodemask_isset(t->cpu, n))
             read_initiator(h, t, n, bw, lat, local, objs);
-    hwloc_topology_destroy(h);
+    hw.topology_destroy(h);
     mk_numa_table_free(objs, objs_bytes);
     attrs.nr = t->nr_nodes;
     attrs.bw = bw;
@@ -104,7 +185,7 @@ static void hmat_load(void)
     return;
 
 err_destroy:
-    hwloc_topology_destroy(h);
+    hw.topology_destroy(h);
 err_free:
     mk_numa_table_free(bw, cells * sizeof(*bw));
     mk_numa_table_free(lat, cells * sizeof(*lat));

@@ -32,9 +32,10 @@ libmemkind_core_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src \
 	$(HWLOC_CFLAGS) $(DAXCTL_CFLAGS)
 # The jemalloc archive is not a libtool library, so libtool will not fold it
 # into a convenience library: every final link names it itself.
-# libdaxctl is not linked: src/kinds/dax_kmem.c dlopen()s it when DAX_KMEM
-# nodes are first looked for (its dependencies cost every process start).
-libmemkind_core_la_LIBADD = $(HWLOC_LIBS) -lnuma -lpthread
+# libdaxctl and libhwloc are not linked: src/kinds/dax_kmem.c and src/hmat.c
+# dlopen() them when DAX_KMEM nodes or memory attributes are first needed
+# (their dependencies cost every process start).
+libmemkind_core_la_LIBADD = -lnuma -lpthread
 
 # Every object needs the generated jemalloc.h first (the demo and tests
 # include only public headers).

@@ -46,7 +46,23 @@ check_PROGRAMS += test/env/mk_topology_xml
 test_env_mk_topology_xml_SOURCES = test/env/mk_topology_xml.c
 test_env_mk_topology_xml_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 test_env_mk_topology_xml_LDADD = $(HWLOC_LIBS)
+
+# Unusable libhwloc.so.15 stand-ins (test/env/fake_hwloc.c), one per
+# directory, for memattrs.sh: libhwloc is dlopen()ed (src/hmat.c).
+MK_FAKE_HWLOC = test/env/fakehwloc/empty/libhwloc.so.15 \
+	test/env/fakehwloc/old/libhwloc.so.15 \
+	test/env/fakehwloc/unresolved/libhwloc.so.15
+check_DATA = $(MK_FAKE_HWLOC)
+CLEANFILES += $(MK_FAKE_HWLOC)
+MK_FAKE_HWLOC_CC = $(MKDIR_P) $(@D) && $(CC) -shared -fPIC -o $@
+test/env/fakehwloc/empty/libhwloc.so.15: $(top_srcdir)/test/env/fake_hwloc.c
+	$(AM_V_CC)$(MK_FAKE_HWLOC_CC) -DMK_FAKE_EMPTY $(top_srcdir)/test/env/fake_hwloc.c
+test/env/fakehwloc/old/libhwloc.so.15: $(top_srcdir)/test/env/fake_hwloc.c
+	$(AM_V_CC)$(MK_FAKE_HWLOC_CC) -DMK_FAKE_OLD $(top_srcdir)/test/env/fake_hwloc.c
+test/env/fakehwloc/unresolved/libhwloc.so.15: $(top_srcdir)/test/env/fake_hwloc.c
+	$(AM_V_CC)$(MK_FAKE_HWLOC_CC) -DMK_FAKE_UNRESOLVED $(top_srcdir)/test/env/fake_hwloc.c
 endif
+EXTRA_DIST += test/env/fake_hwloc.c
 
 if HAVE_GTEST
 check_PROGRAMS += test/env/autohbw_unit_test

@@ -90,6 +90,25 @@ ctx="no attributes, MEMKIND_HBW_NODES set"
 probe HWLOC_XMLFILE="$none" MEMKIND_HBW_NODES=0
 expect_line "hbw_nodes=0"
 
+# libhwloc is dlopen()ed when attributes are first needed: a library that
+# cannot be loaded, lacks hwloc's functions or has another major API
+# version leaves every attribute unknown (as without hwloc), and nothing
+# else changes.
+fakes=$top_builddir/test/env/fakehwloc
+for f in empty old unresolved; do
+    ctx="unusable libhwloc ($f)"
+    [ -f "$fakes/$f/libhwloc.so.15" ] || fail "$ctx: no $fakes/$f/libhwloc.so.15"
+    probe HWLOC_XMLFILE="$bw300" LD_LIBRARY_PATH="$fakes/$f" \
+        MEMKIND_DEBUG=1
+    expect_line "hbw_nodes=error -20"
+    expect_line "MEMKIND_HBW check=-20 cap=-1"
+    expect_line "MEMKIND_HIGHEST_BANDWIDTH_LOCAL check=-20 cap=-1"
+    expect_line "hbw_malloc=MEMKIND_DEFAULT"
+    nchecks=$((nchecks + 1))
+    grep -q "libhwloc" "$err" ||
+        fail "$ctx: the reason is not logged: $(tr '\n' '|' <"$err")"
+done
+
 ctx="bandwidth and latency"
 probe HWLOC_XMLFILE="$both"
 expect_match "^MEMKIND_LOWEST_LATENCY_LOCAL check=0 cap=[1-9][0-9]* node=0$"
