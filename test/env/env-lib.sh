@@ -36,6 +36,7 @@ env_lib_exit()
 }
 trap env_lib_exit EXIT
 trap 'echo "ERROR: $0: signal"; exit 99' HUP INT TERM
+trap 'exit 99' PIPE # stdout gone (piped into head): clean up, say nothing
 
 # The variables every scenario controls; the caller's values must not leak
 # into a scenario.

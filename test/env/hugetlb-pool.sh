@@ -41,7 +41,7 @@ restore()
     rm -rf "$tmpd"
 }
 trap restore EXIT
-trap 'exit 1' HUP INT TERM
+trap 'exit 1' HUP INT TERM PIPE
 
 set_pool()
 {

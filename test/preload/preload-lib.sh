@@ -37,7 +37,7 @@ pl_init()
     fi
     PL_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mk-preload.XXXXXX") || exit 1
     trap 'rm -rf "$PL_TMP"' EXIT
-    trap 'exit 1' HUP INT TERM
+    trap 'exit 1' HUP INT TERM PIPE
     PL_PMEM=$PL_TMP/pmem
     mkdir -p "$PL_PMEM"
     PL_DRAM="KIND:DRAM,RATIO:1;POLICY:STATIC_RATIO"
