@@ -1559,9 +1559,9 @@ int mk_arena_decay(struct memkind *kind)
 
 /*
  * A full memory barrier on every running thread of the process
- * (membarrier(2), private expedited; registered on first use, and again
- * when a forked child finds itself unregistered).  Returns 0, or -1 when
- * the kernel offers no such barrier: the idle sweep then does nothing.
+ * (membarrier(2), private expedited; registered on first use, and a forked
+ * child inherits the registration).  Returns 0, or -1 when the kernel
+ * offers no such barrier: the idle sweep then does nothing.
  * Pre: called by one thread at a time (the PMEM purger).
  */
 static int heavy_barrier(void)
@@ -1583,14 +1583,9 @@ static int heavy_barrier(void)
     }
     if (usable < 0)
         return -1;
-    if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0)
-        return 0;
-    if (errno == EPERM &&
-        syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
-                0) == 0 &&
-        syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0)
-        return 0;
-    return -1;
+    return syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0
+               ? 0
+               : -1;
 }
 
 /*

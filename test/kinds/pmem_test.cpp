@@ -477,6 +477,49 @@ TEST_F(PmemTest, IdleThreadCachesGoBackWhileIdle)
     ASSERT_EQ(0, memkind_destroy_kind(kind));
 }
 
+// The same in a child of fork() (its purger starts with its first PMEM kind;
+// the membarrier registration of the parent's purger is inherited).
+TEST_F(PmemTest, IdleThreadCachesGoBackInAForkedChild)
+{
+    memkind_t warm = nullptr; // the parent's purger runs before the fork
+    ASSERT_EQ(0, memkind_create_pmem(dir.c_str(), 0, &warm));
+    memkind_free(warm, memkind_malloc(warm, 100));
+    usleep(300000);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        memkind_t kind = nullptr;
+        if (memkind_create_pmem(dir.c_str(), 0, &kind) != 0)
+            _exit(2);
+        std::vector<void *> v;
+        for (size_t total = 0, i = 0; total < (32u << 20); i++) {
+            size_t sz = 16 + (i * 7919) % 16384;
+            void *p = memkind_malloc(kind, sz);
+            if (!p)
+                _exit(3);
+            memset(p, 1, sz);
+            v.push_back(p);
+            total += sz;
+        }
+        for (void *p : v)
+            memkind_free(kind, p);
+        long now = file_bytes_in(dir);
+        for (int ms = 0; ms < 3000 && now > (2L << 20) + (256L << 10);
+             ms += 50) {
+            usleep(50000);
+            now = file_bytes_in(dir);
+        }
+        // dir also holds the inherited file of warm (nearly empty)
+        _exit(now <= (3L << 20) ? 0 : 4);
+    }
+    int st = 0;
+    ASSERT_EQ(pid, waitpid(pid, &st, 0));
+    ASSERT_TRUE(WIFEXITED(st)) << "child died";
+    EXPECT_EQ(0, WEXITSTATUS(st))
+        << "2: no kind, 3: malloc failed, 4: caches not emptied";
+    ASSERT_EQ(0, memkind_destroy_kind(warm));
+}
+
 // The workload of the footprint target (issue 3): TOTAL bytes of objects of
 // 16 B - 64 KiB, each written in full, then a random 90 % freed; returns
 // the file bytes 1 s later and once they stop falling, the live bytes and
