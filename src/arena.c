@@ -907,10 +907,9 @@ static inline void cache_exit(struct mk_tls_entry *e)
     atomic_store_explicit(&e->busy, 0, memory_order_release);
 }
 
-/*
- * flags_for() entering the cache bracket: *ep is the entry to pass to
- * flags_exit (NULL when the flags name no cache of this thread).
- */
+/* Enters the cache bracket of the calling thread's entry for kind, if it
+ * has one for this generation: *ep is the entry to pass to flags_exit, or
+ * NULL. */
 static inline void own_enter(struct memkind *kind, struct mk_tls_entry **ep)
 {
     struct mk_tls *t = mk_tls_cur;
@@ -921,6 +920,7 @@ static inline void own_enter(struct memkind *kind, struct mk_tls_entry **ep)
     }
 }
 
+/* flags_for() and own_enter(); *ep is NULL when flags are -1. */
 static inline int flags_enter(struct memkind *kind, struct mk_tls_entry **ep)
 {
     int flags = flags_for(kind);
@@ -1193,18 +1193,15 @@ arena_malloc_retry(struct memkind *kind, size_t size, int flags)
 }
 
 /*
- * memkind_arena_malloc past the magazine: inside the cache bracket, tries the
- * magazine again (after a wait for the sweeper it may have been emptied or
- * not), then jemalloc; leaves the bracket.  Out of line so that the fast path
- * keeps no register across a call.  wait: the sweeper held the caches at entry;
- * wait for it first.
+ * memkind_arena_malloc when the sweeper held the caches at entry (inside
+ * the bracket): waits for it, then takes the magazine (which it may have
+ * emptied) or jemalloc; leaves the bracket.  Out of line: the fast path
+ * keeps no register across a call for this rare case.
  */
-__attribute__((noinline)) static void *
-arena_malloc_cached(struct memkind *kind, struct mk_tls_entry *e, size_t size,
-                    bool wait)
+__attribute__((noinline, cold)) static void *
+arena_malloc_waited(struct memkind *kind, struct mk_tls_entry *e, size_t size)
 {
-    if (wait)
-        cache_wait(e);
+    cache_wait(e);
     struct mk_mag *m = e->mag;
     void *p = NULL;
     if (m && size <= MK_MAG_MAX_SIZE) {
@@ -1247,9 +1244,9 @@ MK_EXPORT void *memkind_arena_malloc(struct memkind *kind, size_t size)
     if (MK_LIKELY(t != NULL)) {
         struct mk_tls_entry *e = &t->e[kind->partition];
         if (MK_LIKELY(e->gen == kind->gen)) {
-            struct mk_mag *m = e->mag;
             if (MK_UNLIKELY(!cache_enter_fast(e)))
-                return arena_malloc_cached(kind, e, size, true);
+                return arena_malloc_waited(kind, e, size);
+            struct mk_mag *m = e->mag;
             if (m && size <= MK_MAG_MAX_SIZE) {
                 unsigned c = mk_size2class[(size + 7) >> 3];
                 unsigned n = m->n[c];
@@ -1367,10 +1364,10 @@ __attribute__((noinline)) static void arena_free_slow(struct memkind *kind,
 
 /*
  * memkind_arena_free past the magazine fast path, inside the cache bracket:
- * puts a small object in the entry's magazine (made
- * on first need), or frees it to jemalloc when the class is full, the
- * magazine cannot be made or the object is not small; leaves the bracket.
- * wait: the sweeper held the caches at entry; wait for it first.
+ * puts a small object in the entry's magazine (made on first need), or
+ * frees it to jemalloc when the class is full, the magazine cannot be made
+ * or the object is not small; leaves the bracket.  wait: the sweeper held
+ * the caches at entry; wait for it first.
  */
 __attribute__((noinline)) static void
 arena_free_cached(struct mk_tls_entry *e, void *ptr, size_t usize, bool wait)

@@ -11,11 +11,13 @@
 
 #include <memkind.h>
 
+#include <dirent.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -158,6 +160,32 @@ inline int dir_entries(const std::string &path)
     }
     closedir(d);
     return n;
+}
+
+/// Bytes of file blocks behind the open files of this process that live in
+/// dir (backing files of PMEM kinds are anonymous: found through
+/// /proc/self/fd), or -1.
+inline long file_bytes_in(const std::string &dir)
+{
+    long total = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    while (struct dirent *e = readdir(d)) {
+        std::string link = std::string("/proc/self/fd/") + e->d_name;
+        char target[PATH_MAX];
+        ssize_t n = readlink(link.c_str(), target, sizeof(target) - 1);
+        if (n <= 0)
+            continue;
+        target[n] = '\0';
+        if (std::string(target).compare(0, dir.size() + 1, dir + "/") != 0)
+            continue;
+        struct stat st;
+        if (stat(link.c_str(), &st) == 0)
+            total += (long)st.st_blocks * 512;
+    }
+    closedir(d);
+    return total;
 }
 
 } // namespace mk_test

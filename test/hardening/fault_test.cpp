@@ -515,25 +515,6 @@ TEST_F(FaultTest, PmemGrowthEveryStep)
     EXPECT_GE(r.failures, 1) << "a lasting fault must surface as ENOMEM";
 }
 
-/* Bytes of file blocks of this process's open files under dir. */
-static long open_file_bytes(const std::string &dir)
-{
-    long total = 0;
-    for (int fd = 0; fd < 1024; fd++) {
-        char link[64], target[PATH_MAX];
-        std::snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-        ssize_t n = readlink(link, target, sizeof(target) - 1);
-        if (n <= 0)
-            continue;
-        target[n] = '\0';
-        struct stat st;
-        if (std::string(target).compare(0, dir.size() + 1, dir + "/") == 0 &&
-            fstat(fd, &st) == 0)
-            total += (long)st.st_blocks * 512;
-    }
-    return total;
-}
-
 /*
  * Without membarrier(2) (an old kernel, a seccomp filter) the purger cannot
  * empty the caches of an idle thread safely, so it leaves them: the objects
@@ -559,13 +540,13 @@ TEST_F(FaultTest, NoMembarrierLeavesIdleCachesAlone)
         memkind_free(kind, p);
     const long kept = (2L << 20) + (256L << 10); /* see pmem_test */
     usleep(900 * 1000);
-    long before = open_file_bytes(dir);
+    long before = mk_test::file_bytes_in(dir);
     EXPECT_GT(before, kept) << "caches emptied without membarrier";
     mk_fault_set_no_membarrier(false);
     long now = before;
     for (int i = 0; i < 30 && now > kept; i++) {
         usleep(50 * 1000);
-        now = open_file_bytes(dir);
+        now = mk_test::file_bytes_in(dir);
     }
     EXPECT_LE(now, kept) << "caches not emptied once membarrier works";
     void *p = memkind_malloc(kind, 100);

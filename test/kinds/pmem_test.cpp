@@ -27,30 +27,7 @@
 #include <utility>
 #include <vector>
 
-/* Bytes of file blocks behind the open files of this process that live in
- * dir (the backing files are anonymous: found through /proc/self/fd). */
-static long file_bytes_in(const std::string &dir)
-{
-    long total = 0;
-    DIR *d = opendir("/proc/self/fd");
-    if (!d)
-        return -1;
-    while (struct dirent *e = readdir(d)) {
-        std::string link = std::string("/proc/self/fd/") + e->d_name;
-        char target[PATH_MAX];
-        ssize_t n = readlink(link.c_str(), target, sizeof(target) - 1);
-        if (n <= 0)
-            continue;
-        target[n] = '\0';
-        if (std::string(target).compare(0, dir.size() + 1, dir + "/") != 0)
-            continue;
-        struct stat st;
-        if (stat(link.c_str(), &st) == 0)
-            total += (long)st.st_blocks * 512;
-    }
-    closedir(d);
-    return total;
-}
+using mk_test::file_bytes_in;
 
 class PmemTest : public ::testing::Test {
   protected:
