@@ -9,9 +9,12 @@ JEMK_SRC = $(JEMK_DIR)/jemalloc-5.3.0
 JEMK_OBJ = $(JEMK_DIR)/obj
 JEMK_PIC = $(JEMK_OBJ)/lib/libjemalloc_pic.a
 # The archive we link: jemalloc's, with its mmap/munmap/sbrk calls renamed
-# to ours (src/arena.c), so every mapping jemalloc makes itself is recorded
-# in the address map as MEMKIND_DEFAULT memory and sbrk is never used; its
-# madvise keeps errno, so free paths never change errno.
+# to ours (src/addrmap.c), so every mapping jemalloc makes itself is
+# recorded in the address map as MEMKIND_DEFAULT memory and sbrk is never
+# used; its madvise keeps errno, so free paths never change errno; and its
+# pthread_atfork registration goes to the library's one fork protocol
+# (src/fork.c), which runs jemalloc's handlers at their place in the lock
+# order.
 JEMK_LIB = $(JEMK_DIR)/libjemk.a
 JEMK_INC = $(JEMK_OBJ)/include
 
@@ -59,6 +62,7 @@ $(JEMK_LIB): $(JEMK_DIR)/.stamp-build
 	$(AM_V_GEN)$(OBJCOPY) --redefine-sym mmap=mk_jemk_mmap \
 	  --redefine-sym munmap=mk_jemk_munmap --redefine-sym sbrk=mk_jemk_sbrk \
 	  --redefine-sym madvise=mk_jemk_madvise \
+	  --redefine-sym pthread_atfork=mk_jemk_atfork \
 	  $(JEMK_PIC) $@.tmp && mv $@.tmp $@
 
 # The headers exist after configure; the library after the build.

@@ -3,23 +3,28 @@
  * lookup.h - the address -> kind lookup, inline for the API's free,
  * realloc and usable-size paths with a NULL kind (memkind_free(NULL, p)
  * costs the same as naming the kind, give or take a few instructions).
- * Private to src/: it names the tables of arena.c and registry.c.
+ * Private to src/: it reads the tables of addrmap.c and registry.c
+ * directly (C11 atomics; C++ code uses mk_addrmap_lookup()).
  */
 #pragma once
 
 #include <memkind/internal/memkind_private.h>
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
-/// One entry per 2 MiB granule of the 47-bit address space (arena.c).
-extern _Atomic(uint16_t) *mk_map;
+/// The table of src/addrmap.c: set once at start-up, then read-only.
+struct mk_addrmap {
+    _Atomic(uint16_t) *map; ///< one entry per granule, or NULL before init
+    size_t entries;         ///< granules covered (2^(address bits - 21))
+};
+extern struct mk_addrmap mk_addrmap;
 /// Registry slots (registry.c).
 extern _Atomic(struct memkind *) mk_registry_slots[MEMKIND_MAX_KIND];
-/// Slow path for granules shared with a fixed kind's buffer (arena.c).
-struct memkind *mk_arena_resolve_mixed(uintptr_t a);
+/// Slow path for granules shared with a fixed kind's buffer (addrmap.c).
+struct memkind *mk_addrmap_resolve_mixed(uintptr_t a);
 
-#define MK_LOOKUP_ADDR_BITS    47
 #define MK_LOOKUP_GRANULE_BITS 21
 #define MK_LOOKUP_MIXED        0xffffu
 
@@ -27,14 +32,14 @@ struct memkind *mk_arena_resolve_mixed(uintptr_t a);
 static inline struct memkind *mk_lookup(const void *ptr)
 {
     uintptr_t a = (uintptr_t)ptr;
-    _Atomic(uint16_t) *map = mk_map;
-    if (MK_UNLIKELY((a >> MK_LOOKUP_ADDR_BITS) != 0 || map == NULL))
+    size_t i = a >> MK_LOOKUP_GRANULE_BITS;
+    _Atomic(uint16_t) *map = mk_addrmap.map;
+    if (MK_UNLIKELY(i >= mk_addrmap.entries || map == NULL))
         return NULL;
-    uint16_t v = atomic_load_explicit(&map[a >> MK_LOOKUP_GRANULE_BITS],
-                                      memory_order_acquire);
+    uint16_t v = atomic_load_explicit(&map[i], memory_order_acquire);
     if (MK_LIKELY(v != MK_LOOKUP_MIXED))
         return v ? atomic_load_explicit(&mk_registry_slots[v - 1u],
                                         memory_order_acquire)
                  : NULL;
-    return mk_arena_resolve_mixed(a);
+    return mk_addrmap_resolve_mixed(a);
 }

@@ -18,7 +18,10 @@
 #include <memkind/internal/memkind_numa.h>
 
 #include <memkind/internal/memkind_dispatch.h>
+#include <memkind/internal/memkind_lock.h>
 #include <memkind/internal/memkind_log.h>
+
+#include "os.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -59,16 +62,17 @@ int mk_nodemask_first(const unsigned long *mask)
  * Returns the table or NULL. */
 void *mk_numa_table_alloc(size_t size)
 {
-    void *p = mmap(NULL, size ? size : 1, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    void *p = NULL;
+    int err = mk_os_map(NULL, size ? size : 1, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &p);
+    return err ? NULL : p;
 }
 
 /* Gives back a table of mk_numa_table_alloc(); NULL is ignored. */
 void mk_numa_table_free(void *p, size_t size)
 {
     if (p)
-        (void)munmap(p, size ? size : 1); /* nothing to do if it fails */
+        (void)mk_os_unmap(p, size ? size : 1); /* nothing to do if it fails */
 }
 
 /* ---------------------------------------------------------- sysfs reader */
@@ -619,20 +623,16 @@ static void family_build(struct mk_node_family *f)
 }
 
 /* fork() while another thread builds: the child must not inherit the lock
- * held (it would wait for a build that never ends). */
-static void family_lock_prepare(void)
+ * held (it would wait for a build that never ends), so the fork protocol
+ * (src/fork.c) holds it across fork(). */
+void mk_numa_prefork(void)
 {
-    (void)pthread_mutex_lock(&family_lock);
+    mk_mutex_lock(&family_lock, MK_RANK_FAMILY);
 }
-static void family_lock_release(void)
+
+void mk_numa_postfork(void)
 {
-    (void)pthread_mutex_unlock(&family_lock);
-}
-static pthread_once_t family_atfork_once = PTHREAD_ONCE_INIT;
-static void family_atfork(void)
-{
-    (void)pthread_atfork(family_lock_prepare, family_lock_release,
-                         family_lock_release);
+    mk_mutex_unlock(&family_lock, MK_RANK_FAMILY);
 }
 
 /* Builds f once (first caller; others wait).  One load when built.
@@ -641,14 +641,12 @@ int mk_node_family_ready(struct mk_node_family *f)
 {
     if (MK_LIKELY(__atomic_load_n(&f->done, __ATOMIC_ACQUIRE)))
         return f->err;
-    (void)pthread_once(&family_atfork_once, family_atfork);
-    if (pthread_mutex_lock(&family_lock) != 0)
-        return MEMKIND_ERROR_RUNTIME;
+    mk_mutex_lock(&family_lock, MK_RANK_FAMILY);
     if (!f->done) {
         family_build(f);
         __atomic_store_n(&f->done, 1, __ATOMIC_RELEASE);
     }
-    (void)pthread_mutex_unlock(&family_lock); /* we hold it: cannot fail */
+    mk_mutex_unlock(&family_lock, MK_RANK_FAMILY);
     return f->err;
 }
 

@@ -8,9 +8,9 @@
  * above, so partitions are unique among live kinds and names are checked
  * against every slot.
  *
- * Lock: registry_lock protects slot assignment and name uniqueness; it is
- * first in the global order (memkind_private.h).  Readers of a slot use
- * acquire loads and never lock.
+ * Lock: registry_lock (MK_RANK_REGISTRY, see memkind_lock.h) protects slot
+ * assignment and name uniqueness.  Readers of a slot use acquire loads and
+ * never lock.
  */
 #include "config.h"
 
@@ -25,10 +25,12 @@
 #include <memkind/internal/memkind_hugetlb.h>
 #include <memkind/internal/memkind_interleave.h>
 #include <memkind/internal/memkind_jemk.h>
+#include <memkind/internal/memkind_lock.h>
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_pmem.h>
 #include <memkind/internal/memkind_regular.h>
 
+#include "fork.h"
 #include "lookup.h"
 
 #include <stdatomic.h>
@@ -125,10 +127,11 @@ int mk_registry_create_kind(struct memkind_ops *ops, const char *name,
     struct memkind *kind = mk_meta_calloc(1, sizeof(*kind));
     if (!kind)
         return MEMKIND_ERROR_MALLOC;
-    if (mk_fault_hit() || pthread_mutex_lock(&registry_lock)) {
+    if (mk_fault_hit()) {
         mk_meta_free(kind);
         return MEMKIND_ERROR_RUNTIME;
     }
+    mk_mutex_lock(&registry_lock, MK_RANK_REGISTRY);
     unsigned slot;
     for (slot = MEMKIND_NUM_BASE_KIND; slot < MEMKIND_MAX_KIND; slot++)
         if (!atomic_load(&mk_registry_slots[slot]))
@@ -156,18 +159,21 @@ int mk_registry_create_kind(struct memkind_ops *ops, const char *name,
         goto err_unlock;
     atomic_store_explicit(&mk_registry_slots[slot], kind, memory_order_release);
     ndynamic++;
-    (void)pthread_mutex_unlock(&registry_lock);
+    mk_mutex_unlock(&registry_lock, MK_RANK_REGISTRY);
     *out = kind;
     return 0;
 
 err_unlock:
-    (void)pthread_mutex_unlock(&registry_lock);
+    mk_mutex_unlock(&registry_lock, MK_RANK_REGISTRY);
     mk_meta_free(kind);
     return err;
 }
 
 /*
- * Unpublishes a dynamic kind, then destroys it.  Returns 0 or
+ * Destroys a dynamic kind (its destroy op runs while the slot still holds
+ * it, under the registry lock, so no sweep or thread exit can reach a half
+ * destroyed kind: they take the lock first), then unpublishes and frees
+ * it.  Returns 0 or
  * MEMKIND_ERROR_INVALID for NULL, static or unregistered kinds (their
  * memory is not touched), or the destroy op's error.
  */
@@ -175,86 +181,42 @@ int mk_registry_destroy_kind(struct memkind *kind)
 {
     if (!kind || (kind->flags & MK_KIND_STATIC))
         return MEMKIND_ERROR_INVALID;
-    if (pthread_mutex_lock(&registry_lock))
-        return MEMKIND_ERROR_RUNTIME;
+    mk_mutex_lock(&registry_lock, MK_RANK_REGISTRY);
     unsigned slot = kind->partition;
     if (slot < MEMKIND_NUM_BASE_KIND || slot >= MEMKIND_MAX_KIND ||
         atomic_load(&mk_registry_slots[slot]) != kind) {
-        (void)pthread_mutex_unlock(&registry_lock);
+        mk_mutex_unlock(&registry_lock, MK_RANK_REGISTRY);
         return MEMKIND_ERROR_INVALID;
     }
     int err = kind_op_destroy(kind);
     atomic_store_explicit(&mk_registry_slots[slot], NULL, memory_order_release);
     ndynamic--;
-    (void)pthread_mutex_unlock(&registry_lock);
+    mk_mutex_unlock(&registry_lock, MK_RANK_REGISTRY);
     kind->gen = 0;
     mk_meta_free(kind);
     return err;
 }
 
-void mk_registry_init_static(struct memkind *kind)
+/* For walkers that must see kinds stay put (thread exit, the purger, the
+ * fork protocol). */
+void mk_registry_lock(void)
 {
-    mk_kind_ensure_init(kind);
-}
-
-/* For the arena layer's thread-exit cleanup, which must see kinds stay put
- * while it walks them.  Returns 0 or MEMKIND_ERROR_RUNTIME. */
-int mk_registry_lock(void)
-{
-    return pthread_mutex_lock(&registry_lock) ? MEMKIND_ERROR_RUNTIME : 0;
+    mk_mutex_lock(&registry_lock, MK_RANK_REGISTRY);
 }
 
 void mk_registry_unlock(void)
 {
-    (void)pthread_mutex_unlock(&registry_lock);
+    mk_mutex_unlock(&registry_lock, MK_RANK_REGISTRY);
 }
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 static int lib_err;
 
-/*
- * Inner fork handlers.  They are registered before jemalloc initialises, so
- * their prepare runs after jemalloc's (handlers run in reverse order of
- * registration) with the registry lock, every arena lock and every jemalloc
- * lock already held: file-backed kinds then copy their files for the child
- * without racing any allocation.  After fork they run first.
- */
-static void fork_prepare_inner(void)
-{
-    for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
-        struct memkind *k = atomic_load(&mk_registry_slots[s]);
-        if (k && k->backing == MK_BACKING_FILE)
-            mk_pmem_prefork(k);
-    }
-}
-
-static void fork_parent_inner(void)
-{
-    for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
-        struct memkind *k = atomic_load(&mk_registry_slots[s]);
-        if (k && k->backing == MK_BACKING_FILE)
-            mk_pmem_postfork_parent(k);
-    }
-}
-
-static void fork_child_inner(void)
-{
-    for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
-        struct memkind *k = atomic_load(&mk_registry_slots[s]);
-        if (k && k->backing == MK_BACKING_FILE)
-            mk_pmem_postfork_child(k);
-    }
-    mk_pmem_purger_forget();
-}
-
 static void lib_init(void)
 {
-    if (pthread_atfork(fork_prepare_inner, fork_parent_inner,
-                       fork_child_inner)) {
-        lib_err = MEMKIND_ERROR_RUNTIME;
-        mk_log_fatal("cannot register fork handlers");
+    lib_err = mk_fork_init();
+    if (lib_err)
         return;
-    }
     lib_err = mk_arena_global_init();
     if (lib_err)
         mk_log_fatal("library initialisation failed (error %d)", lib_err);
@@ -267,25 +229,11 @@ int mk_library_init(void)
     return lib_err;
 }
 
-static void registry_prefork(void)
-{
-    (void)pthread_mutex_lock(&registry_lock);
-}
-
-static void registry_postfork(void)
-{
-    (void)pthread_mutex_unlock(&registry_lock);
-}
-
 /*
- * Library constructor: initialise before main() so that DEFAULT's hooks are
- * on every automatic arena before the first allocation.  The registry's
- * fork handlers are registered after the arena layer's, so they run first
- * on prepare (registry lock before kind locks).
+ * Library constructor: initialise before main() so that the address map
+ * exists before jemalloc's first mapping is made.
  */
 __attribute__((constructor)) static void mk_registry_ctor(void)
 {
-    if (mk_library_init() == 0)
-        (void)pthread_atfork(registry_prefork, registry_postfork,
-                             registry_postfork);
+    (void)mk_library_init();
 }

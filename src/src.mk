@@ -5,18 +5,31 @@
 
 noinst_LTLIBRARIES += libmemkind_core.la
 libmemkind_core_la_SOURCES = \
+	src/addrmap.c \
+	src/alloc.c \
 	src/arena.c \
+	src/arena_set.h \
 	src/env.c \
 	src/fault.c \
+	src/fork.c \
+	src/fork.h \
 	src/hbwmalloc.c \
 	src/hmat.c \
+	src/jemk_ctl.c \
+	src/jemk_ctl.h \
 	src/log.c \
 	src/lookup.h \
+	src/lsan.h \
 	src/memkind.c \
 	src/memtier.c \
 	src/numa.c \
+	src/os.c \
+	src/os.h \
 	src/registry.c \
 	src/static_kinds.def \
+	src/stats.c \
+	src/tcache.c \
+	src/tcache.h \
 	src/kinds/capacity.c \
 	src/kinds/dax_kmem.c \
 	src/kinds/default.c \
@@ -27,6 +40,8 @@ libmemkind_core_la_SOURCES = \
 	src/kinds/interleave.c \
 	src/kinds/pmem.c \
 	src/kinds/pmem_devdax.c \
+	src/kinds/pmem_fork.c \
+	src/kinds/pmem_purger.c \
 	src/kinds/regular.c
 libmemkind_core_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src \
 	$(HWLOC_CFLAGS) $(DAXCTL_CFLAGS)
@@ -61,7 +76,8 @@ include_HEADERS += \
 	include/hbw_allocator.h
 
 # memkind_jemk.h names the private jemalloc header: built, never installed.
-noinst_HEADERS = include/memkind/internal/memkind_jemk.h
+noinst_HEADERS = include/memkind/internal/memkind_jemk.h \
+	include/memkind/internal/memkind_addrmap.h
 mkinternaldir = $(includedir)/memkind/internal
 mkinternal_HEADERS = \
 	include/memkind/internal/memkind_arena.h \

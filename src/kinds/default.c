@@ -4,9 +4,11 @@
  * memkind_default(3): the mmap/mbind/madvise helpers every NUMA-backed kind
  * shares, and direct calls into the private jemalloc for DEFAULT.
  *
- * MEMKIND_DEFAULT uses jemalloc's automatic arenas and automatic tcache:
- * the fastest path jemalloc has.  Its memory is in the address map because
- * src/arena.c installs our hooks on every automatic arena at start-up.
+ * MEMKIND_DEFAULT uses jemalloc's automatic arenas and automatic tcache,
+ * with jemalloc's own extent hooks: the fastest path jemalloc has.  Its
+ * memory is in the address map because jemalloc's mmap calls are renamed
+ * to mk_jemk_mmap (jemalloc/jemalloc.mk, src/addrmap.c), which records
+ * every mapping jemalloc makes for itself as DEFAULT.
  */
 #include "config.h"
 
@@ -19,6 +21,8 @@
 #include <memkind/internal/memkind_numa.h>
 #include <memkind/internal/memkind_registry.h>
 #include <memkind/internal/memkind_util.h>
+
+#include "os.h"
 
 #include <errno.h>
 #include <numaif.h>
@@ -137,7 +141,13 @@ MK_EXPORT void *memkind_default_mmap(struct memkind *kind, void *addr,
         return MAP_FAILED;
     if (mk_fault_hit())
         return MAP_FAILED;
-    return mmap(addr, size, PROT_READ | PROT_WRITE, flags, -1, 0);
+    void *p = NULL;
+    int err = mk_os_map(addr, size, PROT_READ | PROT_WRITE, flags, -1, 0, &p);
+    if (err) {
+        errno = err;
+        return MAP_FAILED;
+    }
+    return p;
 }
 
 /*
@@ -156,7 +166,7 @@ MK_EXPORT int memkind_default_mbind(struct memkind *kind, void *ptr, size_t len)
         return err;
     if (kind_op_get_mbind_mode(kind, &mode) != 0)
         return MEMKIND_ERROR_MBIND;
-    if (mk_fault_hit() || mbind(ptr, len, mode, mask, MK_MAX_NODES + 1, 0) != 0)
+    if (mk_fault_hit() || mk_os_mbind(ptr, len, mode, mask, MK_MAX_NODES + 1))
         return MEMKIND_ERROR_MBIND;
     return 0;
 }
@@ -194,7 +204,7 @@ MK_EXPORT int memkind_nohugepage_madvise(struct memkind *kind, void *addr,
                                          size_t size)
 {
     (void)kind;
-    if (mk_fault_hit() || madvise(addr, size, MADV_NOHUGEPAGE) != 0)
+    if (mk_fault_hit() || mk_os_advise(addr, size, MADV_NOHUGEPAGE) != 0)
         return MEMKIND_ERROR_RUNTIME;
     return 0;
 }

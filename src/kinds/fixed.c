@@ -5,19 +5,23 @@
  * The buffer is handed to jemalloc page by page from a bump pointer and is
  * never returned to the OS (it is not ours); destroying the kind destroys
  * its arenas and forgets the buffer, which stays valid for the caller.
- * Lock: memkind_fixed.lock protects the bump pointer (taken in hooks).
+ * Lock: memkind_fixed.lock (MK_RANK_FIXED_KIND) protects the bump pointer;
+ * taken inside hooks, under jemalloc's mutexes.
  */
 #include "config.h"
 
 #include <memkind/internal/memkind_fixed.h>
 
+#include <memkind/internal/memkind_addrmap.h>
 #include <memkind/internal/memkind_arena.h>
 #include <memkind/internal/memkind_default.h>
 #include <memkind/internal/memkind_jemk.h>
+#include <memkind/internal/memkind_lock.h>
 #include <memkind/internal/memkind_registry.h>
 #include <memkind/internal/memkind_util.h>
 
 #include "lsan.h"
+#include "os.h"
 
 #include <stdint.h>
 #include <sys/mman.h>
@@ -40,12 +44,12 @@ MK_EXPORT int memkind_fixed_create(struct memkind *kind,
     int err = memkind_default_create(kind, ops, name);
     if (err)
         return err;
-    err = mk_arena_map_range(kind, f->addr, f->size);
+    err = mk_addrmap_set_range(kind, f->addr, f->size);
     if (err)
         return err;
     err = memkind_arena_create_map(kind, NULL);
     if (err) {
-        mk_arena_unmap_range(kind, f->addr, f->size);
+        mk_addrmap_clear_range(kind, f->addr, f->size);
         return err;
     }
     mk_arena_set_carve(kind, fixed_carve);
@@ -64,7 +68,7 @@ MK_EXPORT int memkind_fixed_destroy(struct memkind *kind)
     int err = memkind_arena_destroy(kind);
     if (f) {
         mk_lsan_unregister(f->addr, f->size);
-        mk_arena_unmap_range(kind, f->addr, f->size);
+        mk_addrmap_clear_range(kind, f->addr, f->size);
         pthread_mutex_destroy(&f->lock);
         mk_meta_free(f);
         kind->priv = NULL;
@@ -78,12 +82,12 @@ static void *fixed_carve(struct memkind *kind, size_t size, size_t align,
                          bool *zero)
 {
     struct memkind_fixed *f = kind->priv;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t page = mk_os_page_size();
     void *res = NULL;
     if (align < page)
         align = page;
     *zero = false; /* the caller's memory: contents unknown */
-    (void)pthread_mutex_lock(&f->lock);
+    mk_mutex_lock(&f->lock, MK_RANK_FIXED_KIND);
     uintptr_t base = (uintptr_t)f->addr;
     uintptr_t start = mk_round_up(base + f->used, align);
     uintptr_t end = base + f->size;
@@ -91,7 +95,7 @@ static void *fixed_carve(struct memkind *kind, size_t size, size_t align,
         res = (void *)start;
         f->used = start + size - base;
     }
-    (void)pthread_mutex_unlock(&f->lock);
+    mk_mutex_unlock(&f->lock, MK_RANK_FIXED_KIND);
     return res;
 }
 
@@ -104,8 +108,22 @@ MK_EXPORT void *memkind_fixed_mmap(struct memkind *kind, void *addr,
 {
     (void)addr;
     bool zero;
-    void *p = fixed_carve(kind, size, (size_t)sysconf(_SC_PAGESIZE), &zero);
+    void *p = fixed_carve(kind, size, mk_os_page_size(), &zero);
     return p ? p : MAP_FAILED;
+}
+
+void mk_fixed_prefork(struct memkind *kind)
+{
+    struct memkind_fixed *f = kind->priv;
+    if (f)
+        mk_mutex_lock(&f->lock, MK_RANK_FIXED_KIND);
+}
+
+void mk_fixed_postfork(struct memkind *kind)
+{
+    struct memkind_fixed *f = kind->priv;
+    if (f)
+        mk_mutex_unlock(&f->lock, MK_RANK_FIXED_KIND);
 }
 
 MK_EXPORT struct memkind_ops MEMKIND_FIXED_OPS = {

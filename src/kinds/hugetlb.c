@@ -62,8 +62,8 @@ size_t mk_hugetlb_pool_bytes(size_t page_size)
     return pool_pages(page_size) * page_size;
 }
 
-/* Whether the kind maps 1 GiB pages (the deprecated *GBTLB kinds). */
-static bool uses_1gb_pages(struct memkind *kind)
+/* The one place that decodes the page size from a kind's mmap flags. */
+bool mk_hugetlb_uses_1gb_pages(struct memkind *kind)
 {
     int flags = 0;
     return kind_op_get_mmap_flags(kind, &flags) == 0 &&
@@ -81,7 +81,7 @@ static bool uses_1gb_pages(struct memkind *kind)
  */
 ssize_t mk_hugetlb_capacity(struct memkind *kind)
 {
-    bool giant = uses_1gb_pages(kind);
+    bool giant = mk_hugetlb_uses_1gb_pages(kind);
     if (kind->flags & MK_KIND_HBW)
         return giant ? mk_numa_kind_capacity(kind) : -1;
     size_t bytes =

@@ -10,31 +10,35 @@
  * gives NULL + ENOMEM instead of SIGBUS; freed ranges give their blocks back
  * through the decommit hook (punching a hole) and get them again on commit.
  *
- * Lock: memkind_pmem.lock protects carved/committed; taken inside hooks.
+ * Lock: memkind_pmem.lock (MK_RANK_PMEM) protects carved/committed; taken
+ * inside hooks, under jemalloc's mutexes.
+ *
+ * Not here: what a forked child gets (pmem_fork.c), the purger thread
+ * (pmem_purger.c), Device DAX backing (pmem_devdax.c).
  */
 #include "config.h"
 
 #include <memkind/internal/memkind_pmem.h>
 
+#include <memkind/internal/memkind_addrmap.h>
 #include <memkind/internal/memkind_arena.h>
 #include <memkind/internal/memkind_default.h>
 #include <memkind/internal/memkind_jemk.h>
+#include <memkind/internal/memkind_lock.h>
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_registry.h>
 #include <memkind/internal/memkind_util.h>
 
 #include "lsan.h"
+#include "os.h"
 
 #include <errno.h>
-#include <signal.h>
-#include <time.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #ifndef MAP_SHARED_VALIDATE
@@ -63,10 +67,6 @@
 #define PMEM_DIRTY_MS 300
 /* CONSERVATIVE usage policy: freed file space goes back within this time. */
 #define PMEM_CONSERVATIVE_DIRTY_MS 20
-/* How often the purger thread runs decay while PMEM kinds exist. */
-#define PMEM_PURGE_PERIOD_MS 100
-
-static void pmem_purger_start(void);
 
 static extent_hooks_t pmem_hooks;
 
@@ -116,22 +116,18 @@ memkind_config_set_memory_usage_policy(struct memkind_config *cfg,
  * Allocates the file blocks of [off, off+len).  A request larger than the
  * free space fails at once; a failed fallocate() gives back what it had
  * already allocated (ext4 keeps a partial allocation on ENOSPC: a huge
- * request would otherwise fill the file system).  Returns 0 or -1.
+ * request would otherwise fill the file system).  Returns 0 or the errno
+ * value (errno itself unchanged).
  */
 static int alloc_blocks(struct memkind_pmem *p, off_t off, size_t len)
 {
-    struct statvfs st;
-    if (fstatvfs(p->fd, &st) == 0 && len / st.f_frsize > (size_t)st.f_bavail) {
-        errno = ENOSPC;
-        return -1;
-    }
-    if (fallocate(p->fd, 0, off, (off_t)len) == 0)
-        return 0;
-    int e = errno;
-    (void)fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
-                    (off_t)len);
-    errno = e;
-    return -1;
+    size_t avail;
+    if (mk_os_fs_avail(p->fd, &avail) == 0 && len > avail)
+        return ENOSPC;
+    int err = mk_os_alloc_blocks(p->fd, off, len);
+    if (err)
+        (void)mk_os_punch_hole(p->fd, off, len);
+    return err;
 }
 
 /*
@@ -155,11 +151,11 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
      * small extents jemalloc asks for when it cannot grow are packed. */
     if (align < MEMKIND_PMEM_CHUNK_SIZE && size >= MEMKIND_PMEM_CHUNK_SIZE)
         align = MEMKIND_PMEM_CHUNK_SIZE;
-    (void)pthread_mutex_lock(&p->lock);
+    mk_mutex_lock(&p->lock, MK_RANK_PMEM);
     /* Align the address, not the file offset (base is granule-aligned). */
     uintptr_t base = (uintptr_t)p->base;
     size_t off = mk_round_up(base + p->carved, align) - base;
-    size_t len = mk_round_up(size, (size_t)sysconf(_SC_PAGESIZE));
+    size_t len = mk_round_up(size, mk_os_page_size());
     /* A device has no holes: everything carved is committed.  A file
      * carving is committed whole while it fits under max_size as well: one
      * fallocate() per chunk instead of one per slab when the heap grows
@@ -190,12 +186,10 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
         /* Mapping beyond the end of the file is fine: jemalloc touches no
          * page before committing it, and commit extends the file. */
         if (mk_fault_hit() ||
-            mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-                 p->fd, (off_t)off) == MAP_FAILED) {
+            mk_os_map_fixed(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+                            p->fd, (off_t)off) != 0) {
             if (backed)
-                (void)fallocate(p->fd,
-                                FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                                (off_t)off, (off_t)len);
+                (void)mk_os_punch_hole(p->fd, (off_t)off, len);
             goto out;
         }
         *zero = true;
@@ -206,7 +200,7 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
     *commit = backed;
     res = addr;
 out:
-    (void)pthread_mutex_unlock(&p->lock);
+    mk_mutex_unlock(&p->lock, MK_RANK_PMEM);
     if (clear)
         memset(res, 0, len); /* outside the lock: the range is ours */
     return res;
@@ -243,7 +237,10 @@ static void *pmem_hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
     (void)arena_ind;
     if (new_addr)
         return NULL;
-    return pmem_carve(mk_arena_hooks_kind(h), size, alignment, zero, commit);
+    mk_lock_enter_jemalloc();
+    void *p = pmem_carve(mk_arena_hooks_kind(h), size, alignment, zero, commit);
+    mk_lock_exit_jemalloc();
+    return p;
 }
 
 /* Returns true: carved ranges stay with the kind until it is destroyed. */
@@ -269,8 +266,8 @@ static bool pmem_hook_commit(extent_hooks_t *h, void *addr, size_t size,
     struct memkind_pmem *p = hook_pmem(h);
     off_t off = (off_t)((char *)addr + offset - (char *)p->base);
     bool fail = true;
-    int oerrno = errno;
-    (void)pthread_mutex_lock(&p->lock);
+    mk_lock_enter_jemalloc();
+    mk_mutex_lock(&p->lock, MK_RANK_PMEM);
     bool over = p->max_size && p->committed + length > p->max_size;
     if (!p->fork_broken && !over) {
         if (p->devdax ||
@@ -281,8 +278,8 @@ static bool pmem_hook_commit(extent_hooks_t *h, void *addr, size_t size,
     }
     if (over)
         p->limit_hit = true;
-    (void)pthread_mutex_unlock(&p->lock);
-    errno = oerrno;
+    mk_mutex_unlock(&p->lock, MK_RANK_PMEM);
+    mk_lock_exit_jemalloc();
     return fail;
 }
 
@@ -297,16 +294,15 @@ static bool pmem_hook_decommit(extent_hooks_t *h, void *addr, size_t size,
      * cannot give space back: failing keeps jemalloc from assuming zeros. */
     if (p->fork_broken || p->devdax)
         return true;
-    int oerrno = errno; /* reached from free paths: keep errno */
-    int r = fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
-                      (off_t)length);
-    errno = oerrno;
-    if (r != 0)
+    /* Reached from free paths: the OS boundary keeps errno. */
+    if (mk_os_punch_hole(p->fd, off, length) != 0)
         return true;
-    (void)pthread_mutex_lock(&p->lock);
+    mk_lock_enter_jemalloc();
+    mk_mutex_lock(&p->lock, MK_RANK_PMEM);
     p->committed -= length;
     p->limit_hit = false;
-    (void)pthread_mutex_unlock(&p->lock);
+    mk_mutex_unlock(&p->lock, MK_RANK_PMEM);
+    mk_lock_exit_jemalloc();
     return false;
 }
 
@@ -365,12 +361,12 @@ MK_EXPORT int memkind_pmem_create(struct memkind *kind, struct memkind_ops *ops,
     int err = memkind_default_create(kind, ops, name);
     if (err)
         return err;
-    err = mk_arena_map_range(kind, p->base, p->reserved);
+    err = mk_addrmap_set_range(kind, p->base, p->reserved);
     if (err)
         return err;
     err = memkind_arena_create_map(kind, &pmem_hooks);
     if (err) {
-        mk_arena_unmap_range(kind, p->base, p->reserved);
+        mk_addrmap_clear_range(kind, p->base, p->reserved);
         return err;
     }
     /* Grow a chunk at a time so that a small kind fills up evenly.  A
@@ -391,12 +387,12 @@ static void pmem_free_priv(struct memkind_pmem *p)
 {
     if (p->base) {
         mk_lsan_unregister(p->base, p->reserved);
-        munmap(p->base, p->reserved);
+        (void)mk_os_unmap(p->base, p->reserved);
     }
     if (p->fd >= 0)
-        close(p->fd);
+        mk_os_close(p->fd);
     if (p->fork_fd >= 0)
-        close(p->fork_fd);
+        mk_os_close(p->fork_fd);
     pthread_mutex_destroy(&p->lock);
     mk_meta_free(p->dir);
     mk_meta_free(p);
@@ -408,7 +404,7 @@ MK_EXPORT int memkind_pmem_destroy(struct memkind *kind)
     struct memkind_pmem *p = kind->priv;
     int err = memkind_arena_destroy(kind);
     if (p) {
-        mk_arena_unmap_range(kind, p->base, p->reserved);
+        mk_addrmap_clear_range(kind, p->base, p->reserved);
         pmem_free_priv(p);
         kind->priv = NULL;
     }
@@ -418,14 +414,14 @@ MK_EXPORT int memkind_pmem_destroy(struct memkind *kind)
 ssize_t mk_pmem_capacity(struct memkind *kind)
 {
     struct memkind_pmem *p = kind->priv;
-    struct statvfs st;
+    size_t fs;
     if (!p)
         return -1;
     if (p->max_size)
         return (ssize_t)p->max_size;
-    if (statvfs(p->dir, &st) != 0)
+    if (mk_os_fs_size(p->dir, &fs) != 0)
         return -1;
-    return (ssize_t)(st.f_blocks * st.f_frsize);
+    return (ssize_t)fs;
 }
 
 MK_EXPORT struct memkind_ops MEMKIND_PMEM_OPS = {
@@ -446,47 +442,20 @@ MK_EXPORT struct memkind_ops MEMKIND_PMEM_OPS = {
 
 /* ------------------------------------------------------------ creation */
 
-/* As open_tmpfile(), without allocating (fork handlers: jemalloc is
- * locked).  Returns the fd or -1. */
-static int open_tmpfile_noalloc(const char *dir)
-{
-    int fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0)
-        return fd;
-    char path[PATH_MAX];
-    if (snprintf(path, sizeof(path), "%s/memkind.XXXXXX", dir) >=
-        (int)sizeof(path))
-        return -1;
-    fd = mkostemp(path, O_CLOEXEC);
-    if (fd >= 0) {
-        (void)unlink(path);
-        (void)fchmod(fd, 0600);
-    }
-    return fd;
-}
-
-/* Opens an anonymous file in dir.  Returns the fd or -1 (errno set). */
+/* Opens an anonymous file in dir: O_TMPFILE, or where the file system
+ * lacks it an unlinked mkostemp() file.  Returns the fd or -1 (errno set). */
 static int open_tmpfile(const char *dir)
 {
-    int fd = mk_fault_hit() || mk_fault_no_tmpfile()
-                 ? (errno = EOPNOTSUPP, -1)
-                 : open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL &&
-                    errno != ENOENT))
-        return fd;
-    size_t n = strlen(dir) + sizeof("/memkind.XXXXXX");
-    char *path = mk_meta_malloc(n);
-    if (!path) {
-        errno = ENOMEM;
+    int fd = -1;
+    int err = mk_fault_hit() || mk_fault_no_tmpfile()
+                  ? EOPNOTSUPP
+                  : mk_os_open_tmpfile(dir, &fd);
+    if (err && mk_os_tmpfile_unsupported(err))
+        err = mk_fault_hit() ? ENOSPC : mk_os_open_unlinked(dir, &fd);
+    if (err) {
+        errno = err;
         return -1;
     }
-    snprintf(path, n, "%s/memkind.XXXXXX", dir);
-    fd = mk_fault_hit() ? (errno = ENOSPC, -1) : mkostemp(path, O_CLOEXEC);
-    if (fd >= 0) {
-        (void)unlink(path);
-        (void)fchmod(fd, 0600);
-    }
-    mk_meta_free(path);
     return fd;
 }
 
@@ -517,13 +486,9 @@ static int check_dir(const char *dir)
 
 static size_t unlimited_reserve(const char *dir)
 {
-    struct statvfs st;
-    size_t r = PMEM_UNLIMITED_RESERVE;
-    if (statvfs(dir, &st) == 0) {
-        size_t fs = (size_t)st.f_blocks * st.f_frsize;
-        if (fs && fs < r)
-            r = fs;
-    }
+    size_t r = PMEM_UNLIMITED_RESERVE, fs;
+    if (mk_os_fs_size(dir, &fs) == 0 && fs && fs < r)
+        r = fs;
 #ifdef MK_UNDER_VALGRIND
     /* valgrind gives a process far less address space than the kernel:
      * a few unlimited kinds must not use it all up. */
@@ -563,31 +528,24 @@ static int pmem_file_map(struct memkind_pmem *p)
         : max_size <= PMEM_LIMITED_SLACK_MAX
             ? mk_round_up(2 * max_size + PMEM_LIMITED_SLACK, MK_GRANULE)
             : exact;
-    char *raw = MAP_FAILED;
-    size_t req = 0;
-    while (raw == MAP_FAILED) {
-        req = p->reserved + MK_GRANULE;
-        raw = mk_fault_hit()
-                  ? MAP_FAILED
-                  : mmap(NULL, req, PROT_NONE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (raw != MAP_FAILED)
+    void *base = NULL;
+    int err;
+    for (;;) {
+        err = mk_fault_hit()
+                  ? ENOMEM
+                  : mk_os_reserve_aligned(p->reserved, MK_GRANULE, &base);
+        if (!err)
             break;
         if (max_size ? p->reserved <= exact : p->reserved <= (256u << 20))
             break;
         p->reserved = max_size ? exact : p->reserved / 2;
     }
-    if (raw == MAP_FAILED) {
+    if (err) {
+        errno = err;
         mk_log_perr("[memkind_pmem] cannot reserve address space");
         return MEMKIND_ERROR_MMAP;
     }
-    uintptr_t a = mk_round_up((uintptr_t)raw, MK_GRANULE);
-    if (a > (uintptr_t)raw)
-        munmap(raw, a - (uintptr_t)raw);
-    if ((char *)a + p->reserved < raw + req)
-        munmap((char *)a + p->reserved,
-               (size_t)(raw + req - ((char *)a + p->reserved)));
-    p->base = (void *)a;
+    p->base = base;
     p->limit_off = p->reserved;
     return 0;
 }
@@ -642,7 +600,7 @@ static int create_pmem(const char *dir, size_t max_size,
                                   kind);
     if (err)
         goto err_free;
-    pmem_purger_start();
+    mk_pmem_purger_start();
     return 0;
 
 err_free:
@@ -681,13 +639,12 @@ MK_EXPORT int memkind_check_dax_path(const char *pmem_dir)
         return MEMKIND_ERROR_RUNTIME;
     size_t len = (size_t)sysconf(_SC_PAGESIZE);
     int err = MEMKIND_ERROR_MMAP;
-    if (fallocate(fd, 0, 0, (off_t)len) == 0) {
-        void *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                       MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0);
-        if (m != MAP_FAILED) {
-            munmap(m, len);
-            err = 0;
-        }
+    void *m;
+    if (mk_os_alloc_blocks(fd, 0, len) == 0 &&
+        mk_os_map(NULL, len, PROT_READ | PROT_WRITE,
+                  MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0, &m) == 0) {
+        (void)mk_os_unmap(m, len);
+        err = 0;
     }
 #ifdef STATX_ATTR_DAX
     /* Kernels that report the per-file DAX attribute: trust it too. */
@@ -697,201 +654,6 @@ MK_EXPORT int memkind_check_dax_path(const char *pmem_dir)
         (stx.stx_attributes & STATX_ATTR_DAX))
         err = 0;
 #endif
-    close(fd);
+    mk_os_close(fd);
     return err;
-}
-
-/* ----------------------------------------------------------------- fork */
-
-/* Copies the data (not the holes) of [0, len) of from into to.  Uses only
- * system calls: safe with jemalloc locked.  Returns 0 or -1. */
-static int copy_data(int from, int to, size_t len)
-{
-    if (ftruncate(to, (off_t)len) != 0)
-        return -1;
-    off_t pos = 0;
-    while ((size_t)pos < len) {
-        off_t data = lseek(from, pos, SEEK_DATA);
-        if (data < 0 || (size_t)data >= len)
-            return errno == ENXIO || data >= 0 ? 0 : -1;
-        off_t hole = lseek(from, data, SEEK_HOLE);
-        if (hole < 0 || (size_t)hole > len)
-            hole = (off_t)len;
-        off_t in = data, out = data;
-        while (in < hole) {
-            ssize_t n =
-                copy_file_range(from, &in, to, &out, (size_t)(hole - in), 0);
-            if (n <= 0)
-                return -1;
-        }
-        pos = hole;
-    }
-    return 0;
-}
-
-void mk_pmem_prefork(struct memkind *kind)
-{
-    struct memkind_pmem *p = kind->priv;
-    if (!p || p->fork_broken)
-        return;
-    int oerrno = errno;
-    (void)pthread_mutex_lock(&p->lock);
-    p->fork_fd = p->devdax ? -1 : open_tmpfile_noalloc(p->dir);
-    if (p->fork_fd >= 0 && copy_data(p->fd, p->fork_fd, p->carved) != 0) {
-        close(p->fork_fd);
-        p->fork_fd = -1;
-    }
-    errno = oerrno;
-}
-
-void mk_pmem_postfork_parent(struct memkind *kind)
-{
-    struct memkind_pmem *p = kind->priv;
-    if (!p || p->fork_broken)
-        return;
-    if (p->fork_fd >= 0)
-        close(p->fork_fd);
-    p->fork_fd = -1;
-    (void)pthread_mutex_unlock(&p->lock);
-}
-
-/*
- * The child maps its private copy over the whole carved range.  Without a
- * copy (no space for it), the child keeps a private, copy-on-write view of
- * the parent's file and its kind can no longer grow or punch holes: it must
- * never write to the parent's file.
- */
-void mk_pmem_postfork_child(struct memkind *kind)
-{
-    struct memkind_pmem *p = kind->priv;
-    if (!p || p->fork_broken)
-        return;
-    int oerrno = errno;
-    if (p->devdax) {
-        mk_pmem_devdax_postfork_child(p); /* no MAP_PRIVATE on a device */
-    } else if (p->carved == 0) {
-        /* nothing mapped yet: the copy is just a fresh empty file */
-    } else if (p->fork_fd < 0 ||
-               mmap(p->base, p->carved, PROT_READ | PROT_WRITE,
-                    MAP_SHARED | MAP_FIXED, p->fork_fd, 0) == MAP_FAILED) {
-        (void)mmap(p->base, p->carved, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_FIXED, p->fd, 0);
-        p->fork_broken = true;
-        mk_log_err("[memkind_pmem] no private copy of a PMEM kind after fork;"
-                   " it is read-only to new allocations in the child");
-    }
-    if (!p->fork_broken && p->fork_fd >= 0) {
-        close(p->fd);
-        p->fd = p->fork_fd;
-    } else if (p->fork_fd >= 0) {
-        close(p->fork_fd);
-    }
-    p->fork_fd = -1;
-    (void)pthread_mutex_unlock(&p->lock);
-    errno = oerrno;
-}
-
-/* --------------------------------------------------------------- purger */
-
-/*
- * One thread, started with the first PMEM kind, runs decay on every PMEM
- * kind's arenas every PMEM_PURGE_PERIOD_MS, so freed file space goes back
- * within PMEM_DIRTY_MS even when the process is idle (jemalloc itself only
- * purges an arena when that arena is used).  It sleeps while no PMEM kind
- * exists.  Locks: purger_lock, then the registry lock (any_pmem_kind);
- * the registry lock alone for a sweep.
- */
-static pthread_mutex_t purger_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t purger_cond = PTHREAD_COND_INITIALIZER;
-static bool purger_running;
-static bool purger_parked; /* waiting for a PMEM kind, no timeout */
-
-/* Under the registry lock: a kind destroyed meanwhile is freed memory
- * (ThreadSanitizer found the read racing a destroy).  When the lock cannot
- * be had, says yes: the purger then sweeps once more, which is harmless. */
-static bool any_pmem_kind(void)
-{
-    bool any = false;
-    if (mk_registry_lock())
-        return true;
-    for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND && !any;
-         s++) {
-        struct memkind *k = mk_registry_get(s);
-        any = k && k->backing == MK_BACKING_FILE;
-    }
-    mk_registry_unlock();
-    return any;
-}
-
-static void *purger_main(void *arg)
-{
-    (void)arg;
-    for (;;) {
-        struct timespec ts;
-        (void)pthread_mutex_lock(&purger_lock);
-        if (!any_pmem_kind()) {
-            purger_parked = true;
-            (void)pthread_cond_wait(&purger_cond, &purger_lock);
-            purger_parked = false;
-        } else {
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += PMEM_PURGE_PERIOD_MS * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            (void)pthread_cond_timedwait(&purger_cond, &purger_lock, &ts);
-        }
-        (void)pthread_mutex_unlock(&purger_lock);
-        if (mk_registry_lock())
-            continue;
-        for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
-            struct memkind *k = mk_registry_get(s);
-            if (k && k->backing == MK_BACKING_FILE) {
-                (void)mk_arena_flush_idle(k);
-                (void)mk_arena_decay(k);
-            }
-        }
-        mk_registry_unlock();
-    }
-    return NULL;
-}
-
-/* Starts the purger if needed and wakes it.  Failure only costs
- * promptness, never correctness, so it is logged and ignored. */
-static void pmem_purger_start(void)
-{
-    (void)pthread_mutex_lock(&purger_lock);
-    if (!purger_running) {
-        pthread_t t;
-        pthread_attr_t attr;
-        sigset_t all, old;
-        (void)pthread_attr_init(&attr);
-        (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        /* the purger must never take the application's signals */
-        sigfillset(&all);
-        (void)pthread_sigmask(SIG_SETMASK, &all, &old);
-        if (pthread_create(&t, &attr, purger_main, NULL) == 0)
-            purger_running = true;
-        else
-            mk_log_err("[memkind_pmem] cannot start the purger thread");
-        (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
-        (void)pthread_attr_destroy(&attr);
-    }
-    /* Only a parked purger needs waking: a running one finds the new kind
-     * at its next sweep.  Waking it for every kind made it sweep during
-     * each create and destroy, contending for their locks. */
-    if (purger_parked)
-        (void)pthread_cond_signal(&purger_cond);
-    (void)pthread_mutex_unlock(&purger_lock);
-}
-
-void mk_pmem_purger_forget(void)
-{
-    /* Only the forking thread exists in the child: no lock is held by
-     * anyone else, so reset state; the next memkind_create_pmem restarts. */
-    purger_running = false;
-    purger_parked = false;
-    pthread_mutex_init(&purger_lock, NULL);
-    pthread_cond_init(&purger_cond, NULL);
 }

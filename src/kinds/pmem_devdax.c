@@ -33,6 +33,10 @@
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_util.h>
 
+#include <memkind/internal/memkind_addrmap.h>
+
+#include "os.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -154,26 +158,24 @@ int mk_pmem_devdax_map(struct memkind_pmem *p)
     size_t maplen = mk_round_up(p->max_size, (size_t)align);
     size_t ralign = align > MK_GRANULE ? (size_t)align : MK_GRANULE;
     size_t reserved = mk_round_up(maplen, MK_GRANULE);
-    char *raw = mk_fault_hit()
-                    ? MAP_FAILED
-                    : mmap(NULL, reserved + ralign, PROT_NONE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (raw == MAP_FAILED) {
+    void *a = NULL;
+    int err =
+        mk_fault_hit() ? ENOMEM : mk_os_reserve_aligned(reserved, ralign, &a);
+    if (err) {
+        errno = err;
         mk_log_perr("[memkind_pmem] cannot reserve address space for %s", dev);
         return MEMKIND_ERROR_MMAP;
     }
-    uintptr_t a = mk_round_up((uintptr_t)raw, ralign);
-    if (a > (uintptr_t)raw)
-        munmap(raw, a - (uintptr_t)raw);
-    munmap((char *)a + reserved, (uintptr_t)raw + ralign - a);
-    if (mk_fault_hit() ||
-        mmap((void *)a, maplen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-             p->fd, 0) == MAP_FAILED) {
+    err = mk_fault_hit() ? ENOMEM
+                         : mk_os_map_fixed(a, maplen, PROT_READ | PROT_WRITE,
+                                           MAP_SHARED, p->fd, 0);
+    if (err) {
+        errno = err;
         mk_log_perr("[memkind_pmem] cannot map %s", dev);
-        munmap((void *)a, reserved); /* p->base stays NULL: never set up */
+        (void)mk_os_unmap(a, reserved); /* p->base stays NULL: not set up */
         return MEMKIND_ERROR_MMAP;
     }
-    p->base = (void *)a;
+    p->base = a;
     p->reserved = reserved;
     p->limit_off = mk_round_up(p->max_size, page);
     p->devdax = true;
@@ -196,25 +198,25 @@ void mk_pmem_devdax_postfork_child(struct memkind_pmem *p)
 {
     char *base = p->base;
     size_t carved = p->carved;
-    void *copy = mmap(NULL, p->reserved, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (copy != MAP_FAILED) {
+    void *copy = NULL;
+    int err =
+        mk_os_map(NULL, p->reserved, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0, &copy);
+    if (!err) {
         memcpy(copy, base, carved);
-        if (mremap(copy, p->reserved, p->reserved,
-                   MREMAP_MAYMOVE | MREMAP_FIXED, base) == MAP_FAILED) {
-            munmap(copy, p->reserved);
-            copy = MAP_FAILED;
-        }
+        err = mk_os_move(copy, p->reserved, base);
+        if (err)
+            (void)mk_os_unmap(copy, p->reserved);
     }
-    if (copy != MAP_FAILED) {
+    if (!err) {
         /* Nothing is carved beyond this in the child: keep it unusable. */
-        (void)mprotect(base + carved, p->reserved - carved, PROT_NONE);
+        (void)mk_os_protect(base + carved, p->reserved - carved, PROT_NONE);
     } else {
-        (void)mprotect(base, p->reserved, PROT_READ);
+        (void)mk_os_protect(base, p->reserved, PROT_READ);
         mk_log_err("[memkind_pmem] no private copy of a Device DAX kind"
                    " after fork; it is read-only in the child");
     }
-    close(p->fd);
+    mk_os_close(p->fd);
     p->fd = -1;
     p->fork_broken = true;
 }

@@ -17,13 +17,14 @@
  * site was never made to fail by any loop: a new failure point needs a
  * loop that reaches it.
  *
- * White-box: links libmemkind_core.la (mk_fault_*, mk_arena_lookup).
+ * White-box: links libmemkind_core.la (mk_fault_*, mk_addrmap_lookup).
  */
 #include "config.h"
 
 #include <memkind.h>
 #include <memkind_memtier.h>
 
+#include <memkind/internal/memkind_addrmap.h>
 #include <memkind/internal/memkind_arena.h>
 #include <memkind/internal/memkind_fault.h>
 #include <memkind/internal/memkind_interleave.h>
@@ -140,7 +141,7 @@ Snapshot snapshot(const std::string &dir)
         for (uintptr_t g = lo & ~(kGranule - 1); g < hi; g += kGranule) {
             uintptr_t a = g < lo ? lo : g;
             uintptr_t b = g + kGranule > hi ? hi : g + kGranule;
-            if (mk_arena_lookup((void *)a) != MEMKIND_DEFAULT)
+            if (mk_addrmap_lookup((void *)a) != MEMKIND_DEFAULT)
                 s.foreign += b - a;
         }
     }

@@ -9,6 +9,7 @@
 
 #include <memkind.h>
 
+#include <memkind/internal/memkind_addrmap.h>
 #include <memkind/internal/memkind_arena.h>
 #include <memkind/internal/memkind_env.h>
 #include <memkind/internal/memkind_registry.h>
@@ -151,16 +152,16 @@ TEST(AddressMap, FixedEdgesShareGranulesWithDefault)
     char *slice = block + (3 << 20) + 12345;
     memkind_t fixed = nullptr;
     ASSERT_EQ(0, memkind_create_fixed(slice, 1 << 20, &fixed));
-    EXPECT_EQ(fixed, mk_arena_lookup(slice + 100));
-    EXPECT_EQ(fixed, mk_arena_lookup(slice + (1 << 20) - 1));
-    EXPECT_EQ(MEMKIND_DEFAULT, mk_arena_lookup(slice - 1));
-    EXPECT_EQ(MEMKIND_DEFAULT, mk_arena_lookup(slice + (1 << 20)));
+    EXPECT_EQ(fixed, mk_addrmap_lookup(slice + 100));
+    EXPECT_EQ(fixed, mk_addrmap_lookup(slice + (1 << 20) - 1));
+    EXPECT_EQ(MEMKIND_DEFAULT, mk_addrmap_lookup(slice - 1));
+    EXPECT_EQ(MEMKIND_DEFAULT, mk_addrmap_lookup(slice + (1 << 20)));
     void *p = memkind_malloc(fixed, 100);
     ASSERT_NE(nullptr, p);
     EXPECT_EQ(fixed, memkind_detect_kind(p));
     memkind_free(NULL, p);
     ASSERT_EQ(0, memkind_destroy_kind(fixed));
-    EXPECT_EQ(MEMKIND_DEFAULT, mk_arena_lookup(slice + 100));
+    EXPECT_EQ(MEMKIND_DEFAULT, mk_addrmap_lookup(slice + 100));
     memkind_free(MEMKIND_DEFAULT, block);
 }
 
@@ -168,11 +169,11 @@ TEST(AddressMap, ForeignAddressesAreNotOurs)
 {
     int local = 0;
     static int global;
-    EXPECT_EQ(nullptr, mk_arena_lookup(&local));
-    EXPECT_EQ(nullptr, mk_arena_lookup(&global));
-    EXPECT_EQ(nullptr, mk_arena_lookup((void *)1));
-    EXPECT_EQ(nullptr, mk_arena_lookup((void *)UINTPTR_MAX));
-    EXPECT_EQ(nullptr, mk_arena_lookup((void *)(uintptr_t(1) << 47)));
+    EXPECT_EQ(nullptr, mk_addrmap_lookup(&local));
+    EXPECT_EQ(nullptr, mk_addrmap_lookup(&global));
+    EXPECT_EQ(nullptr, mk_addrmap_lookup((void *)1));
+    EXPECT_EQ(nullptr, mk_addrmap_lookup((void *)UINTPTR_MAX));
+    EXPECT_EQ(nullptr, mk_addrmap_lookup((void *)(uintptr_t(1) << 47)));
 }
 
 /* Fault injection over kind creation, arena growth and memtier

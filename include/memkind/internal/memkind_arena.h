@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * memkind_arena.h - the arena layer: jemalloc arenas per kind, thread
- * caches, extent hooks and the address -> kind map.  See memkind_arena(3).
+ * caches and extent hooks.  See memkind_arena(3); the address -> kind map
+ * is memkind_addrmap.h.
  *
- * Extent hook contract (all hooks in src/arena.c): they may be called with
- * jemalloc locks held, so they never allocate from jemalloc, never log on
- * success and never take the registry lock; they may take the kind's region
- * lock.  They return false on success (jemalloc's convention).
+ * Extent hook contract (the generic hooks in src/arena.c, the file kinds'
+ * in src/kinds/pmem.c): they may be called with jemalloc's mutexes held, so
+ * they never allocate from jemalloc, never log on success and never take a
+ * lock ranked below MK_RANK_JEMALLOC (the registry, an arena set); they
+ * may take the region, PMEM, fixed-kind, node-family and address-map locks
+ * (memkind_lock.h).  They return false on success (jemalloc's
+ * convention), except alloc, which returns the memory or NULL.
  */
 #pragma once
 
@@ -49,15 +53,16 @@ int memkind_arena_update_memory_usage_policy(struct memkind *kind,
                                              memkind_mem_usage_policy policy);
 int memkind_set_arena_map_len(struct memkind *kind);
 
-/* Internal (hidden) entry points used by the rest of the library. */
+/*
+ * Internal (hidden) entry points of the arena layer used by the rest of the
+ * library; the rooms that define them are named in src/README.
+ */
 
-/// One-time set-up: the address map and DEFAULT's hooks.  Returns 0 or error.
+/// One-time set-up: machine facts, the address map, thread caches and
+/// DEFAULT's arena set (src/arena.c).  Returns 0 or MEMKIND_ERROR_*.
 int mk_arena_global_init(void);
-/// Kind that owns ptr according to the address map, or NULL.
-struct memkind *mk_arena_lookup(const void *ptr);
-/// Usable size of any pointer the library allocated.
-size_t mk_arena_usable_size(const void *ptr);
-/// Sum of one statistic over the arenas of kind (NULL: all). Returns 0/error.
+/// Sum of one statistic over the arenas of kind (NULL: all) (src/stats.c).
+/// Returns 0 or MEMKIND_ERROR_*.
 int mk_arena_get_stat(struct memkind *kind, memkind_stat_type stat,
                       size_t *value);
 /// Refreshes jemalloc's statistics snapshot. Returns 0 or error.
@@ -69,12 +74,6 @@ int mk_arena_stats_print(void (*write_cb)(void *, const char *), void *cbopaque,
 int mk_arena_set_bg_threads(bool state);
 /// Moves ptr when jemalloc's fragmentation hint says so; NULL otherwise.
 void *mk_arena_defrag(struct memkind *kind, void *ptr);
-
-/// Marks [addr, addr+size) as owned by kind in the address map; the range
-/// may start and end inside granules (fixed kind).  Returns 0 or error.
-int mk_arena_map_range(struct memkind *kind, void *addr, size_t size);
-/// Undoes mk_arena_map_range().
-void mk_arena_unmap_range(struct memkind *kind, void *addr, size_t size);
 /// Number of jemalloc explicit tcaches the calling thread holds (tests).
 unsigned mk_arena_thread_tcache_count(void);
 
@@ -88,12 +87,8 @@ typedef void *mk_carve_fn(struct memkind *kind, size_t size, size_t align,
 /// Installs carve for kind's arenas (after memkind_arena_create_map()).
 void mk_arena_set_carve(struct memkind *kind, mk_carve_fn *carve);
 
-/// jemalloc's own mmap/munmap/sbrk, renamed at build time (jemalloc.mk).
-void *mk_jemk_mmap(void *addr, size_t len, int prot, int flags, int fd,
-                   off_t off);
-int mk_jemk_munmap(void *addr, size_t len);
-int mk_jemk_madvise(void *addr, size_t len, int advice);
-void *mk_jemk_sbrk(intptr_t increment);
+/// Kind whose arena uses hooks h (kinds that pass their own hooks).
+struct memkind *mk_arena_hooks_kind(extent_hooks_t *h);
 
 /// Arena tuning for file-backed kinds: grow limit (0: jemalloc's), dirty
 /// decay of the DEFAULT and of the CONSERVATIVE policy.  Applies to arenas
@@ -103,18 +98,16 @@ void mk_arena_tune(struct memkind *kind, size_t grow_limit, ssize_t dirty_ms,
 /// Decay-based purge of all of kind's arenas now. Returns 0 or error.
 int mk_arena_decay(struct memkind *kind);
 /// Flushes the magazines and tcaches of threads that stopped using kind
-/// (src/arena.c); returns how many.  PMEM purger only, registry lock held.
+/// (src/tcache.c); returns how many.  PMEM purger only, registry lock held.
 unsigned mk_arena_flush_idle(struct memkind *kind);
 
-/// Granule of the address map: kinds never share a granule of this size.
-#define MK_GRANULE ((size_t)2 << 20)
+/// Runs a static kind's create op (from its init_once); logs on failure,
+/// after which the kind's allocations fail with ENOMEM.
+void mk_static_kind_init(struct memkind *kind);
 
 #ifdef __cplusplus
 }
 #endif
-
-/// Kind whose arena uses hooks h (kinds that pass their own hooks).
-struct memkind *mk_arena_hooks_kind(extent_hooks_t *h);
 
 /*
  * Ops table of a jemalloc-backed NUMA/hugetlb kind: the members that differ
@@ -140,7 +133,3 @@ struct memkind *mk_arena_hooks_kind(extent_hooks_t *h);
             memkind_arena_update_memory_usage_policy,                          \
         .get_stat = NULL, .defrag_reallocate = mk_arena_defrag,                \
     }
-
-/// Runs a static kind's create op (from its init_once); logs on failure,
-/// after which the kind's allocations fail with ENOMEM.
-void mk_static_kind_init(struct memkind *kind);

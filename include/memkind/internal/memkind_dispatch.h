@@ -125,14 +125,6 @@ static inline void *kind_op_defrag(struct memkind *kind, void *ptr)
                : NULL;
 }
 
-static inline int kind_op_get_arena(struct memkind *kind, unsigned *arena,
-                                    size_t size)
-{
-    if (!kind->ops->get_arena)
-        return MEMKIND_ERROR_OPERATION_FAILED;
-    return kind->ops->get_arena(kind, arena, size);
-}
-
 static inline int kind_op_create(struct memkind *kind, struct memkind_ops *ops,
                                  const char *name)
 {

@@ -21,6 +21,10 @@ int memkind_fixed_create(struct memkind *kind, struct memkind_ops *ops,
 int memkind_fixed_destroy(struct memkind *kind);
 void *memkind_fixed_mmap(struct memkind *kind, void *addr, size_t size);
 
+/// Fork protocol (src/fork.c): hold a fixed kind's lock across fork().
+void mk_fixed_prefork(struct memkind *kind);
+void mk_fixed_postfork(struct memkind *kind);
+
 extern struct memkind_ops MEMKIND_FIXED_OPS;
 
 #ifdef __cplusplus

@@ -17,6 +17,10 @@ int memkind_hugetlb_check_available_2mb(struct memkind *kind);
 /// mmap flags of the 1 GiB page kinds (MEMKIND_GBTLB, deprecated).
 int mk_hugetlb_get_mmap_flags_1gb(struct memkind *kind, int *flags);
 
+/// Whether kind maps 1 GiB pages (the deprecated *GBTLB kinds), from its
+/// mmap flags.
+bool mk_hugetlb_uses_1gb_pages(struct memkind *kind);
+
 /// Bytes of huge pages of page_size in the pool: reserved pages plus the
 /// overcommit room; 0 when none.
 size_t mk_hugetlb_pool_bytes(size_t page_size);

@@ -180,6 +180,10 @@ struct mk_node_family {
         .build = build_, .done = 0, .err = 0, .cand = NULL,                    \
     }
 
+/// Fork protocol (src/fork.c): hold the family build lock across fork().
+void mk_numa_prefork(void);
+void mk_numa_postfork(void);
+
 /// Runs f's discovery once. Returns 0 or the family's MEMKIND_ERROR_*.
 int mk_node_family_ready(struct mk_node_family *f);
 

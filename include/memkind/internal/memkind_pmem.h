@@ -48,17 +48,26 @@ void *memkind_pmem_mmap(struct memkind *kind, void *addr, size_t size);
 int memkind_pmem_get_mmap_flags(struct memkind *kind, int *flags);
 
 /*
- * fork() support, called by the registry's fork handlers with the registry
- * lock and every jemalloc lock held (no allocation allowed): prefork copies
- * the kind's file into a new anonymous file; the child maps the copy in
- * place of the shared file, the parent drops it.  So parent and child never
- * share heap pages (memkind 1.14 shared them).
+ * fork() support (src/kinds/pmem_fork.c), called by the fork protocol
+ * (src/fork.c) with every lock ranked below MK_RANK_PMEM held, jemalloc's
+ * included (no allocation allowed): prefork takes the kind's lock and
+ * copies its file into a new anonymous file; the child maps the copy in
+ * place of the shared file, the parent drops it; both release the lock.
+ * So parent and child never share heap pages (memkind 1.14 shared them).
  */
 void mk_pmem_prefork(struct memkind *kind);
 void mk_pmem_postfork_parent(struct memkind *kind);
 void mk_pmem_postfork_child(struct memkind *kind);
-/// After fork in the child: the purger thread is gone; start it again later.
-void mk_pmem_purger_forget(void);
+
+/*
+ * The purger thread (src/kinds/pmem_purger.c): started (or woken) when a
+ * PMEM kind is made; failure to start only costs promptness.  The fork
+ * protocol holds its lock across fork(); postfork(true) in the child
+ * records that the thread is gone.
+ */
+void mk_pmem_purger_start(void);
+void mk_pmem_purger_prefork(void);
+void mk_pmem_purger_postfork(bool child);
 
 /*
  * Device DAX backing (pmem_devdax.c), beyond memkind 1.14: a kind whose

@@ -27,17 +27,15 @@ int mk_registry_create_kind(struct memkind_ops *ops, const char *name,
 /// MEMKIND_ERROR_INVALID for a static or unknown kind.
 int mk_registry_destroy_kind(struct memkind *kind);
 
-/// Runs the static kind's init_once op exactly once (pthread_once).
-void mk_registry_init_static(struct memkind *kind);
-
 /// Returns the next kind generation number (never 0).
 uint32_t mk_registry_next_gen(void);
 
 /// Number of live dynamic kinds (tests).
 unsigned mk_registry_dynamic_count(void);
 
-/// Holds the registry lock (first in the lock order). Returns 0 or error.
-int mk_registry_lock(void);
+/// Takes / releases the registry lock (rank MK_RANK_REGISTRY: only the
+/// purger lock may be held when it is taken).
+void mk_registry_lock(void);
 void mk_registry_unlock(void);
 
 /// Ensures library-wide initialisation ran; returns 0 or error.

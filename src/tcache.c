@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * tcache.c - per-thread caching of the arena layer.
+ *
+ * Owns: each thread's state (struct mk_tls: for every registry slot the
+ * mallocx flags, explicit tcache and small-object magazine it uses with
+ * that kind), its creation and its clean-up at thread exit, the choice of
+ * an arena and a tcache for a thread (mk_tcache_fill), the magazines' size
+ * classes, and the idle sweep that empties the caches of threads that
+ * stopped using a file kind (with the membarrier handshake described in
+ * tcache.h).
+ *
+ * Does not own: the arenas (arena.c makes them; mk_arena_set_grow), the
+ * allocation entry points that use these caches (alloc.c), the purger
+ * thread that runs the sweep (kinds/pmem_purger.c).
+ *
+ * Locks: the registry lock, then a set's lock (thread exit); a set's lock
+ * alone (fill, sweep).  The owner of a cache never waits for a lock inside
+ * its cache bracket, so the sweep, which flushes under the set lock, can
+ * not deadlock with it.
+ */
+#include "config.h"
+
+#include "tcache.h"
+
+#include <memkind/internal/memkind_fault.h>
+#include <memkind/internal/memkind_jemk.h>
+#include <memkind/internal/memkind_lock.h>
+#include <memkind/internal/memkind_log.h>
+#include <memkind/internal/memkind_registry.h>
+
+#include "os.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+
+__thread struct mk_tls *mk_tls_cur;
+uint8_t mk_size2class[(MK_MAG_MAX_SIZE >> 3) + 1];
+unsigned mk_mag_nclasses;
+
+static size_t mk_class_size[MK_MAG_CLASSES];
+static pthread_key_t mk_tls_key;
+
+static void tls_destructor(void *arg);
+
+static void mag_classes_init(void)
+{
+    unsigned n = 0;
+    for (size_t q = 1; q <= (MK_MAG_MAX_SIZE >> 3); q++) {
+        size_t cls = jemk_nallocx(q << 3, 0);
+        if (n == 0 || mk_class_size[n - 1] != cls) {
+            if (n == MK_MAG_CLASSES || cls > MK_MAG_MAX_SIZE)
+                return; /* unexpected classes: keep magazines off */
+            mk_class_size[n++] = cls;
+        }
+        mk_size2class[q] = (uint8_t)(n - 1);
+    }
+    mk_size2class[0] = 0;
+    mk_mag_nclasses = n;
+}
+
+int mk_tcache_init(void)
+{
+    if (pthread_key_create(&mk_tls_key, tls_destructor)) {
+        mk_log_err("cannot create the thread key");
+        return MEMKIND_ERROR_RUNTIME;
+    }
+    mag_classes_init();
+    return 0;
+}
+
+/* Drops a magazine's objects without touching them (their kind is gone). */
+static void mag_forget(struct mk_mag *m)
+{
+    if (m)
+        memset(m->n, 0, sizeof(m->n));
+}
+
+void mk_tcache_mag_flush(struct mk_mag *m, int dflags)
+{
+    for (unsigned c = 0; m && c < MK_MAG_CLASSES; c++) {
+        while (m->n[c])
+            jemk_dallocx(m->obj[c][--m->n[c]], dflags);
+    }
+}
+
+static void tcache_destroy(unsigned tc)
+{
+    (void)jemk_mallctl("tcache.destroy", NULL, NULL, &tc, sizeof(tc));
+}
+
+static struct mk_tls *tls_get(void)
+{
+    struct mk_tls *t = mk_tls_cur;
+    if (MK_LIKELY(t != NULL))
+        return t;
+    t = mk_meta_calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    if (pthread_setspecific(mk_tls_key, t)) {
+        mk_meta_free(t);
+        return NULL;
+    }
+    mk_tls_cur = t;
+    return t;
+}
+
+/*
+ * Thread exit: flush the magazines and destroy the explicit tcaches this
+ * thread made, for kinds that are still alive (a destroyed kind already
+ * destroyed them), then free the thread's state.
+ */
+static void tls_destructor(void *arg)
+{
+    struct mk_tls *t = arg;
+    mk_tls_cur = NULL;
+    /* The registry lock keeps kinds from being destroyed under us. */
+    mk_registry_lock();
+    for (unsigned slot = 0; slot < MEMKIND_MAX_KIND; slot++) {
+        if (!t->e[slot].gen)
+            continue;
+        struct memkind *kind = mk_registry_get(slot);
+        if (!kind || kind->gen != t->e[slot].gen || !kind->arenas)
+            continue;
+        struct mk_arena_set *set = kind->arenas;
+        /* Under the set lock: the idle sweep flushes under it too. */
+        mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
+        mk_tcache_mag_flush(t->e[slot].mag, t->e[slot].dflags);
+        for (unsigned i = 0; i < set->ntcs; i++) {
+            if (set->tcs[i].owner == t) {
+                tcache_destroy(set->tcs[i].tcache);
+                set->tcs[i] = set->tcs[--set->ntcs];
+                break;
+            }
+        }
+        mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
+    }
+    mk_registry_unlock();
+    for (unsigned slot = 0; slot < MEMKIND_MAX_KIND; slot++)
+        mk_meta_free(t->e[slot].mag);
+    mk_meta_free(t);
+}
+
+unsigned mk_arena_thread_tcache_count(void)
+{
+    unsigned n = 0;
+    struct mk_tls *t = mk_tls_cur;
+    for (unsigned slot = 0; t && slot < MEMKIND_MAX_KIND; slot++) {
+        struct memkind *kind = mk_registry_get(slot);
+        if (t->e[slot].gen && kind && kind->gen == t->e[slot].gen &&
+            t->e[slot].tcache != MK_NO_TCACHE)
+            n++;
+    }
+    return n;
+}
+
+/* Makes room for one more tcache record.  Pre: set->lock held. */
+static bool tcs_reserve(struct mk_arena_set *set)
+{
+    if (set->ntcs < set->tcs_cap)
+        return true;
+    unsigned ncap = set->tcs_cap ? set->tcs_cap * 2 : 8;
+    struct mk_tc_rec *n = mk_meta_realloc(set->tcs, ncap * sizeof(*n));
+    if (!n)
+        return false;
+    set->tcs = n;
+    set->tcs_cap = ncap;
+    return true;
+}
+
+int mk_tcache_fill(struct memkind *kind, unsigned *arena_out)
+{
+    struct mk_arena_set *set = kind->arenas;
+    struct mk_tls *t = tls_get();
+    if (!set) {
+        errno = ENOMEM;
+        return -1;
+    }
+    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
+    if (set->narenas == 0 ||
+        (set->narenas < set->arena_cap && set->threads_seen >= set->narenas))
+        (void)mk_arena_set_grow(set); /* sharing is fine when this fails */
+    if (set->narenas == 0) {
+        mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
+        errno = ENOMEM;
+        return -1;
+    }
+    unsigned arena = set->arena_idx[set->threads_seen++ % set->narenas];
+    unsigned tc = MK_NO_TCACHE;
+    if (t && tcs_reserve(set)) {
+        unsigned id;
+        size_t sz = sizeof(id);
+        if (!mk_fault_hit() &&
+            jemk_mallctl("tcache.create", &id, &sz, NULL, 0) == 0) {
+            set->tcs[set->ntcs++] = (struct mk_tc_rec){id, t, false};
+            tc = id;
+        }
+    }
+    int dflags =
+        tc == MK_NO_TCACHE ? MALLOCX_TCACHE_NONE : (int)MALLOCX_TCACHE(tc);
+    int flags = (int)MALLOCX_ARENA(arena) | dflags;
+    if (t) {
+        struct mk_tls_entry *e = &t->e[kind->partition];
+        mag_forget(e->mag); /* objects of an earlier kind in this slot */
+        e->gen = kind->gen;
+        e->flags = flags;
+        e->dflags = dflags;
+        e->arena = arena;
+        e->tcache = tc;
+    }
+    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
+    if (arena_out)
+        *arena_out = arena;
+    return flags;
+}
+
+__attribute__((noinline, cold)) void mk_tcache_wait(struct mk_tls_entry *e)
+{
+    while (atomic_load_explicit(&e->claim, memory_order_acquire))
+        sched_yield();
+}
+
+/*
+ * A full memory barrier on every running thread, or -1 when the kernel
+ * offers none (the idle sweep then does nothing).  Logged once.
+ */
+static int heavy_barrier(void)
+{
+    static bool told;
+    int err = mk_fault_no_membarrier() ? ENOSYS : mk_os_membarrier();
+    if (err && !told) {
+        told = true;
+        mk_log_info("membarrier unavailable: idle thread caches of file "
+                    "kinds are not flushed");
+    }
+    return err ? -1 : 0;
+}
+
+/*
+ * Idle sweep: empties the magazine and explicit tcache of every thread that
+ * has not used kind since the previous sweep, so that the objects they hold
+ * go back to the arenas and, with decay, their file blocks to the file
+ * system, while the process is idle (jemalloc flushes a tcache only as its
+ * owner allocates).  A thread's caches are flushed once per idle period.
+ * Called by the PMEM purger thread; takes the set lock.
+ * Returns the number of caches flushed (0 also when membarrier is missing).
+ */
+unsigned mk_arena_flush_idle(struct memkind *kind)
+{
+    struct mk_arena_set *set = kind->arenas;
+    unsigned nclaimed = 0, nflushed = 0;
+    if (!set || set == &mk_default_set)
+        return 0;
+    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
+    for (unsigned i = 0; i < set->ntcs; i++) {
+        struct mk_tc_rec *r = &set->tcs[i];
+        struct mk_tls_entry *e = &r->owner->e[kind->partition];
+        if (atomic_load_explicit(&e->used, memory_order_relaxed)) {
+            atomic_store_explicit(&e->used, 0, memory_order_relaxed);
+            r->flushed = false;
+        } else if (!r->flushed) {
+            atomic_store_explicit(&e->claim, 1, memory_order_relaxed);
+            nclaimed++;
+        }
+    }
+    if (nclaimed && heavy_barrier() == 0) {
+        for (unsigned i = 0; i < set->ntcs; i++) {
+            struct mk_tc_rec *r = &set->tcs[i];
+            struct mk_tls_entry *e = &r->owner->e[kind->partition];
+            /* acquire: the owner's last use happens before the flush */
+            if (!atomic_load_explicit(&e->claim, memory_order_relaxed) ||
+                atomic_load_explicit(&e->busy, memory_order_acquire) ||
+                atomic_load_explicit(&e->used, memory_order_relaxed))
+                continue; /* in use, or used meanwhile: the owner wins */
+            mk_tcache_mag_flush(e->mag, e->dflags);
+            unsigned tc = r->tcache;
+            (void)jemk_mallctl("tcache.flush", NULL, NULL, &tc, sizeof(tc));
+            r->flushed = true;
+            nflushed++;
+        }
+    }
+    for (unsigned i = 0; nclaimed && i < set->ntcs; i++) {
+        struct mk_tls_entry *e = &set->tcs[i].owner->e[kind->partition];
+        atomic_store_explicit(&e->claim, 0, memory_order_release);
+    }
+    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
+    return nflushed;
+}
+
+/*
+ * Destroys every explicit tcache recorded in set (the kind is going away;
+ * threads that used them find a new generation and never touch them).
+ * Pre: set->lock held.
+ */
+void mk_tcache_destroy_all(struct mk_arena_set *set)
+{
+    for (unsigned i = 0; i < set->ntcs; i++)
+        tcache_destroy(set->tcs[i].tcache);
+    set->ntcs = 0;
+}
