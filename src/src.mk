@@ -10,6 +10,7 @@ libmemkind_core_la_SOURCES = \
 	src/fault.c \
 	src/hbwmalloc.c \
 	src/hmat.c \
+	src/lock.c \
 	src/log.c \
 	src/lookup.h \
 	src/memkind.c \
@@ -60,8 +61,11 @@ include_HEADERS += \
 	include/pmem_allocator.h \
 	include/hbw_allocator.h
 
-# memkind_jemk.h names the private jemalloc header: built, never installed.
-noinst_HEADERS = include/memkind/internal/memkind_jemk.h
+# memkind_jemk.h names the private jemalloc header, and memkind_lock.h's
+# wrappers exist only for the library's own locks: built, never installed.
+noinst_HEADERS = \
+	include/memkind/internal/memkind_jemk.h \
+	include/memkind/internal/memkind_lock.h
 mkinternaldir = $(includedir)/memkind/internal
 mkinternal_HEADERS = \
 	include/memkind/internal/memkind_arena.h \
