@@ -17,6 +17,7 @@ libmemkind_core_la_SOURCES = \
 	src/hmat.c \
 	src/jemk_ctl.c \
 	src/jemk_ctl.h \
+	src/lock.c \
 	src/log.c \
 	src/lookup.h \
 	src/lsan.h \
@@ -75,9 +76,13 @@ include_HEADERS += \
 	include/pmem_allocator.h \
 	include/hbw_allocator.h
 
-# memkind_jemk.h names the private jemalloc header: built, never installed.
-noinst_HEADERS = include/memkind/internal/memkind_jemk.h \
-	include/memkind/internal/memkind_addrmap.h
+# memkind_jemk.h names the private jemalloc header, memkind_lock.h's
+# wrappers exist only for the library's own locks, and memkind_addrmap.h is
+# the hidden address map: built, never installed.
+noinst_HEADERS = \
+	include/memkind/internal/memkind_addrmap.h \
+	include/memkind/internal/memkind_jemk.h \
+	include/memkind/internal/memkind_lock.h
 mkinternaldir = $(includedir)/memkind/internal
 mkinternal_HEADERS = \
 	include/memkind/internal/memkind_arena.h \
