@@ -7,6 +7,10 @@
  * Names, member types, signatures and exceptions are those of memkind 1.14 so
  * that C++11 programs written for it build unchanged; fixedallocator(3) is
  * the normative description.  STANDARD API.
+ *
+ * This file states what is particular to this allocator: its kind, how it is
+ * constructed and what equality means; the plumbing it shares with the other
+ * allocator headers is in memkind/internal/memkind_allocator_base.h.
  */
 #pragma once
 
@@ -24,6 +28,7 @@
 #include <utility>
 
 #include "memkind.h"
+#include "memkind/internal/memkind_allocator_base.h"
 
 namespace libmemkind
 {
@@ -36,51 +41,35 @@ namespace internal
 /// (not the buffer, which stays the caller's) with the last allocator copy.
 /// Throws std::invalid_argument when memkind_create_fixed() reports
 /// MEMKIND_ERROR_INVALID and std::runtime_error for any other failure.
-class kind_wrapper_t {
+/// get(), copying and destruction come from mk_detail::owned_kind.
+class kind_wrapper_t : public mk_detail::owned_kind {
   public:
     kind_wrapper_t(void *addr, size_t size)
     {
-        int err = memkind_create_fixed(addr, size, &kind);
-        if (err == MEMKIND_SUCCESS) {
-            return;
+        // Into a local: kind must stay NULL if creation fails.
+        memkind_t created = nullptr;
+        int err = memkind_create_fixed(addr, size, &created);
+        if (err != MEMKIND_SUCCESS) {
+            std::string bytes =
+                std::to_string(static_cast<unsigned long long>(size));
+            throw_create_error(err, "libmemkind::fixed::allocator: cannot "
+                                    "create a fixed kind of " +
+                                        bytes + " bytes");
         }
-        char text[MEMKIND_ERROR_MESSAGE_SIZE];
-        memkind_error_message(err, text, sizeof(text));
-        std::string what =
-            std::string("libmemkind::fixed::allocator: cannot create a fixed "
-                        "kind of ") +
-            std::to_string(static_cast<unsigned long long>(size)) +
-            " bytes: " + text + " (error code " + std::to_string(err) + ")";
-        if (err == MEMKIND_ERROR_INVALID) {
-            throw std::invalid_argument(what);
-        }
-        throw std::runtime_error(what);
+        kind = created;
     }
-
-    kind_wrapper_t(const kind_wrapper_t &) = delete;
-    kind_wrapper_t &operator=(const kind_wrapper_t &) = delete;
-
-    ~kind_wrapper_t()
-    {
-        // A destructor cannot report failure; the kind is gone either way.
-        (void)memkind_destroy_kind(kind);
-    }
-
-    memkind_t get() const
-    {
-        return kind;
-    }
-
-  private:
-    memkind_t kind; ///< the fixed kind, valid for the wrapper's lifetime
 };
 
 } // namespace internal
 
 /// Allocator over a fixed kind.  Copies (of any value type) share the kind,
 /// which lives until the last of them is destroyed; two allocators compare
-/// equal exactly when they share it.  The buffer must outlive every copy.
-template <typename T> class allocator {
+/// equal exactly when they share it.  The buffer must outlive every copy;
+/// allocate() throws std::bad_alloc once it is full.  Member types, rebind,
+/// allocate(), deallocate(), construct() and destroy() come from
+/// mk_detail::kind_allocator.
+template <typename T>
+class allocator : public mk_detail::kind_allocator<T, allocator> {
     using kind_wrapper_t = internal::kind_wrapper_t;
     std::shared_ptr<kind_wrapper_t> kind_wrapper_ptr;
 
@@ -92,19 +81,8 @@ template <typename T> class allocator {
     }
 
   public:
-    using value_type = T;
-    using pointer = value_type *;
-    using const_pointer = const value_type *;
-    using reference = value_type &;
-    using const_reference = const value_type &;
-    using size_type = size_t;
-    using difference_type = ptrdiff_t;
-
-    template <class U> struct rebind {
-        using other = allocator<U>;
-    };
-
     template <typename U> friend class allocator;
+    friend class mk_detail::kind_allocator<T, allocator>;
 
 #if !defined(_GLIBCXX_USE_CXX11_ABI) || !_GLIBCXX_USE_CXX11_ABI
     /// Only without libstdc++'s C++11 ABI (GCC 4.8, old-ABI builds, other
@@ -164,39 +142,6 @@ template <typename T> class allocator {
     {
         kind_wrapper_ptr = other.kind_wrapper_ptr;
         return *this;
-    }
-
-    /// Returns room for n objects of T from the buffer.  Throws std::bad_alloc
-    /// when n is 0, when n * sizeof(T) overflows, or when the buffer has no
-    /// room left.  COMPAT(1.14): 1.14 let n * sizeof(T) wrap around.
-    pointer allocate(size_type n) const
-    {
-        memkind_t k = kind();
-        if (k == nullptr || n == 0 || n > SIZE_MAX / sizeof(T)) {
-            throw std::bad_alloc();
-        }
-        void *mem = memkind_malloc(k, n * sizeof(T));
-        if (mem == nullptr) {
-            throw std::bad_alloc();
-        }
-        return static_cast<pointer>(mem);
-    }
-
-    /// Gives back memory from allocate() of an equal allocator; n is unused.
-    void deallocate(pointer p, size_type n) const
-    {
-        (void)n;
-        memkind_free(kind(), static_cast<void *>(p));
-    }
-
-    template <class U, class... Args> void construct(U *p, Args &&...args) const
-    {
-        ::new (static_cast<void *>(p)) U(std::forward<Args>(args)...);
-    }
-
-    void destroy(pointer p) const
-    {
-        p->~value_type();
     }
 
     template <typename U, typename V>

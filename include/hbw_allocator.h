@@ -7,10 +7,16 @@
  * programs written for it build unchanged; hbwallocator(3) is the normative
  * description.  Like 1.14's, this header also compiles as C++03.
  * EXPERIMENTAL API.
+ *
+ * This file states what is particular to this allocator: its heap, its C++03
+ * members and what equality means; the member types and rebind it shares
+ * with the other allocator headers are in
+ * memkind/internal/memkind_allocator_base.h.
  */
 #pragma once
 
 #include <hbwmalloc.h>
+#include "memkind/internal/memkind_allocator_base.h"
 
 #include <new>
 #include <stddef.h>
@@ -26,21 +32,14 @@ namespace hbw
 {
 
 /// Stateless allocator: every hbw::allocator equals every other, whatever the
-/// value types, since all of them share the one hbw_* heap.
-template <class T> class allocator {
+/// value types, since all of them share the one hbw_* heap.  The member types
+/// and rebind come from mk_detail::allocator_types; the members below are
+/// 1.14's C++03 interface, which the libmemkind allocators' base does not
+/// fit.  They spell T * and size_t because the names of a dependent base are
+/// not visible here unqualified.
+template <class T>
+class allocator : public libmemkind::mk_detail::allocator_types<T, allocator> {
   public:
-    typedef size_t size_type;
-    typedef ptrdiff_t difference_type;
-    typedef T *pointer;
-    typedef const T *const_pointer;
-    typedef T &reference;
-    typedef const T &const_reference;
-    typedef T value_type;
-
-    template <class U> struct rebind {
-        typedef hbw::allocator<U> other;
-    };
-
     allocator() MK_HBW_ALLOCATOR_NOTHROW_
     {
     }
@@ -53,12 +52,12 @@ template <class T> class allocator {
     {
     }
 
-    pointer address(reference x) const
+    T *address(T &x) const
     {
         return &x;
     }
 
-    const_pointer address(const_reference x) const
+    const T *address(const T &x) const
     {
         return &x;
     }
@@ -66,7 +65,7 @@ template <class T> class allocator {
     /// Returns room for n objects of T from hbw_malloc(); the hint is
     /// ignored.  Throws std::bad_alloc when n is 0 or above max_size(), or
     /// when the heap cannot satisfy the request under the current policy.
-    pointer allocate(size_type n, const void * = NULL)
+    T *allocate(size_t n, const void * = NULL)
     {
         if (n == 0 || n > max_size()) {
             throw std::bad_alloc();
@@ -75,31 +74,31 @@ template <class T> class allocator {
         if (mem == NULL) {
             throw std::bad_alloc();
         }
-        return static_cast<pointer>(mem);
+        return static_cast<T *>(mem);
     }
 
     /// Gives back memory from allocate() with hbw_free(); n is unused.
-    void deallocate(pointer p, size_type n)
+    void deallocate(T *p, size_t n)
     {
         (void)n;
         hbw_free(static_cast<void *>(p));
     }
 
     /// The largest n for which n * sizeof(T) does not overflow.
-    size_type max_size() const MK_HBW_ALLOCATOR_NOTHROW_
+    size_t max_size() const MK_HBW_ALLOCATOR_NOTHROW_
     {
-        return static_cast<size_type>(-1) / sizeof(T);
+        return static_cast<size_t>(-1) / sizeof(T);
     }
 
     /// Copy-constructs val at p.  This is 1.14's C++03 interface: C++11
     /// containers call it whenever they construct from a single value, so
     /// that value is copied, never moved, and move-only T cannot be stored.
-    void construct(pointer p, const_reference val)
+    void construct(T *p, const T &val)
     {
-        ::new (static_cast<void *>(p)) value_type(val);
+        ::new (static_cast<void *>(p)) T(val);
     }
 
-    void destroy(pointer p)
+    void destroy(T *p)
     {
         p->~T();
     }

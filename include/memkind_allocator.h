@@ -7,6 +7,10 @@
  * Names, member types, signatures and exceptions are those of memkind 1.14 so
  * that C++11 programs written for it build unchanged; memkindallocator(3) is
  * the normative description.  STANDARD API.
+ *
+ * This file states what is particular to this allocator: its kind, how it is
+ * constructed and what equality means; the plumbing it shares with the other
+ * allocator headers is in memkind/internal/memkind_allocator_base.h.
  */
 #pragma once
 
@@ -25,6 +29,7 @@
 #include <utility>
 
 #include "memkind.h"
+#include "memkind/internal/memkind_allocator_base.h"
 
 namespace libmemkind
 {
@@ -65,22 +70,14 @@ namespace static_kind
 /// are cheap, and two allocators compare equal exactly when they use the same
 /// kind (whatever their value types): memory from one may then be freed by
 /// the other.  The kind's availability is not checked at construction; an
-/// unusable kind makes allocate() throw std::bad_alloc.
-template <typename T> class allocator {
+/// unusable kind makes allocate() throw std::bad_alloc.  Member types,
+/// rebind, allocate(), deallocate(), construct() and destroy() come from
+/// mk_detail::kind_allocator; the kind, construction and equality are here.
+template <typename T>
+class allocator : public mk_detail::kind_allocator<T, allocator> {
   public:
-    using value_type = T;
-    using pointer = value_type *;
-    using const_pointer = const value_type *;
-    using reference = value_type &;
-    using const_reference = const value_type &;
-    using size_type = size_t;
-    using difference_type = ptrdiff_t;
-
-    template <class U> struct rebind {
-        using other = allocator<U>;
-    };
-
     template <typename U> friend class allocator;
+    friend class mk_detail::kind_allocator<T, allocator>;
 
 #if !defined(_GLIBCXX_USE_CXX11_ABI) || !_GLIBCXX_USE_CXX11_ABI
     /// Only without libstdc++'s C++11 ABI (GCC 4.8, old-ABI builds, other
@@ -128,39 +125,6 @@ template <typename T> class allocator {
     {
         kind_ = other.kind_;
         return *this;
-    }
-
-    /// Returns room for n objects of T from the kind.  Throws std::bad_alloc
-    /// when n is 0 (memkind_malloc() gives NULL for 0 bytes), when
-    /// n * sizeof(T) overflows, or when the kind has no memory left.
-    /// COMPAT(1.14): 1.14 let n * sizeof(T) wrap around; we refuse it.
-    pointer allocate(size_type n) const
-    {
-        if (n == 0 || n > SIZE_MAX / sizeof(T)) {
-            throw std::bad_alloc();
-        }
-        void *mem = memkind_malloc(kind_, n * sizeof(T));
-        if (mem == nullptr) {
-            throw std::bad_alloc();
-        }
-        return static_cast<pointer>(mem);
-    }
-
-    /// Gives back memory from allocate() of an equal allocator; n is unused.
-    void deallocate(pointer p, size_type n) const
-    {
-        (void)n;
-        memkind_free(kind_, static_cast<void *>(p));
-    }
-
-    template <class U, class... Args> void construct(U *p, Args &&...args) const
-    {
-        ::new (static_cast<void *>(p)) U(std::forward<Args>(args)...);
-    }
-
-    void destroy(pointer p) const
-    {
-        p->~value_type();
     }
 
     template <typename U, typename V>
@@ -215,6 +179,12 @@ template <typename T> class allocator {
         return *handles[index];
     }
 
+    // The kind, for mk_detail::kind_allocator and equality.
+    memkind_t kind() const noexcept
+    {
+        return kind_;
+    }
+
     memkind_t kind_; ///< the static kind every allocation goes to
 };
 
@@ -222,7 +192,7 @@ template <typename T> class allocator {
 template <typename U, typename V>
 bool operator==(const allocator<U> &lhs, const allocator<V> &rhs)
 {
-    return lhs.kind_ == rhs.kind_;
+    return lhs.kind() == rhs.kind();
 }
 
 template <typename U, typename V>

@@ -85,6 +85,7 @@ noinst_HEADERS = \
 	include/memkind/internal/memkind_lock.h
 mkinternaldir = $(includedir)/memkind/internal
 mkinternal_HEADERS = \
+	include/memkind/internal/memkind_allocator_base.h \
 	include/memkind/internal/memkind_arena.h \
 	include/memkind/internal/memkind_capacity.h \
 	include/memkind/internal/memkind_dax_kmem.h \

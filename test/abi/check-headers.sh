@@ -5,7 +5,11 @@
 # no config.h, no -D_GNU_SOURCE, only -I include/, included twice (include
 # guard), with warnings as errors:
 #   - C headers as C11 and C99:  -Wall -Wextra -Werror -pedantic-errors
-#   - every header as C++11 and C++17, same flags;
+#   - every header as C++11 and C++17, same flags, and the internal
+#     memkind/internal/memkind_allocator_base.h the C++ allocator headers
+#     include (installed, so it must compile alone too);
+#   - hbw_allocator.h and that base also as C++98: hbw_allocator.h compiles
+#     as C++03, as 1.14's did, so the base's part it uses must too;
 #   - the C++ allocator templates also explicitly instantiated (every member
 #     compiled), which memkind 1.14's headers fail (-Wunused-parameter in
 #     deallocate) and ours must not.
@@ -27,6 +31,8 @@ WARN="-Wall -Wextra -Werror -pedantic-errors"
 
 C_HEADERS="memkind.h hbwmalloc.h memkind_memtier.h"
 CXX_ONLY_HEADERS="memkind_allocator.h fixed_allocator.h pmem_allocator.h hbw_allocator.h"
+CXX_INTERNAL_HEADERS="memkind/internal/memkind_allocator_base.h"
+CXX98_HEADERS="hbw_allocator.h memkind/internal/memkind_allocator_base.h"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-headers.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT HUP INT TERM
@@ -60,7 +66,7 @@ if ! command -v "${CXX%% *}" >/dev/null 2>&1; then
     exit 1
 fi
 
-for h in $C_HEADERS memkind_deprecated.h $CXX_ONLY_HEADERS; do
+for h in $C_HEADERS memkind_deprecated.h $CXX_ONLY_HEADERS $CXX_INTERNAL_HEADERS; do
     if [ ! -f "$inc/$h" ]; then
         echo "FAIL: $inc/$h missing"
         status=1
@@ -88,28 +94,44 @@ for h in $C_HEADERS memkind_deprecated.h; do
     done
 done
 
-for h in $C_HEADERS memkind_deprecated.h $CXX_ONLY_HEADERS; do
+for h in $C_HEADERS memkind_deprecated.h $CXX_ONLY_HEADERS $CXX_INTERNAL_HEADERS; do
     for std in c++11 c++17; do
         src_for "$h" > "$tmp/src"
         try "$h" "$CXX" "$std" cpp
     done
 done
 
-# The allocator templates, every member instantiated.
-for spec in memkind_allocator.h:libmemkind::static_kind::allocator \
-            pmem_allocator.h:libmemkind::pmem::allocator \
-            fixed_allocator.h:libmemkind::fixed::allocator \
-            hbw_allocator.h:hbw::allocator; do
-    h=${spec%%:*}
-    cls=${spec#*:}
+for h in $CXX98_HEADERS; do
+    src_for "$h" > "$tmp/src"
+    try "$h" "$CXX" c++98 cpp
+done
+
+# The allocator templates, every member instantiated.  An explicit
+# instantiation does not reach base classes, so the base from
+# memkind_allocator_base.h that holds an allocator's members is instantiated
+# too (SPEC is header@class@base template).
+base=libmemkind::mk_detail
+for spec in memkind_allocator.h@libmemkind::static_kind::allocator@$base::kind_allocator \
+            pmem_allocator.h@libmemkind::pmem::allocator@$base::kind_allocator \
+            fixed_allocator.h@libmemkind::fixed::allocator@$base::kind_allocator \
+            hbw_allocator.h@hbw::allocator@$base::allocator_types; do
+    h=${spec%%@*}
+    rest=${spec#*@}
+    cls=${rest%%@*}
+    bcls=${rest#*@}
     for std in c++11 c++17; do
-        printf '#include <%s>\ntemplate class %s<int>;\ntemplate class %s<long double>;\n' \
-            "$h" "$cls" "$cls" > "$tmp/src"
+        {
+            printf '#include <%s>\n' "$h"
+            for t in int 'long double'; do
+                printf 'template class %s<%s>;\ntemplate class %s<%s, %s>;\n' \
+                    "$cls" "$t" "$bcls" "$t" "$cls"
+            done
+        } > "$tmp/src"
         try "$h ($cls instantiated)" "$CXX" "$std" cpp
     done
 done
 
 if [ "$status" = 0 ]; then
-    echo "PASS: $npass compilations: C headers ($C_HEADERS, memkind_deprecated.h via memkind.h) as C11/C99 and all headers as C++11/C++17 with $WARN; allocator templates instantiated"
+    echo "PASS: $npass compilations: C headers ($C_HEADERS, memkind_deprecated.h via memkind.h) as C11/C99, all headers and $CXX_INTERNAL_HEADERS as C++11/C++17, $CXX98_HEADERS as C++98, with $WARN; allocator templates instantiated"
 fi
 exit $status
