@@ -14,6 +14,8 @@ libmemkind_core_la_SOURCES = \
 	src/lookup.h \
 	src/memkind.c \
 	src/memtier.c \
+	src/memtier_counters.c \
+	src/memtier_counters.h \
 	src/numa.c \
 	src/registry.c \
 	src/static_kinds.def \
