@@ -3,22 +3,16 @@
  * memtier.c - the memtier_* tiering API of memkind_memtier.h (libmemtier(3)).
  *
  * Owns the tier builder, the memtier_memory objects, the two placement
- * policies and the per-kind byte counters behind
- * memtier_kind_allocated_size().  It allocates nothing itself: every block
- * comes from memkind_malloc() and friends, and every kind lookup goes through
- * memkind_detect_kind(), so this file uses only the public memkind API.  Its
- * own metadata (builders, memories) lives in the private jemalloc.  The
- * LD_PRELOAD library (src/memtier_preload/) is a client of this file.
- *
- * Counters.  Each kind (by registry partition) has a settled total and one
- * pending delta per thread bucket.  A thread adds to its own bucket with a
- * relaxed atomic and moves the bucket into the total once it exceeds
- * MT_FLUSH_BYTES either way, so the hot path touches one cache line that no
- * other thread writes (until more threads than buckets exist).  The exact
- * value is total + all buckets; the policies read the cheaper total + own
- * bucket, which is at most MT_FLUSH_BYTES stale per other bucket in use.
- * A thread folds its bucket into the totals when it exits (a pthread key
- * destructor), so buckets of finished threads do not skew the policies.
+ * policies and the memtier_kind_* / memtier_* allocation entry points with
+ * their decorator hooks.  Does not own the per-kind byte counters: it adds
+ * each block's usable size to them and the policies read them, both
+ * through memtier_counters.h, and memtier_kind_allocated_size() lives
+ * there too (src/memtier_counters.c).  It allocates nothing itself: every
+ * block comes from memkind_malloc() and friends, and every kind lookup goes
+ * through memkind_detect_kind(), so this file uses only the public memkind
+ * API.  Its own metadata (builders, memories) lives in the private
+ * jemalloc (mk_meta_*).  The LD_PRELOAD library (src/memtier_preload/) is a
+ * client of this file.
  *
  * Locks: none.  A memory's thresholds are adjusted by one thread at a time
  * (a try-flag, never waited on); readers load them with relaxed atomics.
@@ -32,9 +26,10 @@
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_private.h>
 
+#include "memtier_counters.h"
+
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -43,11 +38,6 @@
 /* COMPAT(1.14): failures of the builder functions are -1, not a
  * MEMKIND_ERROR_* code - libmemtier(3) only says "other values". */
 #define MT_FAIL (-1)
-
-/* Per-thread counter buckets, and how far a bucket may drift before it is
- * folded into the kind's total. */
-#define MT_BUCKETS     64u
-#define MT_FLUSH_BYTES (64 * 1024)
 
 /* DYNAMIC_THRESHOLD defaults, libmemtier(3) and libmemtier(7) POLICIES:
  * threshold ID starts at 1024 * (ID + 1) and moves within [val - 511,
@@ -81,112 +71,6 @@ void memtier_kind_posix_memalign_post(memkind_t, void **, size_t, size_t,
 void memtier_kind_realloc_post(memkind_t, void *, size_t, void **);
 void memtier_kind_free_pre(void **);
 void memtier_kind_usable_size_post(void **, size_t);
-
-/* ------------------------------------------------------------ counters */
-
-/* One bucket: a pending delta for every kind.  A bucket spans 4 KiB, so two
- * threads in different buckets never write the same cache line. */
-struct mt_bucket {
-    _Atomic long long pending[MEMKIND_MAX_KIND]; ///< bytes not yet in total
-};
-
-static struct mt_bucket mt_buckets[MT_BUCKETS];
-static _Atomic long long mt_total[MEMKIND_MAX_KIND]; ///< settled bytes
-static _Atomic unsigned mt_next_bucket;              ///< round-robin source
-static _Thread_local unsigned mt_my_bucket;          ///< bucket + 1; 0 unset
-
-/* Folds every pending delta of bucket b into the kind totals.  Any thread
- * may do this at any time: each move is one exchange and one add. */
-static void mt_fold_bucket(unsigned b)
-{
-    for (unsigned p = 0; p < MEMKIND_MAX_KIND; ++p) {
-        _Atomic long long *slot = &mt_buckets[b].pending[p];
-        if (atomic_load_explicit(slot, memory_order_relaxed) == 0)
-            continue;
-        long long moved =
-            atomic_exchange_explicit(slot, 0, memory_order_relaxed);
-        atomic_fetch_add_explicit(&mt_total[p], moved, memory_order_relaxed);
-    }
-}
-
-static pthread_once_t mt_key_once = PTHREAD_ONCE_INIT;
-static pthread_key_t mt_key;
-static bool mt_key_ok;
-
-/* Key destructor: arg is the exiting thread's bucket + 1. */
-static void mt_thread_exit(void *arg)
-{
-    mt_fold_bucket((unsigned)(uintptr_t)arg - 1);
-}
-
-static void mt_key_create(void)
-{
-    /* Without a key (all taken) buckets are simply not folded at exit. */
-    mt_key_ok = pthread_key_create(&mt_key, mt_thread_exit) == 0;
-}
-
-/*
- * The calling thread's bucket, handed out round-robin on first use so that
- * up to MT_BUCKETS threads never share one.  The bucket is recorded in TLS
- * before pthread_setspecific() runs: glibc may calloc() there (keys past
- * the first 32), which under libmemtier comes back here and must find the
- * bucket already set rather than recurse.
- */
-static inline unsigned mt_bucket(void)
-{
-    unsigned b = mt_my_bucket;
-    if (MK_UNLIKELY(b == 0)) {
-        b = atomic_fetch_add_explicit(&mt_next_bucket, 1,
-                                      memory_order_relaxed) %
-                MT_BUCKETS +
-            1;
-        mt_my_bucket = b;
-        (void)pthread_once(&mt_key_once, mt_key_create); /* cannot fail */
-        /* On failure (ENOMEM) this thread's bucket is just not folded. */
-        if (mt_key_ok)
-            (void)pthread_setspecific(mt_key, (void *)(uintptr_t)b);
-    }
-    return b - 1;
-}
-
-static inline bool mt_has_slot(memkind_t kind)
-{
-    return kind->partition < MEMKIND_MAX_KIND;
-}
-
-/* Adds delta bytes to kind's count. */
-static void mt_count(memkind_t kind, long long delta)
-{
-    if (MK_UNLIKELY(!mt_has_slot(kind)))
-        return;
-    unsigned p = kind->partition;
-    _Atomic long long *slot = &mt_buckets[mt_bucket()].pending[p];
-    long long v =
-        atomic_fetch_add_explicit(slot, delta, memory_order_relaxed) + delta;
-    if (v > MT_FLUSH_BYTES || v < -MT_FLUSH_BYTES) {
-        long long moved =
-            atomic_exchange_explicit(slot, 0, memory_order_relaxed);
-        atomic_fetch_add_explicit(&mt_total[p], moved, memory_order_relaxed);
-    }
-}
-
-/* The policies' view of kind's bytes: settled total plus this thread's
- * pending delta.  Exact in a single thread. */
-static long long mt_policy_bytes(memkind_t kind)
-{
-    if (MK_UNLIKELY(!mt_has_slot(kind)))
-        return 0;
-    unsigned p = kind->partition;
-    return atomic_load_explicit(&mt_total[p], memory_order_relaxed) +
-           atomic_load_explicit(&mt_buckets[mt_bucket()].pending[p],
-                                memory_order_relaxed);
-}
-
-/* Usable size of a block known to belong to kind. */
-static inline long long mt_usable(memkind_t kind, void *ptr)
-{
-    return (long long)memkind_malloc_usable_size(kind, ptr);
-}
 
 /* ------------------------------------------------------------- builder */
 
@@ -235,8 +119,8 @@ MK_EXPORT void memtier_builder_delete(struct memtier_builder *builder)
     /* COMPAT(1.14): 1.14 crashed on NULL; free(3) semantics are kinder. */
     if (!builder)
         return;
-    jemk_free(builder->tiers);
-    jemk_free(builder);
+    mk_meta_free(builder->tiers);
+    mk_meta_free(builder);
 }
 
 /*
@@ -521,7 +405,7 @@ memtier_builder_construct_memtier_memory(struct memtier_builder *builder)
 MK_EXPORT void memtier_delete_memtier_memory(struct memtier_memory *memory)
 {
     /* COMPAT(1.14): 1.14 crashed on NULL. */
-    jemk_free(memory);
+    mk_meta_free(memory);
 }
 
 /* ------------------------------------------------------------- policies */
@@ -532,10 +416,11 @@ static memkind_t mt_pick_static(const struct memtier_memory *m)
 {
     unsigned best = 0;
     double best_score =
-        (double)mt_policy_bytes(m->tiers[0].kind) * m->tiers[0].weight;
+        (double)mk_memtier_counters_read_approx(m->tiers[0].kind) *
+        m->tiers[0].weight;
     for (unsigned i = 1; i < m->size; ++i) {
-        double s =
-            (double)mt_policy_bytes(m->tiers[i].kind) * m->tiers[i].weight;
+        double s = (double)mk_memtier_counters_read_approx(m->tiers[i].kind) *
+                   m->tiers[i].weight;
         if (s < best_score) {
             best_score = s;
             best = i;
@@ -577,8 +462,8 @@ static void mt_adjust(struct memtier_memory *m)
 {
     for (unsigned i = 0; i + 1 < m->size; ++i) {
         struct mt_threshold *th = &m->tiers[i].th;
-        long long lo = mt_policy_bytes(m->tiers[i].kind);
-        long long hi = mt_policy_bytes(m->tiers[i + 1].kind);
+        long long lo = mk_memtier_counters_read_approx(m->tiers[i].kind);
+        long long hi = mk_memtier_counters_read_approx(m->tiers[i + 1].kind);
         if (hi <= 0 && lo <= 0)
             continue;
         /* An empty lower tier reads as an infinite ratio: raise. */
@@ -623,6 +508,12 @@ static void mt_after_alloc(struct memtier_memory *m)
 
 /* ---------------------------------------------------- kind allocations */
 
+/* Usable size of a block known to belong to kind: what its count moves by. */
+static inline long long mt_usable(memkind_t kind, void *ptr)
+{
+    return (long long)memkind_malloc_usable_size(kind, ptr);
+}
+
 /* The _post decorators run after the count, so a hook that frees or
  * replaces the result sees (and leaves) consistent counters only if it
  * goes through memtier_* itself; libmemtier(3). */
@@ -630,7 +521,7 @@ MK_EXPORT void *memtier_kind_malloc(memkind_t kind, size_t size)
 {
     void *p = memkind_malloc(kind, size);
     if (p)
-        mt_count(kind, mt_usable(kind, p));
+        mk_memtier_counters_add(kind, mt_usable(kind, p));
     if (MK_UNLIKELY(memtier_kind_malloc_post != NULL))
         memtier_kind_malloc_post(kind, size, &p);
     return p;
@@ -640,7 +531,7 @@ MK_EXPORT void *memtier_kind_calloc(memkind_t kind, size_t num, size_t size)
 {
     void *p = memkind_calloc(kind, num, size);
     if (p)
-        mt_count(kind, mt_usable(kind, p));
+        mk_memtier_counters_add(kind, mt_usable(kind, p));
     if (MK_UNLIKELY(memtier_kind_calloc_post != NULL))
         memtier_kind_calloc_post(kind, num, size, &p);
     return p;
@@ -651,7 +542,7 @@ MK_EXPORT int memtier_kind_posix_memalign(memkind_t kind, void **memptr,
 {
     int err = memkind_posix_memalign(kind, memptr, alignment, size);
     if (err == 0 && *memptr)
-        mt_count(kind, mt_usable(kind, *memptr));
+        mk_memtier_counters_add(kind, mt_usable(kind, *memptr));
     if (MK_UNLIKELY(memtier_kind_posix_memalign_post != NULL))
         memtier_kind_posix_memalign_post(kind, memptr, alignment, size, &err);
     return err;
@@ -678,7 +569,7 @@ MK_EXPORT void memtier_kind_free(memkind_t kind, void *ptr)
             return;
         }
     }
-    mt_count(kind, -mt_usable(kind, ptr));
+    mk_memtier_counters_add(kind, -mt_usable(kind, ptr));
     memkind_free(kind, ptr);
     errno = oerrno;
 }
@@ -712,7 +603,7 @@ MK_EXPORT void *memtier_kind_realloc(memkind_t kind, void *ptr, size_t size)
     long long before = mt_usable(kind, ptr);
     void *p = memkind_realloc(kind, ptr, size);
     if (p)
-        mt_count(kind, mt_usable(kind, p) - before);
+        mk_memtier_counters_add(kind, mt_usable(kind, p) - before);
     if (MK_UNLIKELY(memtier_kind_realloc_post != NULL))
         memtier_kind_realloc_post(kind, ptr, size, &p);
     return p;
@@ -724,24 +615,6 @@ MK_EXPORT size_t memtier_usable_size(void *ptr)
     if (MK_UNLIKELY(memtier_kind_usable_size_post != NULL))
         memtier_kind_usable_size_post(&ptr, n);
     return n;
-}
-
-/*
- * Exact bytes of kind allocated through memtier_* and not yet freed, once
- * concurrent calls have finished.  COMPAT(1.14): 1.14 crashed on NULL and
- * returned a huge value when memtier_free() was given blocks that
- * memkind_malloc() made; we return 0 for both.
- */
-MK_EXPORT size_t memtier_kind_allocated_size(memkind_t kind)
-{
-    if (!kind || !mt_has_slot(kind))
-        return 0;
-    unsigned p = kind->partition;
-    long long sum = atomic_load_explicit(&mt_total[p], memory_order_relaxed);
-    for (unsigned b = 0; b < MT_BUCKETS; ++b)
-        sum += atomic_load_explicit(&mt_buckets[b].pending[p],
-                                    memory_order_relaxed);
-    return sum > 0 ? (size_t)sum : 0;
 }
 
 /* ------------------------------------------------- memory allocations */

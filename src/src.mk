@@ -23,6 +23,8 @@ libmemkind_core_la_SOURCES = \
 	src/lsan.h \
 	src/memkind.c \
 	src/memtier.c \
+	src/memtier_counters.c \
+	src/memtier_counters.h \
 	src/numa.c \
 	src/os.c \
 	src/os.h \
