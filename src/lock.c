@@ -6,26 +6,7 @@
  * wrappers; it owns no lock itself.  It does not decide which lock protects
  * what: each file that owns a lock says that at its top.
  *
- * The global lock order (lower ranks are taken first; a thread holding a
- * lock may take only locks of a strictly higher rank, or of the same rank
- * where the rank is marked "many"):
- *
- *   1 MK_RANK_PURGER      purger_lock, PMEM purger thread state; taken by
- *                         the purger and PMEM kind setup, holding nothing
- *   2 MK_RANK_REGISTRY    registry_lock; taken by the API, thread exit, the
- *                         fork handlers and the purger (under purger_lock)
- *   3 MK_RANK_ARENA_SET   per-kind arena set lock ("many"); taken holding
- *                         the registry lock or nothing, and calls jemalloc;
- *                         the fork handler takes all, in slot order
- *   4 MK_RANK_JEMALLOC    pseudo-rank for jemalloc's own mutexes ("many":
- *                         jemalloc re-enters itself); pushed at extent hook
- *                         entry, asserted before every call into jemalloc
- *   5 MK_RANK_REGION      per-kind region list lock ("many"), inside hooks
- *   6 MK_RANK_PMEM        per-PMEM-kind lock ("many"), inside hooks,
- *                         possibly holding a region lock; fork handlers
- *   7 MK_RANK_FIXED_KIND  per-fixed-kind lock ("many"), inside hooks
- *   8 MK_RANK_FAMILY      NUMA node family build lock, inside hooks
- *   9 MK_RANK_ADDRMAP     the address map's fixed-area rwlock: a leaf
+ * The global lock order itself is written in one place, memkind_lock.h.
  *
  * Ranks exist so that a pair of locks taken in opposite orders by two code
  * paths (a deadlock that needs a rare interleaving to show) aborts on the

@@ -89,7 +89,7 @@ void mk_os_init(void)
 #ifdef MK_FAULT_INJECTION
     /* Test-only: pretend a wider address space (the map must then be made
      * for it and handle addresses the kernel here would never give). */
-    const char *fake = getenv("MEMKIND_TEST_ADDR_BITS");
+    const char *fake = secure_getenv("MEMKIND_TEST_ADDR_BITS");
     if (fake) {
         long b = strtol(fake, NULL, 10);
         if (b >= (long)os_addr_bits && b <= MK_OS_ADDR_BITS_MAX)

@@ -116,3 +116,4 @@ src_demo_memkind_demo_LDADD = libmemkind.la
 demo: src/demo/memkind-demo
 	./src/demo/memkind-demo
 .PHONY: demo
+EXTRA_DIST += src/README

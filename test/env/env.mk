@@ -16,7 +16,10 @@
 #   autohbw-config.sh       libautohbw.so: AUTO_HBW_* values, logging
 #   autohbw-programs.sh     libautohbw.so under real programs
 #   autohbw_unit_test       the AUTO_HBW_* parsers (gtest)
+#   addr-bits.sh            the address map for a wider address space
+#                           (MEMKIND_TEST_ADDR_BITS, instrumented builds)
 MK_ENV_SCENARIOS = \
+	test/env/addr-bits.sh \
 	test/env/hbw-nodes-override.sh \
 	test/env/nodes-malformed.sh \
 	test/env/memattrs.sh \

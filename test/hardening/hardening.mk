@@ -17,6 +17,8 @@
 #   make lint            grep rules of CONVENTIONS.md 11 (lint.sh)
 #   make check-asan      ASan + UBSan (+ LeakSanitizer), jemalloc junk
 #                        filling: the whole suite
+#   make check-debug     --enable-debug (assertions, lock ranks checked):
+#                        the whole suite
 #   make check-tsan      ThreadSanitizer (jemalloc instrumented too): the
 #                        multithreaded tests
 #   make check-valgrind  memcheck on the API tests (main build)
@@ -112,6 +114,13 @@ check-asan: all
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  LSAN_OPTIONS=report_objects=1 MK_STRESS_SECONDS=$${MK_STRESS_SECONDS:-3}
 
+# The whole suite in the debug build (--enable-debug): assertions on, and
+# every lock the library takes checked against the global lock order
+# (memkind_lock.h), so an out-of-order pair aborts with both names.
+check-debug: all
+	@$(MK_LANE) debug "--enable-werror --enable-debug" "" \
+	  MK_STRESS_SECONDS=$${MK_STRESS_SECONDS:-3}
+
 # jemalloc is instrumented too (JEMK_EXTRA_CFLAGS), so that memory it hands
 # from one thread to another is not taken for a race.
 # ThreadSanitizer (gcc 12) cannot map its shadow memory on kernels with 32
@@ -174,6 +183,7 @@ check-hardening:
 	$(MAKE) $(AM_MAKEFLAGS) check-valgrind || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) check-stress || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) check-asan || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) check-debug || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) check-tsan || rc=1; \
 	exit $$rc
 
@@ -192,8 +202,8 @@ check-hardening-skip:
 
 clean-local: clean-hardening
 clean-hardening:
-	rm -rf _build/lane-asan _build/lane-tsan _build/lane-*.lock _build/fuzz \
+	rm -rf _build/lane-asan _build/lane-debug _build/lane-tsan _build/lane-*.lock _build/fuzz \
 	  _build/valgrind _build/stress _build/skipped
 
-.PHONY: lint check-asan check-tsan check-valgrind check-stress fuzz-all \
+.PHONY: lint check-asan check-debug check-tsan check-valgrind check-stress fuzz-all \
 	check-fuzz check-hardening check-hardening-skip clean-hardening

@@ -19,39 +19,42 @@
  * time (who takes several takes them in one agreed order, slot order; the
  * checker cannot see that order).
  *
- *   1 MK_RANK_PURGER      purger_lock (src/kinds/pmem.c): the PMEM purger
- *                         thread's state.  Taken holding nothing, by the
- *                         purger thread (which takes the registry lock under
- *                         it) and after a PMEM kind is created.
+ *   1 MK_RANK_PURGER      purger_lock (src/kinds/pmem_purger.c): the PMEM
+ *                         purger thread's state.  Taken holding nothing, by
+ *                         the purger thread (which takes the registry lock
+ *                         under it) and after a PMEM kind is created.
  *   2 MK_RANK_REGISTRY    registry_lock (src/registry.c).  Taken by the API
- *                         (kind creation and destruction, lookups), thread
- *                         exit, the purger (under purger_lock) and the fork
- *                         handlers.
- *   3 MK_RANK_ARENA_SET   a kind's arena set lock (src/arena.c), "many":
- *                         taken holding the registry lock or nothing; calls
- *                         into jemalloc (tcache flush and destroy) are made
- *                         under it.  The fork handler takes all of them, in
- *                         slot order.
+ *                         (kind creation and destruction), thread exit
+ *                         (tcache.c), the purger (under purger_lock).
+ *   3 MK_RANK_ARENA_SET   a kind's arena set lock (src/arena_set.h), "many":
+ *                         taken holding the registry lock (thread exit, the
+ *                         purger's sweep and decay, kind destruction) or
+ *                         nothing (arena and tcache creation in tcache.c and
+ *                         alloc.c, settings in arena.c, stats.c); calls into
+ *                         jemalloc are made under it.
  *   4 MK_RANK_JEMALLOC    pseudo-rank for jemalloc's own mutexes, "many"
  *                         (jemalloc may re-enter itself, so hooks may
- *                         nest): pushed by
- *                         mk_lock_enter_jemalloc() at extent hook entry and
- *                         asserted by mk_lock_assert_may_enter_jemalloc()
- *                         before any call into jemalloc.  Nothing ranked
+ *                         nest): pushed by mk_lock_enter_jemalloc() at
+ *                         extent hook entry and asserted by
+ *                         mk_lock_assert_may_enter_jemalloc() before calls
+ *                         into jemalloc (src/jemk_ctl.c).  Nothing ranked
  *                         above it may be held when jemalloc is called.
  *   5 MK_RANK_REGION      a kind's region list lock (src/arena.c), "many",
- *                         taken inside extent hooks.
+ *                         taken inside the generic extent hooks.
  *   6 MK_RANK_PMEM        a PMEM kind's lock (src/kinds/pmem.c), "many",
- *                         taken inside extent hooks, possibly holding a
- *                         region lock, and by the registry's fork handlers.
+ *                         taken inside its extent hooks.
  *   7 MK_RANK_FIXED_KIND  a fixed kind's lock (src/kinds/fixed.c), "many",
- *                         taken inside extent hooks.
+ *                         taken inside extent hooks (its carve).
  *   8 MK_RANK_FAMILY      family_lock (src/numa.c): builds a NUMA node
- *                         family on first use, inside extent hooks.
- *   9 MK_RANK_ADDRMAP     fixed_lock (src/arena.c), the address map's
+ *                         family on first use, possibly inside extent hooks.
+ *   9 MK_RANK_ADDRMAP     fixed_lock (src/addrmap.c), the address map's
  *                         fixed-area rwlock: a leaf, under which nothing
  *                         else is taken.
  *
+ * The fork protocol (src/fork.c) takes every lock of the library in this
+ * order before fork(), calling jemalloc's own prefork handler at rank 4,
+ * and releases them in the reverse order after it.
+
  * Contracts shared by every wrapper:
  * - A pthread failure here can only come from a corrupted or uninitialised
  *   lock, so the wrappers do not return it: they write one line naming the
