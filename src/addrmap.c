@@ -237,9 +237,12 @@ void mk_addrmap_prefork(void)
     mk_rwlock_wrlock(&fixed_lock, MK_RANK_ADDRMAP);
 }
 
-void mk_addrmap_postfork(void)
+void mk_addrmap_postfork(bool child)
 {
-    mk_rwlock_unlock(&fixed_lock, MK_RANK_ADDRMAP);
+    if (child)
+        mk_rwlock_reinit_in_child(&fixed_lock, MK_RANK_ADDRMAP);
+    else
+        mk_rwlock_unlock(&fixed_lock, MK_RANK_ADDRMAP);
 }
 
 /* ------------------------------------------------- jemalloc's own mmap */

@@ -34,8 +34,13 @@
  *            arena-set and registry locks released, the purger's state reset
  *            (its thread does not exist in the child).
  *
- * Every lock is released by the thread that took it (in the child, the
- * forking thread is that thread), so no lock is ever re-initialised.
+ * Every mutex is released by the thread that took it (in the child, the
+ * forking thread is that thread), so no mutex is re-initialised.  The one
+ * rwlock (the address map's) is made anew in the child instead: glibc
+ * recognises an rwlock's writer by thread id, which the child does not
+ * share with its parent (mk_rwlock_reinit_in_child).  The PMEM purger's
+ * condition variable is made anew in the child too (its parent's waiter
+ * does not exist there).
  * Does not own: the locks themselves or what the kinds do for the child.
  */
 #include "config.h"
@@ -128,7 +133,7 @@ static void fork_prepare(void)
 static void fork_parent(void)
 {
     int oerrno = errno;
-    mk_addrmap_postfork();
+    mk_addrmap_postfork(false);
     mk_numa_postfork();
     kinds_postfork(false);
     mk_arena_region_unlock_all();
@@ -143,7 +148,7 @@ static void fork_parent(void)
 static void fork_child(void)
 {
     int oerrno = errno;
-    mk_addrmap_postfork();
+    mk_addrmap_postfork(true);
     mk_numa_postfork();
     kinds_postfork(true);
     mk_arena_region_unlock_all();

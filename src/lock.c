@@ -346,6 +346,18 @@ void mk_rwlock_unlock(pthread_rwlock_t *l, enum mk_lock_rank rank)
     errno = oerrno;
 }
 
+/* In a forked child: l was taken for writing before fork() by this thread;
+ * forget it and make it anew (memkind_lock.h says why unlock cannot). */
+void mk_rwlock_reinit_in_child(pthread_rwlock_t *l, enum mk_lock_rank rank)
+{
+    int oerrno = errno;
+    record_pop(l, rank, "re-initialising");
+    int err = pthread_rwlock_init(l, NULL);
+    if (err)
+        mk_lock_fail("pthread_rwlock_init", err, rank);
+    errno = oerrno;
+}
+
 /*
  * Before a condition wait on m: m must be held with rank, and re-taking it
  * on wake-up must respect the order against the other locks held (a lock

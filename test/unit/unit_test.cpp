@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 TEST(Util, MulOverflow)
@@ -265,6 +266,41 @@ TEST(AddressMap, KernelMappingAbove2To47IsDetected)
     ASSERT_EQ(0, memkind_destroy_kind(fixed));
     EXPECT_EQ(nullptr, mk_addrmap_lookup(m));
     munmap(m, len);
+}
+
+/* ------------------------------------------------------------ fork */
+
+// A child forks again, and its child too (a shell running a pipeline does
+// this): every lock the fork protocol held must be usable in each
+// generation.  The address map's rwlock once stayed write-locked in the
+// child (glibc ties an rwlock's writer to a thread id), so the grandchild's
+// fork hung.  alarm() turns a hang into a failure.
+static int fork_generations(int depth)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return 1;
+    if (pid == 0) {
+        alarm(20);
+        void *p = memkind_malloc(MEMKIND_DEFAULT, 100);
+        if (!p)
+            _exit(2);
+        memkind_free(NULL, p);
+        _exit(depth > 1 ? fork_generations(depth - 1) : 0);
+    }
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid)
+        return 3;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 4;
+}
+
+TEST(Fork, ChildrenOfChildrenForkAgain)
+{
+    static char buf[1 << 16];
+    memkind_t fixed = nullptr;
+    ASSERT_EQ(0, memkind_create_fixed(buf + 100, sizeof(buf) - 200, &fixed));
+    EXPECT_EQ(0, fork_generations(4));
+    ASSERT_EQ(0, memkind_destroy_kind(fixed));
 }
 
 /* Fault injection over kind creation, arena growth and memtier

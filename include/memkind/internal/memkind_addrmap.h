@@ -17,6 +17,7 @@
 
 #include "memkind_private.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -50,9 +51,11 @@ int mk_addrmap_store(uintptr_t start, size_t size, uint16_t v);
 int mk_addrmap_set_range(struct memkind *kind, void *addr, size_t size);
 /// Undoes mk_addrmap_set_range() (same arguments).
 void mk_addrmap_clear_range(struct memkind *kind, void *addr, size_t size);
-/// Fork protocol (src/fork.c): hold the fixed-area lock across fork().
+/// Fork protocol (src/fork.c): hold the fixed-area lock across fork();
+/// after it the parent releases it, the child makes it anew (an rwlock
+/// cannot be released by the child: see mk_rwlock_reinit_in_child).
 void mk_addrmap_prefork(void);
-void mk_addrmap_postfork(void);
+void mk_addrmap_postfork(bool child);
 /// Slow path of the lookup for MK_ADDRMAP_MIXED granules.
 struct memkind *mk_addrmap_resolve_mixed(uintptr_t a);
 

@@ -127,6 +127,13 @@ void mk_lock_fail(const char *what, int err, enum mk_lock_rank rank)
  * mk_rwlock_rdlock(l, rank), mk_rwlock_wrlock(l, rank): as mk_mutex_lock
  *     (a second read lock of l by one thread counts as taking it again).
  * mk_rwlock_unlock(l, rank): as mk_mutex_unlock, for either mode.
+ * mk_rwlock_reinit_in_child(l, rank): in a forked child, for an rwlock the
+ *     forking thread took for writing before fork(): makes it anew,
+ *     unlocked.  glibc's unlock cannot be used there: it recognises the
+ *     writer by thread id, which differs in the child, so it would take the
+ *     call for a reader's and leave the lock write-locked for ever.  Safe
+ *     only in the fork protocol's child handler (one thread, which took the
+ *     lock).  Checking: l must be recorded as held with rank.
  * mk_cond_timedwait(c, m, rank, abstime): waits on c until signalled or
  *     abstime; m is held on entry and on return and stays recorded as held.
  *     Returns 0 or ETIMEDOUT.  Checking: m must be held with that rank, and
@@ -154,6 +161,7 @@ void mk_mutex_unlock(pthread_mutex_t *m, enum mk_lock_rank rank);
 void mk_rwlock_rdlock(pthread_rwlock_t *l, enum mk_lock_rank rank);
 void mk_rwlock_wrlock(pthread_rwlock_t *l, enum mk_lock_rank rank);
 void mk_rwlock_unlock(pthread_rwlock_t *l, enum mk_lock_rank rank);
+void mk_rwlock_reinit_in_child(pthread_rwlock_t *l, enum mk_lock_rank rank);
 int mk_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                       enum mk_lock_rank rank, const struct timespec *abstime);
 void mk_cond_wait(pthread_cond_t *c, pthread_mutex_t *m,
@@ -201,6 +209,13 @@ static inline void mk_rwlock_wrlock(pthread_rwlock_t *l, enum mk_lock_rank rank)
 static inline void mk_rwlock_unlock(pthread_rwlock_t *l, enum mk_lock_rank rank)
 {
     MK_LOCK_CALL(pthread_rwlock_unlock(l), "pthread_rwlock_unlock", rank);
+}
+
+/* In a forked child: makes l anew, unlocked (see above). */
+static inline void mk_rwlock_reinit_in_child(pthread_rwlock_t *l,
+                                             enum mk_lock_rank rank)
+{
+    MK_LOCK_CALL(pthread_rwlock_init(l, NULL), "pthread_rwlock_init", rank);
 }
 
 /*
