@@ -218,6 +218,9 @@ int mk_tcache_fill(struct memkind *kind, unsigned *arena_out)
 
 __attribute__((noinline, cold)) void mk_tcache_wait(struct mk_tls_entry *e)
 {
+    /* The sweeper flushes under the set lock: waiting for it while holding
+     * any lock could deadlock. */
+    mk_lock_assert_none_held();
     while (atomic_load_explicit(&e->claim, memory_order_acquire))
         sched_yield();
 }
