@@ -9,9 +9,9 @@
  * add to it and read it, including memtier_kind_allocated_size().  Does
  * not own what is counted or when: memtier.c decides which calls count
  * which usable sizes, and owns the builder, the memories and the policies.
- * Counts are keyed by registry partition and are not reset when a dynamic
- * kind is destroyed, so a kind that later takes the slot inherits what was
- * left (issue #14).  Allocates nothing.
+ * Counts are keyed by registry partition; the registry forgets a slot's
+ * counts when it destroys the dynamic kind in it, so a kind that later
+ * takes the slot starts from 0, as in 1.14 (issue #14).  Allocates nothing.
  *
  * Each kind (by registry partition) has a settled total and one pending
  * delta per thread bucket.  A thread adds to its own bucket with a relaxed
@@ -168,4 +168,28 @@ MK_EXPORT size_t memtier_kind_allocated_size(memkind_t kind)
         sum += atomic_load_explicit(&mt_buckets[b].pending[p],
                                     memory_order_relaxed);
     return sum > 0 ? (size_t)sum : 0;
+}
+
+/*
+ * Forgets every byte counted for registry slot partition: its settled total
+ * and the pending delta of every thread bucket.  The registry calls it
+ * under its lock when it destroys the dynamic kind in that slot, before the
+ * slot can be given to a new kind, so the new kind's count starts from 0
+ * and the placement policies weigh it as empty (COMPAT(1.14): 1.14 resets
+ * the counts on destroy too; without the reset blocks left in the old kind
+ * skewed STATIC_RATIO and DYNAMIC_THRESHOLD).
+ *
+ * No thread can be adding to this slot meanwhile: memkind(3) makes using a
+ * kind while (or after) it is destroyed undefined, and memtier.c counts a
+ * block only while its kind is alive.  A program that does so anyway loses
+ * or keeps a few bytes in the new kind's count, never memory.
+ */
+void mk_memtier_counters_forget(unsigned partition)
+{
+    if (partition >= MEMKIND_MAX_KIND)
+        return;
+    for (unsigned b = 0; b < MT_BUCKETS; ++b)
+        atomic_store_explicit(&mt_buckets[b].pending[partition], 0,
+                              memory_order_relaxed);
+    atomic_store_explicit(&mt_total[partition], 0, memory_order_relaxed);
 }

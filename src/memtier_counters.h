@@ -6,9 +6,10 @@
  * Not installed: memkind 1.14 had no such header and kind authors have no
  * use for it (memtier_kind_allocated_size() is the public reader).
  *
- * Both functions are ordinary calls, as the static counter functions of
- * memtier.c were (GCC kept them out of line there too), so the malloc and
- * free paths make the same one call per block as before the split.
+ * The add and read functions are ordinary calls, as the static counter
+ * functions of memtier.c were (GCC kept them out of line there too), so the
+ * malloc and free paths make the same one call per block as before the
+ * split.
  */
 #pragma once
 
@@ -19,3 +20,7 @@ void mk_memtier_counters_add(struct memkind *kind, long long delta);
 
 /// Kind's settled bytes plus the calling thread's pending delta.
 long long mk_memtier_counters_read_approx(struct memkind *kind);
+
+/// Zeroes every count of registry slot partition (total and all thread
+/// buckets); the registry calls it when it destroys the kind in the slot.
+void mk_memtier_counters_forget(unsigned partition);

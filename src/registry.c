@@ -32,6 +32,7 @@
 
 #include "fork.h"
 #include "lookup.h"
+#include "memtier_counters.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -189,6 +190,7 @@ int mk_registry_destroy_kind(struct memkind *kind)
         return MEMKIND_ERROR_INVALID;
     }
     int err = kind_op_destroy(kind);
+    mk_memtier_counters_forget(slot);
     atomic_store_explicit(&mk_registry_slots[slot], NULL, memory_order_release);
     ndynamic--;
     mk_mutex_unlock(&registry_lock, MK_RANK_REGISTRY);

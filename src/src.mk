@@ -5,6 +5,7 @@
 
 noinst_LTLIBRARIES += libmemkind_core.la
 libmemkind_core_la_SOURCES = \
+	src/abi_layout.c \
 	src/addrmap.c \
 	src/alloc.c \
 	src/arena.c \

@@ -89,11 +89,11 @@ static void *fixed_carve(struct memkind *kind, size_t size, size_t align,
     *zero = false; /* the caller's memory: contents unknown */
     mk_mutex_lock(&f->lock, MK_RANK_FIXED_KIND);
     uintptr_t base = (uintptr_t)f->addr;
-    uintptr_t start = mk_round_up(base + f->used, align);
+    uintptr_t start = mk_round_up(base + f->current, align);
     uintptr_t end = base + f->size;
     if (start >= base && start <= end && end - start >= size) {
         res = (void *)start;
-        f->used = start + size - base;
+        f->current = start + size - base;
     }
     mk_mutex_unlock(&f->lock, MK_RANK_FIXED_KIND);
     return res;
@@ -160,7 +160,7 @@ MK_EXPORT int memkind_create_fixed(void *addr, size_t size, memkind_t *kind)
     struct memkind_fixed *f = mk_meta_malloc(sizeof(*f));
     if (!f)
         return MEMKIND_ERROR_MALLOC;
-    *f = (struct memkind_fixed){.addr = addr, .size = size, .used = 0};
+    *f = (struct memkind_fixed){.addr = addr, .size = size, .current = 0};
     if (pthread_mutex_init(&f->lock, NULL)) {
         mk_meta_free(f);
         return MEMKIND_ERROR_RUNTIME;

@@ -10,8 +10,8 @@
  * gives NULL + ENOMEM instead of SIGBUS; freed ranges give their blocks back
  * through the decommit hook (punching a hole) and get them again on commit.
  *
- * Lock: memkind_pmem.lock (MK_RANK_PMEM) protects carved/committed; taken
- * inside hooks, under jemalloc's mutexes.
+ * Lock: memkind_pmem.pmem_lock (MK_RANK_PMEM) protects offset and
+ * current_size; taken inside hooks, under jemalloc's mutexes.
  *
  * Not here: what a forked child gets (pmem_fork.c), the purger thread
  * (pmem_purger.c), Device DAX backing (pmem_devdax.c).
@@ -151,10 +151,10 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
      * small extents jemalloc asks for when it cannot grow are packed. */
     if (align < MEMKIND_PMEM_CHUNK_SIZE && size >= MEMKIND_PMEM_CHUNK_SIZE)
         align = MEMKIND_PMEM_CHUNK_SIZE;
-    mk_mutex_lock(&p->lock, MK_RANK_PMEM);
+    mk_mutex_lock(&p->pmem_lock, MK_RANK_PMEM);
     /* Align the address, not the file offset (base is granule-aligned). */
     uintptr_t base = (uintptr_t)p->base;
-    size_t off = mk_round_up(base + p->carved, align) - base;
+    size_t off = mk_round_up(base + (size_t)p->offset, align) - base;
     size_t len = mk_round_up(size, mk_os_page_size());
     /* A device has no holes: everything carved is committed.  A file
      * carving is committed whole while it fits under max_size as well: one
@@ -166,11 +166,11 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
      * heap growth on ext4 10-20 % slower for good: the per-slab blocks
      * fragment the file's extent tree, which every page fault walks.) */
     bool backed = *commit || p->devdax || !p->max_size ||
-                  p->committed + len <= p->max_size;
-    if (p->fork_broken || off < p->carved || off > p->limit_off ||
+                  p->current_size + len <= p->max_size;
+    if (p->fork_broken || off < (size_t)p->offset || off > p->limit_off ||
         p->limit_off - off < len)
         goto out;
-    if (backed && p->max_size && p->committed + len > p->max_size)
+    if (backed && p->max_size && p->current_size + len > p->max_size)
         goto out;
     /* At max_size, jemalloc tries to grow on every failing request: each
      * carving would take address space for nothing until blocks go back. */
@@ -194,13 +194,13 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
         }
         *zero = true;
     }
-    p->carved = off + len;
+    p->offset = (off_t)(off + len);
     if (backed)
-        p->committed += len;
+        p->current_size += len;
     *commit = backed;
     res = addr;
 out:
-    mk_mutex_unlock(&p->lock, MK_RANK_PMEM);
+    mk_mutex_unlock(&p->pmem_lock, MK_RANK_PMEM);
     if (clear)
         memset(res, 0, len); /* outside the lock: the range is ours */
     return res;
@@ -267,18 +267,18 @@ static bool pmem_hook_commit(extent_hooks_t *h, void *addr, size_t size,
     off_t off = (off_t)((char *)addr + offset - (char *)p->base);
     bool fail = true;
     mk_lock_enter_jemalloc();
-    mk_mutex_lock(&p->lock, MK_RANK_PMEM);
-    bool over = p->max_size && p->committed + length > p->max_size;
+    mk_mutex_lock(&p->pmem_lock, MK_RANK_PMEM);
+    bool over = p->max_size && p->current_size + length > p->max_size;
     if (!p->fork_broken && !over) {
         if (p->devdax ||
             (!mk_fault_hit() && alloc_blocks(p, off, length) == 0)) {
-            p->committed += length;
+            p->current_size += length;
             fail = false;
         }
     }
     if (over)
         p->limit_hit = true;
-    mk_mutex_unlock(&p->lock, MK_RANK_PMEM);
+    mk_mutex_unlock(&p->pmem_lock, MK_RANK_PMEM);
     mk_lock_exit_jemalloc();
     return fail;
 }
@@ -298,10 +298,10 @@ static bool pmem_hook_decommit(extent_hooks_t *h, void *addr, size_t size,
     if (mk_os_punch_hole(p->fd, off, length) != 0)
         return true;
     mk_lock_enter_jemalloc();
-    mk_mutex_lock(&p->lock, MK_RANK_PMEM);
-    p->committed -= length;
+    mk_mutex_lock(&p->pmem_lock, MK_RANK_PMEM);
+    p->current_size -= length;
     p->limit_hit = false;
-    mk_mutex_unlock(&p->lock, MK_RANK_PMEM);
+    mk_mutex_unlock(&p->pmem_lock, MK_RANK_PMEM);
     mk_lock_exit_jemalloc();
     return false;
 }
@@ -393,7 +393,7 @@ static void pmem_free_priv(struct memkind_pmem *p)
         mk_os_close(p->fd);
     if (p->fork_fd >= 0)
         mk_os_close(p->fork_fd);
-    pthread_mutex_destroy(&p->lock);
+    pthread_mutex_destroy(&p->pmem_lock);
     mk_meta_free(p->dir);
     mk_meta_free(p);
 }
@@ -578,7 +578,7 @@ static int create_pmem(const char *dir, size_t max_size,
         return MEMKIND_ERROR_MALLOC;
     p->fd = -1;
     p->fork_fd = -1;
-    if (pthread_mutex_init(&p->lock, NULL)) {
+    if (pthread_mutex_init(&p->pmem_lock, NULL)) {
         mk_meta_free(p);
         return MEMKIND_ERROR_RUNTIME;
     }

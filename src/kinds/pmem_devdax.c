@@ -183,8 +183,8 @@ int mk_pmem_devdax_map(struct memkind_pmem *p)
 }
 
 /*
- * In a forked child, before any other thread exists, with p->lock and every
- * jemalloc lock held (no allocation; system calls and memcpy only): the
+ * In a forked child, before any other thread exists, with p->pmem_lock and
+ * every jemalloc lock held (no allocation; system calls and memcpy only): the
  * parent's device mapping is shared, so the child copies the carved part
  * into private anonymous memory and moves that over the kind's whole range
  * (a device mapping cannot be split at addresses that are not aligned to
@@ -197,7 +197,7 @@ int mk_pmem_devdax_map(struct memkind_pmem *p)
 void mk_pmem_devdax_postfork_child(struct memkind_pmem *p)
 {
     char *base = p->base;
-    size_t carved = p->carved;
+    size_t carved = (size_t)p->offset;
     void *copy = NULL;
     int err =
         mk_os_map(NULL, p->reserved, PROT_READ | PROT_WRITE,

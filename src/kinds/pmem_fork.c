@@ -42,9 +42,10 @@ void mk_pmem_prefork(struct memkind *kind)
     struct memkind_pmem *p = kind->priv;
     if (!p || p->fork_broken)
         return;
-    mk_mutex_lock(&p->lock, MK_RANK_PMEM);
+    mk_mutex_lock(&p->pmem_lock, MK_RANK_PMEM);
     p->fork_fd = p->devdax ? -1 : open_copy(p->dir);
-    if (p->fork_fd >= 0 && mk_os_copy_data(p->fd, p->fork_fd, p->carved)) {
+    if (p->fork_fd >= 0 &&
+        mk_os_copy_data(p->fd, p->fork_fd, (size_t)p->offset)) {
         mk_os_close(p->fork_fd);
         p->fork_fd = -1;
     }
@@ -58,7 +59,7 @@ void mk_pmem_postfork_parent(struct memkind *kind)
     if (p->fork_fd >= 0)
         mk_os_close(p->fork_fd);
     p->fork_fd = -1;
-    mk_mutex_unlock(&p->lock, MK_RANK_PMEM);
+    mk_mutex_unlock(&p->pmem_lock, MK_RANK_PMEM);
 }
 
 /*
@@ -74,13 +75,14 @@ void mk_pmem_postfork_child(struct memkind *kind)
         return;
     if (p->devdax) {
         mk_pmem_devdax_postfork_child(p); /* no MAP_PRIVATE on a device */
-    } else if (p->carved == 0) {
+    } else if (p->offset == 0) {
         /* nothing mapped yet: the copy is just a fresh empty file */
     } else if (p->fork_fd < 0 ||
-               mk_os_map_fixed(p->base, p->carved, PROT_READ | PROT_WRITE,
-                               MAP_SHARED, p->fork_fd, 0) != 0) {
-        (void)mk_os_map_fixed(p->base, p->carved, PROT_READ | PROT_WRITE,
-                              MAP_PRIVATE, p->fd, 0);
+               mk_os_map_fixed(p->base, (size_t)p->offset,
+                               PROT_READ | PROT_WRITE, MAP_SHARED, p->fork_fd,
+                               0) != 0) {
+        (void)mk_os_map_fixed(p->base, (size_t)p->offset,
+                              PROT_READ | PROT_WRITE, MAP_PRIVATE, p->fd, 0);
         p->fork_broken = true;
         mk_log_err("[memkind_pmem] no private copy of a PMEM kind after fork;"
                    " it is read-only to new allocations in the child");
@@ -92,5 +94,5 @@ void mk_pmem_postfork_child(struct memkind *kind)
         mk_os_close(p->fork_fd);
     }
     p->fork_fd = -1;
-    mk_mutex_unlock(&p->lock, MK_RANK_PMEM);
+    mk_mutex_unlock(&p->pmem_lock, MK_RANK_PMEM);
 }

@@ -33,6 +33,46 @@ compat_skip_if_sanitized()
     fi
 }
 
+# compat_debian_unpack PACKAGE DEB WORKDIR DESTDIR
+#   Unpacks Debian's memkind 1.14 package PACKAGE (libmemkind0,
+#   libmemkind-dev) into DESTDIR with `dpkg -x`; it is never installed.
+#   The .deb is DEB when that is non-empty (offline runs), else what
+#   `apt-get download PACKAGE` puts into WORKDIR.  Sets compat_deb_version.
+#   Skips the test (exit 77) saying why when the package cannot be had or
+#   is not 1.14; a package that does not unpack is a failure.
+compat_debian_unpack()
+{
+    cdu_pkg=$1 cdu_deb=$2 cdu_work=$3 cdu_dest=$4
+    for tool in dpkg dpkg-deb; do
+        command -v $tool >/dev/null 2>&1 ||
+            compat_skip "$tool not found (not a Debian system)"
+    done
+    if [ -n "$cdu_deb" ]; then
+        [ -r "$cdu_deb" ] || compat_skip "$cdu_deb ($cdu_pkg) is not readable"
+    else
+        command -v apt-get >/dev/null 2>&1 || compat_skip "apt-get not found"
+        mkdir -p "$cdu_work" || exit 1
+        if ! (cd "$cdu_work" && apt-get download "$cdu_pkg") \
+                > "$cdu_work/apt-$cdu_pkg.log" 2>&1; then
+            compat_skip "apt-get download $cdu_pkg failed: $(grep -v '^W:' "$cdu_work/apt-$cdu_pkg.log" | tail -n 1)"
+        fi
+        for f in "$cdu_work/${cdu_pkg}"_*.deb; do
+            [ -f "$f" ] && cdu_deb=$f
+        done
+        [ -n "$cdu_deb" ] ||
+            compat_skip "apt-get download $cdu_pkg produced no .deb"
+    fi
+    compat_deb_version=$(dpkg-deb -f "$cdu_deb" Version 2>/dev/null)
+    case $compat_deb_version in
+    1.14.*) ;;
+    *) compat_skip "$cdu_pkg is version '$compat_deb_version', not 1.14" ;;
+    esac
+    if ! dpkg -x "$cdu_deb" "$cdu_dest"; then
+        echo "FAIL: dpkg -x $cdu_deb"
+        exit 1
+    fi
+}
+
 # Prints the absolute, canonical path of Debian's libjemalloc.so.2 (package
 # libjemalloc2), or nothing.
 compat_find_jemalloc()

@@ -25,39 +25,18 @@ CXX=${CXX:-c++}
 
 compat_skip_if_sanitized "the examples are built without the sanitizer runtime"
 compat_need "$MK_LIB"
-for tool in dpkg dpkg-deb; do
-    command -v $tool >/dev/null 2>&1 || compat_skip "$tool not found (not a Debian system)"
-done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mk-debian-1.14.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT HUP INT TERM
 
 # 1. The package --------------------------------------------------------
-if [ -n "${MK_LIBMEMKIND_DEV_DEB:-}" ]; then
-    deb=$MK_LIBMEMKIND_DEV_DEB
-    [ -r "$deb" ] || compat_skip "MK_LIBMEMKIND_DEV_DEB=$deb is not readable"
-else
-    command -v apt-get >/dev/null 2>&1 || compat_skip "apt-get not found"
-    if ! (cd "$tmp" && apt-get download libmemkind-dev) > "$tmp/apt.log" 2>&1; then
-        compat_skip "apt-get download libmemkind-dev failed: $(grep -v '^W:' "$tmp/apt.log" | tail -n 1)"
-    fi
-    deb=
-    for f in "$tmp"/libmemkind-dev_*.deb; do
-        [ -f "$f" ] && deb=$f
-    done
-    [ -n "$deb" ] || compat_skip "apt-get download libmemkind-dev produced no .deb"
-fi
-version=$(dpkg-deb -f "$deb" Version 2>/dev/null)
-case $version in
-1.14.*) ;;
-*) compat_skip "libmemkind-dev is version '$version', not 1.14" ;;
-esac
 pkg=$tmp/pkg
-dpkg -x "$deb" "$pkg" || { echo "FAIL: dpkg -x $deb"; exit 1; }
+compat_debian_unpack libmemkind-dev "${MK_LIBMEMKIND_DEV_DEB:-}" "$tmp" "$pkg"
+version=$compat_deb_version
 inc=$pkg/usr/include
 ex=$pkg/usr/share/doc/libmemkind-dev/examples
 if [ ! -f "$inc/memkind.h" ] || [ ! -d "$ex" ]; then
-    echo "FAIL: $deb has no usr/include/memkind.h or no examples directory"
+    echo "FAIL: libmemkind-dev $version has no usr/include/memkind.h or no examples directory"
     exit 1
 fi
 echo "libmemkind-dev $version unpacked (not installed); headers: $inc"

@@ -8,12 +8,17 @@
 extern "C" {
 #endif
 
-/// State of a fixed kind (kind->priv).
+/*
+ * State of a fixed kind (kind->priv): memkind 1.14's fields, names, types
+ * and offsets (src/abi_layout.c checks them).  One difference in meaning:
+ * 1.14 moved addr forward as it handed the buffer out; ours stays at the
+ * start and current alone records the use.
+ */
 struct memkind_fixed {
     void *addr;           ///< start of the user's buffer
     size_t size;          ///< its size
-    size_t used;          ///< bytes handed to jemalloc so far (bump)
-    pthread_mutex_t lock; ///< protects used
+    size_t current;       ///< bytes handed to jemalloc so far (bump)
+    pthread_mutex_t lock; ///< protects current
 };
 
 int memkind_fixed_create(struct memkind *kind, struct memkind_ops *ops,

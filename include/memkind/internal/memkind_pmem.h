@@ -16,29 +16,27 @@ extern "C" {
 /// Granularity in which file space is mapped into a kind (1.14 value).
 #define MEMKIND_PMEM_CHUNK_SIZE (1ull << 21)
 
-/// State of a file-backed kind (kind->priv).
+/*
+ * State of a file-backed kind (kind->priv).  The first six fields are
+ * memkind 1.14's, in its order and with its names and types
+ * (src/abi_layout.c checks the offsets); the rest is ours.
+ */
 struct memkind_pmem {
-    int fd;                          ///< the unlinked backing file
-    char *dir;                       ///< directory it lives in (NUL-terminated)
-    size_t max_size;                 ///< limit in bytes, 0 = file system size
+    int fd;          ///< the unlinked backing file (or the device)
+    off_t offset;    ///< file offset of the next carving (= bytes carved)
+    size_t max_size; ///< limit in bytes, 0 = file system size
+    pthread_mutex_t pmem_lock; ///< protects offset and current_size
+    size_t current_size;       ///< bytes backed by file blocks
+    char *dir;                 ///< directory it lives in (NUL-terminated)
+    /* Ours from here on. */
     void *base;                      ///< reserved address range
     size_t reserved;                 ///< its length
-    size_t carved;                   ///< bytes of the range handed to jemalloc
-    size_t committed;                ///< bytes backed by file blocks
     size_t limit_off;                ///< carving stops at this offset
     memkind_mem_usage_policy policy; ///< decay policy
     int fork_fd;                     ///< private copy for a forked child
     bool fork_broken;                ///< child without a copy: read-only
     bool devdax;                     ///< Device DAX (pmem_devdax.c), not a file
     bool limit_hit;                  ///< at max_size: carve no holes
-    pthread_mutex_t lock;            ///< protects carved and committed
-};
-
-/// Configuration for memkind_create_pmem_with_config (memkind(3)).
-struct memkind_config {
-    const char *pmem_dir;            ///< directory (the caller's string)
-    size_t pmem_size;                ///< limit, 0 = none
-    memkind_mem_usage_policy policy; ///< memory usage policy
 };
 
 int memkind_pmem_create(struct memkind *kind, struct memkind_ops *ops,

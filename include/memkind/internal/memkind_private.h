@@ -4,8 +4,11 @@
  *
  * struct memkind_ops keeps memkind 1.14's 21 members in their order and with
  * their types: the exported MEMKIND_*_OPS tables are data that programs built
- * for 1.14 may reference.  struct memkind is ours; only the library and kind
- * authors that build against these internal headers see it.
+ * for 1.14 may reference.  struct memkind and struct memkind_config start
+ * with every field 1.14 declared, at 1.14's offsets and with its names and
+ * types, so kind authors who read kind->name, kind->ops or kind->priv (these
+ * headers are installed) see what they saw with 1.14; our own fields follow.
+ * src/abi_layout.c pins the offsets.
  *
  * Lock order (the only place it is written down):
  *   1. registry lock        (src/registry.c)
@@ -127,7 +130,8 @@ struct memkind_ops {
 };
 
 /*
- * A kind.  The first fields keep 1.14's names for kind authors; the rest is
+ * A kind.  The fields up to arena_zero are memkind 1.14's, in its order
+ * and with its types (src/abi_layout.c checks the offsets); the rest is
  * ours.  partition is the registry slot, so it is unique among live kinds.
  */
 struct memkind {
@@ -136,11 +140,33 @@ struct memkind {
     char name[MEMKIND_NAME_LENGTH_PRIV]; ///< unique name
     pthread_once_t init_once;            ///< guards ops->init_once
     unsigned int arena_map_len;          ///< arenas created so far
-    void *priv;                          ///< kind-specific data (pmem, fixed)
-    enum mk_backing backing;             ///< where memory comes from
-    unsigned int flags;                  ///< MK_KIND_* bits
-    uint32_t gen;                        ///< generation, never 0 when live
-    struct mk_arena_set *arenas;         ///< arena layer state or NULL
+    /* Kept for 1.14's layout, always NULL: 1.14's table of arena indices.
+     * Ours are in arenas (struct mk_arena_set). */
+    unsigned int *arena_map;
+    /* Kept for 1.14's layout, unused: 1.14's per-kind thread key.  Per
+     * thread state is src/tcache.c's, under one key for all kinds. */
+    pthread_key_t arena_key;
+    void *priv; ///< kind-specific data (pmem, fixed)
+    /* Kept for 1.14's layout, always 0: 1.14's arena_map_len - 1 and the
+     * index of its first arena.  Our arenas need not be consecutive (they
+     * are listed in arenas), so neither has a meaning here. */
+    unsigned int arena_map_mask;
+    unsigned int arena_zero;
+    /* Ours from here on. */
+    enum mk_backing backing;     ///< where memory comes from
+    unsigned int flags;          ///< MK_KIND_* bits
+    uint32_t gen;                ///< generation, never 0 when live
+    struct mk_arena_set *arenas; ///< arena layer state or NULL
+};
+
+/*
+ * Configuration of memkind_create_pmem_with_config() (memkind(3)); public
+ * memkind.h declares it opaque.  1.14's layout and place (this header).
+ */
+struct memkind_config {
+    const char *pmem_dir;            ///< directory (the caller's string)
+    size_t pmem_size;                ///< limit, 0 = none
+    memkind_mem_usage_policy policy; ///< memory usage policy
 };
 
 #ifdef __cplusplus
