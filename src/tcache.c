@@ -125,9 +125,13 @@ static void tls_destructor(void *arg)
         if (!kind || kind->gen != t->e[slot].gen || !kind->arenas)
             continue;
         struct mk_arena_set *set = kind->arenas;
-        /* Under the set lock: the idle sweep flushes under it too. */
+        /* Under the set lock: the idle sweep flushes under it too.  No
+         * tcache: jemalloc may have cleaned up this thread's state already
+         * (its destructor can run before ours), and then takes every call
+         * as reentrant, where a tcache must not be used (its debug build
+         * asserts it). */
         mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
-        mk_tcache_mag_flush(t->e[slot].mag, t->e[slot].dflags);
+        mk_tcache_mag_flush(t->e[slot].mag, MALLOCX_TCACHE_NONE);
         for (unsigned i = 0; i < set->ntcs; i++) {
             if (set->tcs[i].owner == t) {
                 tcache_destroy(set->tcs[i].tcache);

@@ -102,10 +102,10 @@ MK_TSAN_TESTS = test/hardening/stress_test test/api/kind_api_test \
 
 # LSan: leaks are errors (kind mappings are root regions, src/lsan.h).
 # jemalloc fills freed and new blocks with junk (junk:true) so that ASan-
-# blind use of kind memory after free shows.  Not --enable-debug: jemalloc
-# 5.3.0's debug build asserts (ctl.c:1208, bstats->nonfull_slabs == 0) when
-# the statistics are read after an arena holding live small blocks was
-# destroyed, which memkind_destroy_kind() may do (memkind(3)); its
+# blind use of kind memory after free shows.  Not --enable-debug-jemalloc:
+# jemalloc 5.3.0's debug build asserts (ctl.c:1208, bstats->nonfull_slabs ==
+# 0) when the statistics are read after an arena holding live small blocks
+# was destroyed, which memkind_destroy_kind() may do (memkind(3)); its
 # arena_reset does not clear that counter.
 check-asan: all
 	@$(MK_LANE) asan "--enable-werror --enable-sanitizers=address,undefined" "" \
@@ -117,6 +117,7 @@ check-asan: all
 # The whole suite in the debug build (--enable-debug): assertions on, and
 # every lock the library takes checked against the global lock order
 # (memkind_lock.h), so an out-of-order pair aborts with both names.
+# jemalloc keeps its release build (see --enable-debug-jemalloc, README).
 check-debug: all
 	@$(MK_LANE) debug "--enable-werror --enable-debug" "" \
 	  MK_STRESS_SECONDS=$${MK_STRESS_SECONDS:-3}
