@@ -45,7 +45,22 @@ $(JEMK_DIR)/.stamp-unpack: $(JEMK_DIR)/.stamp-fetch
 	@test -x $(JEMK_SRC)/configure
 	@touch $@
 
-$(JEMK_DIR)/.stamp-configure: $(JEMK_DIR)/.stamp-unpack $(top_srcdir)/jemalloc/jemalloc.mk
+# The configuration jemalloc is built with, rewritten only when it changes
+# (e.g. ./configure --enable-debug-jemalloc in a configured tree), so that
+# such a change rebuilds jemalloc and nothing else does.
+$(JEMK_DIR)/.stamp-flags: jemalloc-flags-check
+	@:
+jemalloc-flags-check:
+	@$(MKDIR_P) $(JEMK_DIR); \
+	printf '%s\n' 'CC=$(CC)' 'CFLAGS=$(JEMK_TLS_CFLAGS) $(JEMK_EXTRA_CFLAGS)' \
+	  '$(JEMK_CONFIGURE_FLAGS)' > $(JEMK_DIR)/.stamp-flags.new; \
+	if cmp -s $(JEMK_DIR)/.stamp-flags.new $(JEMK_DIR)/.stamp-flags; \
+	then rm -f $(JEMK_DIR)/.stamp-flags.new; \
+	else mv $(JEMK_DIR)/.stamp-flags.new $(JEMK_DIR)/.stamp-flags; fi
+.PHONY: jemalloc-flags-check
+
+$(JEMK_DIR)/.stamp-configure: $(JEMK_DIR)/.stamp-unpack $(top_srcdir)/jemalloc/jemalloc.mk \
+	$(JEMK_DIR)/.stamp-flags
 	$(AM_V_GEN)rm -rf $(JEMK_OBJ) && $(MKDIR_P) $(JEMK_OBJ) && cd $(JEMK_OBJ) && \
 	  CC="$(CC)" CFLAGS="-O2 -g $(JEMK_TLS_CFLAGS) $(JEMK_EXTRA_CFLAGS)" \
 	  $(JEMK_SRC)/configure $(JEMK_CONFIGURE_FLAGS) > configure.log 2>&1 || \
