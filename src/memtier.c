@@ -274,12 +274,8 @@ MK_EXPORT int memtier_ctl_set(struct memtier_builder *builder, const char *name,
     }
     if (strcmp(rest, "trigger") == 0 || strcmp(rest, "degree") == 0) {
         float f = *(const float *)val;
-        /* COMPAT(1.14): 1.14 stored a negative value and failed only at
-         * construction; we refuse it here (and NaN, which it let through). */
-        if (!mt_is_nonneg(f)) {
-            mk_log_err("memtier: %s must be a number >= 0", name);
-            return MT_FAIL;
-        }
+        /* COMPAT(1.14): any value is stored; a negative one makes
+         * memtier_builder_construct_memtier_memory() fail, as in 1.14. */
         if (rest[0] == 't')
             builder->trigger = f;
         else

@@ -174,14 +174,18 @@ err_unlock:
  * Destroys a dynamic kind (its destroy op runs while the slot still holds
  * it, under the registry lock, so no sweep or thread exit can reach a half
  * destroyed kind: they take the lock first), then unpublishes and frees
- * it.  Returns 0 or
- * MEMKIND_ERROR_INVALID for NULL, static or unregistered kinds (their
- * memory is not touched), or the destroy op's error.
+ * it.  COMPAT(1.14): a static kind is left as it is and 0 returned, as
+ * 1.14 does; memkind_create_kind() hands out static kinds and programs
+ * destroy what it gave them (memkind(3) memkind_destroy_kind).
+ * Returns 0, or MEMKIND_ERROR_INVALID for NULL or unregistered kinds
+ * (their memory is not touched), or the destroy op's error.
  */
 int mk_registry_destroy_kind(struct memkind *kind)
 {
-    if (!kind || (kind->flags & MK_KIND_STATIC))
+    if (!kind)
         return MEMKIND_ERROR_INVALID;
+    if (kind->flags & MK_KIND_STATIC)
+        return 0;
     mk_mutex_lock(&registry_lock, MK_RANK_REGISTRY);
     unsigned slot = kind->partition;
     if (slot < MEMKIND_NUM_BASE_KIND || slot >= MEMKIND_MAX_KIND ||

@@ -5,6 +5,10 @@
  * The buffer is handed to jemalloc page by page from a bump pointer and is
  * never returned to the OS (it is not ours); destroying the kind destroys
  * its arenas and forgets the buffer, which stays valid for the caller.
+ * COMPAT(1.14): a buffer of any size is accepted, 0 included; one that
+ * holds no whole page is a kind whose allocations all fail with ENOMEM
+ * (jemalloc's extents are whole pages), and its capacity is still its
+ * size, as in 1.14.
  * Lock: memkind_fixed.lock (MK_RANK_FIXED_KIND) protects the bump pointer;
  * taken inside hooks, under jemalloc's mutexes.
  */
@@ -25,10 +29,18 @@
 
 #include <stdint.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 static void *fixed_carve(struct memkind *kind, size_t size, size_t align,
                          bool *zero);
+
+/* Whether the buffer holds at least one whole page, i.e. whether jemalloc
+ * can ever get memory from it (and the address map must know it). */
+static bool fixed_has_page(const struct memkind_fixed *f)
+{
+    size_t page = mk_os_page_size();
+    uintptr_t s = (uintptr_t)f->addr, first = mk_round_up(s, page);
+    return f->size >= page && first >= s && first - s <= f->size - page;
+}
 
 /*
  * create op: records the buffer in the address map and sets up arenas.
@@ -44,17 +56,22 @@ MK_EXPORT int memkind_fixed_create(struct memkind *kind,
     int err = memkind_default_create(kind, ops, name);
     if (err)
         return err;
-    err = mk_addrmap_set_range(kind, f->addr, f->size);
-    if (err)
-        return err;
+    bool usable = fixed_has_page(f);
+    if (usable) {
+        err = mk_addrmap_set_range(kind, f->addr, f->size);
+        if (err)
+            return err;
+    }
     err = memkind_arena_create_map(kind, NULL);
     if (err) {
-        mk_addrmap_clear_range(kind, f->addr, f->size);
+        if (usable)
+            mk_addrmap_clear_range(kind, f->addr, f->size);
         return err;
     }
     mk_arena_set_carve(kind, fixed_carve);
     /* Pointers kept in the buffer are references (DESIGN.md 3). */
-    mk_lsan_register(f->addr, f->size);
+    if (usable)
+        mk_lsan_register(f->addr, f->size);
     return 0;
 }
 
@@ -67,8 +84,10 @@ MK_EXPORT int memkind_fixed_destroy(struct memkind *kind)
     struct memkind_fixed *f = kind->priv;
     int err = memkind_arena_destroy(kind);
     if (f) {
-        mk_lsan_unregister(f->addr, f->size);
-        mk_addrmap_clear_range(kind, f->addr, f->size);
+        if (fixed_has_page(f)) {
+            mk_lsan_unregister(f->addr, f->size);
+            mk_addrmap_clear_range(kind, f->addr, f->size);
+        }
         pthread_mutex_destroy(&f->lock);
         mk_meta_free(f);
         kind->priv = NULL;
@@ -142,18 +161,18 @@ MK_EXPORT struct memkind_ops MEMKIND_FIXED_OPS = {
 };
 
 /*
- * memkind_create_fixed: a kind over [addr, addr+size).  The buffer must
- * hold at least one page after page alignment.  Returns 0 or
- * MEMKIND_ERROR_INVALID / MEMKIND_ERROR_MALLOC / MEMKIND_ERROR_TOOMANY.
+ * memkind_create_fixed: a kind over [addr, addr+size).  COMPAT(1.14): any
+ * size is accepted, 0 included (memkind_fixed(3) sets no minimum); the
+ * kind allocates only from whole pages of the buffer.  Refused, unlike
+ * 1.14, which accepts them and then crashes or writes outside the buffer:
+ * a NULL kind pointer, a NULL addr with a non-zero size, and a buffer that
+ * wraps around the end of the address space.
+ * Returns 0 or MEMKIND_ERROR_INVALID / MEMKIND_ERROR_MALLOC /
+ * MEMKIND_ERROR_TOOMANY / MEMKIND_ERROR_RUNTIME.
  */
 MK_EXPORT int memkind_create_fixed(void *addr, size_t size, memkind_t *kind)
 {
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    if (!addr || !kind || size == 0 || (uintptr_t)addr + size < (uintptr_t)addr)
-        return MEMKIND_ERROR_INVALID;
-    uintptr_t first = mk_round_up((uintptr_t)addr, page);
-    if (first >= (uintptr_t)addr + size ||
-        (uintptr_t)addr + size - first < page)
+    if (!kind || (!addr && size) || (uintptr_t)addr + size < (uintptr_t)addr)
         return MEMKIND_ERROR_INVALID;
     if (mk_library_init())
         return MEMKIND_ERROR_RUNTIME;

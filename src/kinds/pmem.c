@@ -49,7 +49,8 @@
 #endif
 
 /* Address space of a size-limited kind: 2 * max_size + this, for limits up
- * to PMEM_LIMITED_SLACK_MAX (beyond it, max_size itself). */
+ * to PMEM_LIMITED_SLACK_MAX (beyond it, max_size itself, but no more than
+ * the file system holds: limited_reserve()). */
 #define PMEM_LIMITED_SLACK     ((size_t)64 << 20)
 #define PMEM_LIMITED_SLACK_MAX ((size_t)1 << 40)
 /* Address space reserved for an unlimited kind, at most. */
@@ -417,7 +418,11 @@ ssize_t mk_pmem_capacity(struct memkind *kind)
     size_t fs;
     if (!p)
         return -1;
-    if (p->max_size)
+    /* A limit beyond SSIZE_MAX cannot be told; the file system's size is
+     * the capacity then (1.14 answers so for the largest limits too, which
+     * wrap to "no limit" in its rounding, and a negative number for the
+     * rest). */
+    if (p->max_size && p->max_size <= (size_t)SSIZE_MAX)
         return (ssize_t)p->max_size;
     if (mk_os_fs_size(p->dir, &fs) != 0)
         return -1;
@@ -500,6 +505,31 @@ static size_t unlimited_reserve(const char *dir)
     return mk_round_up(r, MK_GRANULE);
 }
 
+/*
+ * Address space for a kind limited to max_size > PMEM_LIMITED_SLACK_MAX.
+ * COMPAT(1.14): any max_size is accepted (SIZE_MAX and 2^47 included): the
+ * file system is the real limit, as memkind_pmem(3) says.  So the range is
+ * max_size, or the file system's size where that is smaller (without it,
+ * PMEM_UNLIMITED_RESERVE), rounded to granules without wrapping.  Where the
+ * address space cannot hold it, pmem_file_map() settles for less.
+ */
+static size_t limited_reserve(const char *dir, size_t max_size)
+{
+    size_t r = max_size, fs;
+    if (mk_os_fs_size(dir, &fs) == 0 && fs) {
+        if (fs < r)
+            r = fs;
+    } else if (r > PMEM_UNLIMITED_RESERVE) {
+        r = PMEM_UNLIMITED_RESERVE;
+    }
+    if (r < MEMKIND_PMEM_MIN_SIZE)
+        r = MEMKIND_PMEM_MIN_SIZE;
+    size_t rounded;
+    if (!mk_round_up_checked(r, MK_GRANULE, &rounded))
+        rounded = r & ~(MK_GRANULE - 1);
+    return rounded;
+}
+
 /* Opens p->dir's anonymous file and reserves the kind's address range.
  * Returns 0 or MEMKIND_ERROR_*. */
 static int pmem_file_map(struct memkind_pmem *p)
@@ -521,13 +551,15 @@ static int pmem_file_map(struct memkind_pmem *p)
      * churn a large request needs a fresh carving while the old ones still
      * hold address space (max_size is counted in committed bytes).  It
      * settles for exactly max_size where the process has little address
-     * space.  An unlimited kind settles for less, down to 256 MiB. */
-    size_t exact = max_size ? mk_round_up(max_size, MK_GRANULE) : 0;
-    p->reserved =
-        !max_size ? unlimited_reserve(dir)
-        : max_size <= PMEM_LIMITED_SLACK_MAX
-            ? mk_round_up(2 * max_size + PMEM_LIMITED_SLACK, MK_GRANULE)
-            : exact;
+     * space.  An unlimited kind, and one whose limit is beyond
+     * PMEM_LIMITED_SLACK_MAX (limited_reserve()), settle for less, down to
+     * 256 MiB. */
+    bool small_limit = max_size && max_size <= PMEM_LIMITED_SLACK_MAX;
+    size_t exact = small_limit ? mk_round_up(max_size, MK_GRANULE) : 0;
+    p->reserved = !max_size     ? unlimited_reserve(dir)
+                  : small_limit ? mk_round_up(2 * max_size + PMEM_LIMITED_SLACK,
+                                              MK_GRANULE)
+                                : limited_reserve(dir, max_size);
     void *base = NULL;
     int err;
     for (;;) {
@@ -536,9 +568,10 @@ static int pmem_file_map(struct memkind_pmem *p)
                   : mk_os_reserve_aligned(p->reserved, MK_GRANULE, &base);
         if (!err)
             break;
-        if (max_size ? p->reserved <= exact : p->reserved <= (256u << 20))
+        if (small_limit ? p->reserved <= exact : p->reserved <= (256u << 20))
             break;
-        p->reserved = max_size ? exact : p->reserved / 2;
+        p->reserved =
+            small_limit ? exact : mk_round_up(p->reserved / 2, MK_GRANULE);
     }
     if (err) {
         errno = err;

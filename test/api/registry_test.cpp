@@ -112,12 +112,13 @@ struct Live {
     unsigned seed;
 };
 
-int create_one(bool fixed, size_t slot, const FixedArena &fa, memkind_t *k)
+/// A dynamic kind over slot j of fa.  (memkind_create_kind() makes no
+/// kinds: it returns static ones, as 1.14 does.  PMEM kinds are left out:
+/// their purger's idle sweep flushes thread caches, which moves the
+/// allocated statistic step 7 compares.)
+int create_one(size_t slot, const FixedArena &fa, memkind_t *k)
 {
-    if (fixed)
-        return fa.create(slot, k);
-    return memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT, MEMKIND_POLICY_BIND_ALL,
-                               memkind_bits_t(0), k);
+    return fa.create(slot, k);
 }
 
 TEST(Registry, FillDestroyMiddleRefillNoCollision)
@@ -130,12 +131,13 @@ TEST(Registry, FillDestroyMiddleRefillNoCollision)
     size_t next_slot = 0;
     unsigned seed = 1;
 
-    // 1. Create kinds, alternating the two constructors, until TOOMANY.
+    // 1. Create fixed kinds, over whole granules and unaligned slices in
+    //    turn (FixedArena), until TOOMANY.
     int err = 0;
     for (int i = 0; i < kDynamicSlots + 10; i++) {
-        bool fixed = i % 2;
+        bool fixed = true;
         memkind_t k = nullptr;
-        err = create_one(fixed, next_slot, fa, &k);
+        err = create_one(next_slot, fa, &k);
         if (err)
             break;
         live.push_back({k, fixed, fixed ? next_slot++ : 0, nullptr, 0});
@@ -145,10 +147,12 @@ TEST(Registry, FillDestroyMiddleRefillNoCollision)
         << "MEMKIND_MAX_KIND - MEMKIND_NUM_BASE_KIND dynamic kinds fit";
     {
         memkind_t k = nullptr;
+        // Static kinds need no slot: memkind_create_kind() still works.
         EXPECT_EQ(memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                      MEMKIND_POLICY_BIND_ALL,
+                                      MEMKIND_POLICY_PREFERRED_LOCAL,
                                       memkind_bits_t(0), &k),
-                  MEMKIND_ERROR_TOOMANY);
+                  0);
+        EXPECT_EQ(k, MEMKIND_DEFAULT);
         EXPECT_EQ(fa.create(next_slot, &k), MEMKIND_ERROR_TOOMANY);
         TempDir dir;
         if (dir.ok()) {
@@ -212,13 +216,12 @@ TEST(Registry, FillDestroyMiddleRefillNoCollision)
     std::vector<Live> fresh;
     size_t reuse = 0;
     for (int i = 0; i < int(freed.size()); i++) {
-        bool fixed = i % 2;
-        size_t slot = 0;
-        if (fixed)
-            slot = reuse < free_fixed_slots.size() ? free_fixed_slots[reuse++]
-                                                   : next_slot++;
+        bool fixed = true;
+        size_t slot = reuse < free_fixed_slots.size()
+                          ? free_fixed_slots[reuse++]
+                          : next_slot++;
         memkind_t k = nullptr;
-        err = create_one(fixed, slot, fa, &k);
+        err = create_one(slot, fa, &k);
         ASSERT_EQ(err, 0) << "refill " << i << ": " << error_text(err);
         int p = partition_of(k);
         EXPECT_EQ(freed.count(p), 1u)
@@ -227,10 +230,7 @@ TEST(Registry, FillDestroyMiddleRefillNoCollision)
     }
     {
         memkind_t k = nullptr;
-        EXPECT_EQ(memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                      MEMKIND_POLICY_BIND_ALL,
-                                      memkind_bits_t(0), &k),
-                  MEMKIND_ERROR_TOOMANY);
+        EXPECT_EQ(fa.create(next_slot, &k), MEMKIND_ERROR_TOOMANY);
     }
 
     // 6. New kinds allocate their own memory; survivors' blocks are intact
@@ -339,10 +339,6 @@ TEST(Registry, CreateDestroyThousandTimes)
         int err;
         switch (i % 3) {
             case 0:
-                err = memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                          MEMKIND_POLICY_PREFERRED_LOCAL,
-                                          memkind_bits_t(0), &k);
-                break;
             case 1:
                 err = fa.create(size_t(i) % 2, &k);
                 break;
@@ -378,10 +374,7 @@ TEST(Registry, ConcurrentCreateDestroy)
         th.emplace_back([&, t] {
             for (int i = 0; i < kIters; i++) {
                 memkind_t k = nullptr;
-                int err = (i % 2) ? fa.create(size_t(t), &k)
-                                  : memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                                        MEMKIND_POLICY_BIND_ALL,
-                                                        memkind_bits_t(0), &k);
+                int err = fa.create(size_t(t), &k);
                 if (err) {
                     errors++;
                     continue;

@@ -13,7 +13,9 @@
  *            none              the empty loop (its cost is loop overhead)
  *            default           memkind_malloc/free(MEMKIND_DEFAULT, p)
  *            default-nullfree  the same, freed with memkind_free(NULL, p)
- *            dynamic           a kind from memkind_create_kind()
+ *            dynamic           what memkind_create_kind(DEFAULT,
+ *                              PREFERRED_LOCAL) returns: MEMKIND_DEFAULT,
+ *                              as in memkind 1.14
  *            pmem              memkind_create_pmem(DIR, 0) (DEFAULT policy)
  *            pmem-nullfree     the same, freed with memkind_free(NULL, p)
  *            pmem-conservative a PMEM kind with the CONSERVATIVE policy

@@ -16,6 +16,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,12 +31,15 @@ struct api {
     memkind_t (*detect)(void *);
     int (*create_kind)(memkind_memtype_t, memkind_policy_t, memkind_bits_t,
                        memkind_t *);
+    int (*create_fixed)(void *, size_t, memkind_t *);
     int (*destroy_kind)(memkind_t);
     memkind_t *default_kind; ///< the exported data object MEMKIND_DEFAULT
 };
 
 static struct api api;
-static memkind_t dyn_kind;
+static memkind_t dyn_kind; ///< a fixed kind over dyn_buf
+static void *dyn_buf;
+#define DYN_BUF_SIZE ((size_t)256 << 20)
 static int failed;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -77,11 +81,13 @@ static void *load(const char *path)
     api.create_kind =
         (int (*)(memkind_memtype_t, memkind_policy_t, memkind_bits_t,
                  memkind_t *))sym(h, "memkind_create_kind");
+    api.create_fixed =
+        (int (*)(void *, size_t, memkind_t *))sym(h, "memkind_create_fixed");
     api.destroy_kind = (int (*)(memkind_t))sym(h, "memkind_destroy_kind");
     api.default_kind = (memkind_t *)sym(h, "MEMKIND_DEFAULT");
     if (!api.malloc || !api.realloc || !api.free || !api.detect ||
-        !api.create_kind || !api.destroy_kind || !api.default_kind ||
-        !*api.default_kind) {
+        !api.create_kind || !api.create_fixed || !api.destroy_kind ||
+        !api.default_kind || !*api.default_kind) {
         dlclose(h);
         return NULL;
     }
@@ -149,9 +155,20 @@ int main(int argc, char **argv)
     void *h = load(argv[1]);
     if (!h)
         return 1;
-    if (api.create_kind(MEMKIND_MEMTYPE_DEFAULT, MEMKIND_POLICY_BIND_ALL, 0,
-                        &dyn_kind) != 0) {
+    /* memkind_create_kind() returns static kinds (as 1.14 does); a kind
+       of our own comes from memkind_create_fixed(). */
+    memkind_t k = NULL;
+    if (api.create_kind(MEMKIND_MEMTYPE_DEFAULT, MEMKIND_POLICY_PREFERRED_LOCAL,
+                        0, &k) != 0 ||
+        k != *api.default_kind) {
         fprintf(stderr, "dlopen_app: memkind_create_kind failed\n");
+        return 1;
+    }
+    dyn_buf = mmap(NULL, DYN_BUF_SIZE, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (dyn_buf == MAP_FAILED ||
+        api.create_fixed(dyn_buf, DYN_BUF_SIZE, &dyn_kind) != 0) {
+        fprintf(stderr, "dlopen_app: memkind_create_fixed failed\n");
         return 1;
     }
 
@@ -170,6 +187,7 @@ int main(int argc, char **argv)
     (void)exercise(*api.default_kind, 5);
     if (api.destroy_kind(dyn_kind) != 0)
         fail("memkind_destroy_kind failed");
+    munmap(dyn_buf, DYN_BUF_SIZE);
     if (dlclose(h) != 0) {
         fprintf(stderr, "dlopen_app: dlclose: %s\n", dlerror());
         failed = 1;

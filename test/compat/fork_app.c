@@ -6,7 +6,8 @@
  *   fork_app --pmem DIR      part 3, with a PMEM kind in DIR
  *
  * 1. basic:    parent and child both keep allocating from MEMKIND_DEFAULT
- *              and from a dynamic kind after fork; the child sees the
+ *              and from a dynamic kind (memkind_create_fixed() over an
+ *              anonymous mapping) after fork; the child sees the
  *              parent's blocks intact, frees some, creates and destroys a
  *              kind, and exits 0.
  * 2. threaded: fork, 40 times, while two other threads allocate and free
@@ -29,14 +30,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define NBLOCKS       256
 #define CHILD_ALARM_S 30
 
-static memkind_t dyn_kind;
+static memkind_t dyn_kind; ///< a fixed kind: memkind_create_kind() makes none
+#define DYN_BUF_SIZE ((size_t)1 << 30) /* address space only */
 static atomic_int stop_hammer;
+
+/* A fixed kind over a fresh anonymous mapping of DYN_BUF_SIZE bytes.
+ * Returns memkind_create_fixed()'s code (MEMKIND_ERROR_MMAP: no mapping). */
+static int make_kind(memkind_t *k)
+{
+    void *buf = mmap(NULL, DYN_BUF_SIZE, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (buf == MAP_FAILED)
+        return MEMKIND_ERROR_MMAP;
+    return memkind_create_fixed(buf, DYN_BUF_SIZE, k);
+}
 
 /* In a child: report and leave with status 1. */
 #define CHILD_CHECK(cond, ...)                                                 \
@@ -84,9 +98,8 @@ static void child_work(void)
                 "MEMKIND_DEFAULT allocations failed after fork");
     CHILD_CHECK(churn(dyn_kind, 2000, 0xc2) == 0,
                 "dynamic kind allocations failed after fork");
-    int err = memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                  MEMKIND_POLICY_BIND_ALL, 0, &k2);
-    CHILD_CHECK(err == 0, "memkind_create_kind after fork = %d", err);
+    int err = make_kind(&k2);
+    CHILD_CHECK(err == 0, "memkind_create_fixed after fork = %d", err);
     CHILD_CHECK(churn(k2, 1000, 0xc3) == 0,
                 "a kind made after fork does not allocate");
     err = memkind_destroy_kind(k2);
@@ -317,10 +330,9 @@ static int part_pmem(const char *dir)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    int err = memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                  MEMKIND_POLICY_BIND_ALL, 0, &dyn_kind);
+    int err = make_kind(&dyn_kind);
     if (err) {
-        printf("FAIL: memkind_create_kind(DEFAULT, BIND_ALL, 0) = %d\n", err);
+        printf("FAIL: memkind_create_fixed = %d\n", err);
         return 1;
     }
     int bad = 0;

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define NTHREADS   8
 #define ITERS      150000
@@ -46,7 +47,9 @@ typedef int mallctl_fn(const char *name, void *oldp, size_t *oldlenp,
 
 /* The application's jemalloc, when it has one (never ours: ours is hidden). */
 static mallctl_fn *app_mallctl;
-static memkind_t dyn_kind;
+static memkind_t dyn_kind; ///< a fixed kind over dyn_buf
+static void *dyn_buf;
+#define DYN_BUF_SIZE ((size_t)2 << 30) /* address space only */
 static atomic_int failures;
 
 #define CHECK(cond, ...)                                                       \
@@ -63,7 +66,7 @@ enum origin
 {
     FROM_APP,     ///< malloc / calloc / posix_memalign of the application
     FROM_DEFAULT, ///< MEMKIND_DEFAULT
-    FROM_DYNAMIC  ///< dyn_kind (memkind_create_kind)
+    FROM_DYNAMIC  ///< dyn_kind (memkind_create_fixed)
 };
 
 struct block {
@@ -404,9 +407,15 @@ static int run(void)
                   opt, expect_n);
     }
 
-    int err = memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                  MEMKIND_POLICY_BIND_ALL, 0, &dyn_kind);
-    CHECK(err == 0, "memkind_create_kind(DEFAULT, BIND_ALL, 0) = %d", err);
+    /* memkind_create_kind() returns static kinds (as 1.14 does); a kind
+       of our own comes from memkind_create_fixed(). */
+    dyn_buf = mmap(NULL, DYN_BUF_SIZE, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    CHECK(dyn_buf != MAP_FAILED, "mmap: %s", strerror(errno));
+    if (dyn_buf == MAP_FAILED)
+        return 1;
+    int err = memkind_create_fixed(dyn_buf, DYN_BUF_SIZE, &dyn_kind);
+    CHECK(err == 0, "memkind_create_fixed = %d", err);
     if (err)
         return 1;
 
@@ -432,6 +441,7 @@ static int run(void)
     }
     err = memkind_destroy_kind(dyn_kind);
     CHECK(err == 0, "memkind_destroy_kind = %d", err);
+    munmap(dyn_buf, DYN_BUF_SIZE);
 
     int f = atomic_load(&failures);
     printf("%s: %d threads x %d interleaved malloc/memkind operations, "

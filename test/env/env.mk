@@ -12,6 +12,11 @@
 #   tools.sh                memkind-hbw-nodes, memkind-auto-dax-kmem-nodes
 #   hugetlb-pool.sh         huge page kinds' check and capacity against the
 #                           2 MiB pool (root: resizes it under the test lock)
+#   gbtlb-hbw.sh            test/kinds/gbtlb_test's HBW GBTLB kinds with
+#                           MEMKIND_HBW_NODES naming a node
+#   create-kind.sh          memkind_create_kind() over every memtype, policy
+#                           and flags value as 1.14 answers, with and
+#                           without HBW nodes and huge pages
 #   autohbw-routing.sh      libautohbw.so: the malloc family, routing
 #   autohbw-config.sh       libautohbw.so: AUTO_HBW_* values, logging
 #   autohbw-programs.sh     libautohbw.so under real programs
@@ -25,6 +30,8 @@ MK_ENV_SCENARIOS = \
 	test/env/memattrs.sh \
 	test/env/tools.sh \
 	test/env/hugetlb-pool.sh \
+	test/env/create-kind.sh \
+	test/env/gbtlb-hbw.sh \
 	test/env/autohbw-routing.sh \
 	test/env/autohbw-config.sh \
 	test/env/autohbw-programs.sh
@@ -32,12 +39,18 @@ TESTS += $(MK_ENV_SCENARIOS)
 EXTRA_DIST += $(MK_ENV_SCENARIOS) test/env/env.mk test/env/env-lib.sh \
 	test/env/autohbw-lib.sh
 
-check_PROGRAMS += test/env/env_probe test/env/autohbw_app
+check_PROGRAMS += test/env/env_probe test/env/autohbw_app \
+	test/env/create_kind_probe
 
 test_env_env_probe_SOURCES = test/env/env_probe.c
 test_env_env_probe_CPPFLAGS = -I$(top_srcdir)/include -D_GNU_SOURCE
 test_env_env_probe_LDADD = libmemkind.la -lnuma
 test_env_env_probe_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+test_env_create_kind_probe_SOURCES = test/env/create_kind_probe.c
+test_env_create_kind_probe_CPPFLAGS = -I$(top_srcdir)/include -D_GNU_SOURCE
+test_env_create_kind_probe_LDADD = libmemkind.la
+test_env_create_kind_probe_LDFLAGS = $(AM_LDFLAGS) -no-install
 
 test_env_autohbw_app_SOURCES = test/env/autohbw_app.c
 test_env_autohbw_app_CPPFLAGS = -I$(top_srcdir)/include -D_GNU_SOURCE

@@ -30,6 +30,7 @@
 #include <memkind/internal/memkind_interleave.h>
 #include <memkind/internal/memkind_registry.h>
 
+#include "common/numa_kind.hpp"
 #include "common/test_util.hpp"
 
 #include <gtest/gtest.h>
@@ -347,25 +348,42 @@ TEST_F(FaultTest, CreatePmemWithConfigEveryStep)
     EXPECT_GE(fault_loop(op).steps, 8);
 }
 
-TEST(FaultInjection, CreateKindEveryStep)
+TEST(FaultInjection, CreateNumaKindEveryStep)
 {
-    const memkind_policy_t policies[] = {MEMKIND_POLICY_BIND_ALL,
+    // memkind_create_kind() makes no kind (it returns static ones, as 1.14
+    // does) and allocates nothing; a dynamic kind of regular memory made
+    // through the registry takes the steps it used to.
+    memkind_t kind = nullptr;
+    Op op{"registry kind of regular memory",
+          nullptr,
+          [&] {
+              kind = nullptr;
+              return mk_test::create_numa_kind(&kind);
+          },
+          [&] { destroy(kind); },
+          {MEMKIND_ERROR_MALLOC, MEMKIND_ERROR_RUNTIME},
+          ""};
+    EXPECT_GE(fault_loop(op).steps, 3) << "kind, lock, arena set";
+}
+
+TEST(FaultInjection, CreateKindAllocatesNothing)
+{
+    // Every failure point armed from the first: memkind_create_kind() still
+    // answers, because it only looks up a static kind.
+    memkind_t kind = nullptr;
+    Op op{"memkind_create_kind",
+          nullptr,
+          [&] {
+              kind = nullptr;
+              return memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
                                          MEMKIND_POLICY_PREFERRED_LOCAL,
-                                         MEMKIND_POLICY_INTERLEAVE_ALL};
-    for (memkind_policy_t pol : policies) {
-        memkind_t kind = nullptr;
-        Op op{"memkind_create_kind",
-              nullptr,
-              [&] {
-                  kind = nullptr;
-                  return memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT, pol,
-                                             memkind_bits_t(), &kind);
-              },
-              [&] { destroy(kind); },
-              {MEMKIND_ERROR_MALLOC, MEMKIND_ERROR_RUNTIME},
-              ""};
-        EXPECT_GE(fault_loop(op).steps, 4) << "priv, kind, lock, arena set";
-    }
+                                         memkind_bits_t(), &kind);
+          },
+          [&] { destroy(kind); },
+          {},
+          ""};
+    EXPECT_EQ(fault_loop(op).steps, 0);
+    EXPECT_EQ(kind, MEMKIND_DEFAULT);
 }
 
 TEST(FaultInjection, CreateFixedEveryStep)
@@ -477,9 +495,7 @@ TEST(FaultInjection, DynamicKindGrowthEveryStep)
     GrowthOp g;
     g.create = [] {
         memkind_t k = nullptr;
-        EXPECT_EQ(0, memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                         MEMKIND_POLICY_BIND_ALL,
-                                         memkind_bits_t(), &k));
+        EXPECT_EQ(0, mk_test::create_numa_kind(&k));
         return k;
     };
     EXPECT_GE(fault_loop(g.op("arena growth (dynamic kind)", "")).steps, 6)
@@ -608,9 +624,7 @@ TEST_F(FaultTest, MemtierConstructionEveryStep)
     std::string dir = dir_.path();
     std::vector<memkind_t> dyn(3, nullptr);
     for (auto &k : dyn)
-        ASSERT_EQ(0, memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                         MEMKIND_POLICY_BIND_ALL,
-                                         memkind_bits_t(), &k));
+        ASSERT_EQ(0, mk_test::create_numa_kind(&k));
     memkind_t pmem = nullptr;
     struct memtier_memory *mem = nullptr;
     void *block = nullptr;

@@ -39,7 +39,8 @@ check_PROGRAMS += $(MK_HARDENING_TESTS)
 TESTS += $(MK_HARDENING_TESTS)
 
 test_hardening_fault_test_SOURCES = test/hardening/fault_test.cpp \
-	test/common/test_util.hpp test/common/capabilities.hpp
+	test/common/test_util.hpp test/common/capabilities.hpp \
+	test/common/numa_kind.hpp
 test_hardening_fault_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)
 test_hardening_fault_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_hardening_fault_test_LDADD = $(MK_HARDENING_WB_LIBS)

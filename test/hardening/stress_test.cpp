@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * stress_test.cpp - many threads allocating and freeing across threads on
- * several kinds at once (MEMKIND_DEFAULT, a dynamic kind, a PMEM kind, a
+ * several kinds at once (MEMKIND_DEFAULT, MEMKIND_REGULAR, a PMEM kind, a
  * fixed kind), while other threads create and destroy kinds and fork in
  * the middle of it all (issue 8).
  *
@@ -170,17 +170,19 @@ TEST(Stress, ManyThreadsManyKindsCreateDestroyAndFork)
 
     mk_test::TempDir dir;
     ASSERT_TRUE(dir.ok()) << dir.why();
-    memkind_t dyn = nullptr, pmem = nullptr, fixed = nullptr;
-    ASSERT_EQ(0, memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                     MEMKIND_POLICY_PREFERRED_LOCAL,
-                                     memkind_bits_t(), &dyn));
+    memkind_t pmem = nullptr, fixed = nullptr;
     ASSERT_EQ(0, memkind_create_pmem(dir.c_str(), 0, &pmem));
     const size_t fixed_size = 256 * mk_test::MiB;
     void *buf = mmap(nullptr, fixed_size, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     ASSERT_NE(MAP_FAILED, buf);
     ASSERT_EQ(0, memkind_create_fixed(buf, fixed_size, &fixed));
-    const memkind_t kinds[] = {MEMKIND_DEFAULT, dyn, pmem, fixed};
+    const memkind_t kinds[] = {MEMKIND_DEFAULT, MEMKIND_REGULAR, pmem, fixed};
+    // Fixed kinds the creator thread makes, one at a time.
+    const size_t made_size = 16 * mk_test::MiB;
+    void *made_buf = mmap(nullptr, made_size, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    ASSERT_NE(MAP_FAILED, made_buf);
     size_t base[4];
 
     Exchange ex;
@@ -242,9 +244,7 @@ TEST(Stress, ManyThreadsManyKindsCreateDestroyAndFork)
         std::mt19937 rng(4242);
         while (!stop.load(std::memory_order_relaxed)) {
             memkind_t k = nullptr;
-            int err = rng() % 2 ? memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                                      MEMKIND_POLICY_BIND_ALL,
-                                                      memkind_bits_t(), &k)
+            int err = rng() % 2 ? memkind_create_fixed(made_buf, made_size, &k)
                                 : memkind_create_pmem(
                                       dir.c_str(), MEMKIND_PMEM_MIN_SIZE, &k);
             if (err) {
@@ -349,7 +349,8 @@ TEST(Stress, ManyThreadsManyKindsCreateDestroyAndFork)
     EXPECT_EQ(0, corrupt.load()) << "blocks lost their contents";
     EXPECT_EQ(0, bad_detect.load()) << "memkind_detect_kind wrong";
     EXPECT_EQ(0, failed_children.load()) << "forked children failed";
-    const char *names[] = {"MEMKIND_DEFAULT", "dynamic", "PMEM", "fixed"};
+    const char *names[] = {"MEMKIND_DEFAULT", "MEMKIND_REGULAR", "PMEM",
+                           "fixed"};
     for (int i = 0; i < 4; i++)
         EXPECT_EQ(base[i], allocated(kinds[i]))
             << names[i] << ": allocated bytes did not return to the baseline";
@@ -360,6 +361,6 @@ TEST(Stress, ManyThreadsManyKindsCreateDestroyAndFork)
                 kinds_made.load(), forks.load());
     EXPECT_EQ(0, memkind_destroy_kind(fixed));
     EXPECT_EQ(0, memkind_destroy_kind(pmem));
-    EXPECT_EQ(0, memkind_destroy_kind(dyn));
     munmap(buf, fixed_size);
+    munmap(made_buf, made_size);
 }

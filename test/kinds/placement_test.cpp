@@ -494,6 +494,8 @@ TEST_F(Placement, DynamicHighBandwidthKind)
         GTEST_SKIP() << f.why;
     }
     ASSERT_EQ(0, err);
+    // COMPAT(1.14): the combination names MEMKIND_HBW_ALL.
+    EXPECT_EQ(MEMKIND_HBW_ALL, kind);
     check_kind(kind, MPOL_BIND, f.nodes, f.nodes);
     EXPECT_EQ(0, memkind_destroy_kind(kind));
 }

@@ -16,6 +16,7 @@
 #include <memkind/internal/memkind_util.h>
 
 #include "common/capabilities.hpp"
+#include "common/numa_kind.hpp"
 
 #include <gtest/gtest.h>
 
@@ -311,9 +312,7 @@ TEST(Fork, ChildrenOfChildrenForkAgain)
 TEST(Magazine, StaleObjectsOfADestroyedKindAreNeverHandedOut)
 {
     memkind_t a = nullptr, b = nullptr;
-    ASSERT_EQ(0, memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                     MEMKIND_POLICY_BIND_ALL, memkind_bits_t(),
-                                     &a));
+    ASSERT_EQ(0, mk_test::create_numa_kind(&a));
     std::vector<void *> v;
     for (int i = 0; i < 64; i++)
         v.push_back(memkind_malloc(a, 64));
@@ -321,9 +320,7 @@ TEST(Magazine, StaleObjectsOfADestroyedKindAreNeverHandedOut)
         memkind_free(a, p); // this thread's magazine now holds them
     unsigned slot = a->partition;
     ASSERT_EQ(0, memkind_destroy_kind(a));
-    ASSERT_EQ(0, memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                     MEMKIND_POLICY_BIND_ALL, memkind_bits_t(),
-                                     &b));
+    ASSERT_EQ(0, mk_test::create_numa_kind(&b));
     EXPECT_EQ(slot, b->partition) << "the slot is reused (lowest free)";
     for (int i = 0; i < 64; i++) {
         void *q = memkind_malloc(b, 64);
@@ -337,9 +334,7 @@ TEST(Magazine, StaleObjectsOfADestroyedKindAreNeverHandedOut)
 TEST(Magazine, ThreadExitGivesCachedObjectsBack)
 {
     memkind_t k = nullptr;
-    ASSERT_EQ(0, memkind_create_kind(MEMKIND_MEMTYPE_DEFAULT,
-                                     MEMKIND_POLICY_BIND_ALL, memkind_bits_t(),
-                                     &k));
+    ASSERT_EQ(0, mk_test::create_numa_kind(&k));
     auto allocated = [&] {
         size_t v = 0;
         EXPECT_EQ(0, memkind_update_cached_stats());

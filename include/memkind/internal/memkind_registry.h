@@ -23,8 +23,9 @@ int mk_registry_create_kind(struct memkind_ops *ops, const char *name,
                             enum mk_backing backing, void *priv,
                             struct memkind **out);
 
-/// Unpublishes kind, calls its destroy op and frees it.  Returns 0 or
-/// MEMKIND_ERROR_INVALID for a static or unknown kind.
+/// Unpublishes kind, calls its destroy op and frees it; a static kind is
+/// left alone (1.14).  Returns 0 or MEMKIND_ERROR_INVALID for NULL or an
+/// unknown kind.
 int mk_registry_destroy_kind(struct memkind *kind);
 
 /// Returns the next kind generation number (never 0).
