@@ -102,20 +102,30 @@ int mk_arena_get_stat(struct memkind *kind, memkind_stat_type stat,
 }
 
 /*
- * Prints jemalloc's statistics; opts map to malloc_stats_print letters.
- * Returns 0 or MEMKIND_ERROR_INVALID for unknown option bits.
+ * Prints jemalloc's statistics.  Bit i of opts (MEMKIND_STAT_PRINT_*, in
+ * memkind.h's order) is letter i of jemalloc 5.3's malloc_stats_print()
+ * options: J (JSON), g (general), m (merged arenas), d (destroyed merged
+ * arenas), a (per arena), b (bins), l (large classes), x (mutexes),
+ * e (extents).  Returns 0, or MEMKIND_ERROR_INVALID for a bit above
+ * MEMKIND_STAT_PRINT_OMIT_EXTENT (as 1.14), printing nothing.
  */
+#define MK_STAT_LETTERS "Jgmdablxe"
+_Static_assert(MEMKIND_STAT_PRINT_OMIT_EXTENT ==
+                   1u << (sizeof(MK_STAT_LETTERS) - 2),
+               "one letter per MEMKIND_STAT_PRINT_* bit");
+
 int mk_arena_stats_print(void (*write_cb)(void *, const char *), void *cbopaque,
                          memkind_stat_print_opt opts)
 {
-    static const char letters[] = "JgmdablxMe";
+    static const char letters[] = MK_STAT_LETTERS;
+    const unsigned nbits = sizeof(letters) - 1;
     char o[sizeof(letters)];
     size_t n = 0;
-    if ((unsigned)opts >> 9)
+    if ((unsigned)opts >> nbits)
         return MEMKIND_ERROR_INVALID;
-    for (unsigned bit = 0; bit < 9; bit++) {
+    for (unsigned bit = 0; bit < nbits; bit++) {
         if ((unsigned)opts & (1u << bit))
-            o[n++] = bit == 0 ? 'J' : letters[bit];
+            o[n++] = letters[bit];
     }
     o[n] = '\0';
     jemk_malloc_stats_print(write_cb, cbopaque, o);
