@@ -6,8 +6,10 @@
 # "make check-man" lints every page with "groff -man -ww -z" and fails if
 # groff prints anything (groff exits 0 on warnings, so its output is what
 # counts).  Set CHECK_MAN_GROFF to use another groff binary.  It also checks
-# that each alias page is a single ".so manN/PAGE.N" naming a page of
-# MEMKIND_MAN_PAGES, and that memtier.7 is libmemtier.7 apart from the
+# that each alias page is a symbolic link to a page of MEMKIND_MAN_PAGES in
+# the same directory, rendered cleanly through the link from another
+# directory (a ".so" alias cannot be: "man -l" resolves it against the
+# current directory), and that memtier.7 is libmemtier.7 apart from the
 # comments at the top, the .TH line, the NAME section and the SEE ALSO
 # entry that names the other page (memkind 1.14 ships the two as copies).
 
@@ -33,8 +35,8 @@ MEMKIND_MAN_PAGES = \
 	man/libmemtier.7 \
 	man/memtier.7
 
-# Pages that only include another one (".so"); groff cannot lint them from
-# the source tree, where the target is not under manN/.
+# Other names of a page: symbolic links to it, installed as copies
+# (install(1) follows links).
 MEMKIND_MAN_ALIASES = \
 	man/memkind_memtier.3
 
@@ -64,14 +66,24 @@ check-man:
 	  fi; \
 	done; \
 	for page in $(MEMKIND_MAN_ALIASES); do \
-	  lines=$$(grep -v '^\.\\"' $(srcdir)/$$page); \
-	  target=$$(echo "$$lines" | sed -n 's|^\.so man\([1-8]\)/\(.*\)\.\1$$|man/\2.\1|p'); \
-	  case " $(MEMKIND_MAN_PAGES) " in \
-	    *" $$target "*) test "$$(echo "$$lines" | wc -l)" = 1 || target= ;; \
-	    *) target= ;; \
-	  esac; \
+	  target=; \
+	  if test -L $(srcdir)/$$page; then \
+	    target=man/$$(readlink $(srcdir)/$$page); \
+	    case " $(MEMKIND_MAN_PAGES) " in \
+	      *" $$target "*) ;; \
+	      *) target= ;; \
+	    esac; \
+	  fi; \
 	  if test -z "$$target"; then \
-	    echo "$$page: must be one '.so manN/PAGE.N' line naming a page of MEMKIND_MAN_PAGES" >&2; \
+	    echo "$$page: must be a symbolic link to a page of MEMKIND_MAN_PAGES in man/" >&2; \
+	    fail=1; \
+	    continue; \
+	  fi; \
+	  abs=$$(cd $(srcdir) && pwd)/$$page; \
+	  out=`cd / && $(CHECK_MAN_GROFF) -man -ww -z "$$abs" 2>&1` || fail=1; \
+	  if test -n "$$out"; then \
+	    echo "$$page (rendered from /):" >&2; \
+	    echo "$$out" >&2; \
 	    fail=1; \
 	  fi; \
 	done; \

@@ -234,10 +234,15 @@ MK_EXPORT void *memkind_arena_realloc_with_kind_detect(void *ptr, size_t size)
     return kind_op_realloc(kind, ptr, size);
 }
 
-/* Free with this thread's flags for kind (slow path: first use). */
+/*
+ * Free with this thread's flags for kind (slow path: first use).  Making
+ * the thread's state, an arena or a tcache can fail and set errno; free
+ * never changes it (memkind(3)), so it is put back.
+ */
 __attribute__((noinline)) static void arena_free_slow(struct memkind *kind,
                                                       void *ptr)
 {
+    int oerrno = errno;
     struct mk_tls_entry *e = NULL;
     int dflags = MALLOCX_TCACHE_NONE;
     if (mk_tcache_fill(kind, NULL) != -1) {
@@ -247,6 +252,7 @@ __attribute__((noinline)) static void arena_free_slow(struct memkind *kind,
     }
     jemk_dallocx(ptr, dflags);
     mk_cache_leave(e);
+    errno = oerrno;
 }
 
 /*
@@ -264,8 +270,11 @@ arena_free_cached(struct mk_tls_entry *e, void *ptr, size_t usize, bool wait)
     if (usize <= MK_MAG_MAX_SIZE && mk_mag_nclasses != 0) {
         unsigned c = mk_mag_class(usize);
         struct mk_mag *m = e->mag;
-        if (!m)
+        if (!m) {
+            int oerrno = errno; /* free keeps errno; calloc may set it */
             m = e->mag = mk_meta_calloc(1, sizeof(*m));
+            errno = oerrno;
+        }
         if (m && m->n[c] < MK_MAG_CAP) {
             m->obj[c][m->n[c]++] = ptr;
             mk_cache_exit(e);

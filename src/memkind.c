@@ -59,14 +59,30 @@ static inline void kind_ready(struct memkind *kind)
         mk_kind_ensure_init(kind);
 }
 
+/* kind_ready() for the paths that promise to leave errno alone (size 0). */
+static inline void kind_ready_keep_errno(struct memkind *kind)
+{
+    if (MK_UNLIKELY(!__atomic_load_n(&kind->arenas, __ATOMIC_ACQUIRE))) {
+        int oerrno = errno;
+        mk_kind_ensure_init(kind);
+        errno = oerrno;
+    }
+}
+
 /* Cold part of memkind_malloc: size 0, NULL kind, first use of a kind. */
 __attribute__((noinline)) static void *malloc_slow(memkind_t kind, size_t size)
 {
-    /* COMPAT(1.14): size 0 gives NULL, errno untouched - memkind(3). */
-    if (size == 0)
-        return NULL;
     if (!kind) {
-        errno = EINVAL;
+        /* COMPAT(1.14): 1.14 crashed here; size 0 keeps errno. */
+        if (size != 0)
+            errno = EINVAL;
+        return NULL;
+    }
+    /* COMPAT(1.14): size 0 gives NULL, errno untouched - memkind(3) - but
+     * sets the kind up first, as 1.14 did, so that memkind_thread_get_arena
+     * works right after it. */
+    if (size == 0) {
+        kind_ready_keep_errno(kind);
         return NULL;
     }
     mk_kind_ensure_init(kind);
@@ -104,9 +120,13 @@ MK_EXPORT void *memkind_malloc(memkind_t kind, size_t size)
 static void *do_calloc(memkind_t kind, size_t num, size_t size)
 {
     size_t total;
-    /* COMPAT(1.14): num or size 0 gives NULL - memkind(3). */
-    if (num == 0 || size == 0)
+    /* COMPAT(1.14): num or size 0 gives NULL - memkind(3) - once the kind
+     * is set up (as for memkind_malloc). */
+    if (num == 0 || size == 0) {
+        if (kind)
+            kind_ready_keep_errno(kind);
         return NULL;
+    }
     /* memkind 1.14 did not check this product (memkind_arena.c:654). */
     if (mk_mul_overflow(num, size, &total)) {
         errno = ENOMEM;
@@ -148,6 +168,9 @@ static int do_posix_memalign(memkind_t kind, void **memptr, size_t alignment,
     int oerrno = errno;
     if (!memptr)
         return EINVAL;
+    /* Set up first, whatever fails next, as 1.14 did. */
+    if (kind)
+        kind_ready_keep_errno(kind);
     if (!kind || !(kind->flags & MK_KIND_DEFAULT))
         *memptr = NULL;
     if (!mk_is_valid_alignment(alignment))
@@ -158,7 +181,6 @@ static int do_posix_memalign(memkind_t kind, void **memptr, size_t alignment,
     }
     if (!kind)
         return EINVAL;
-    kind_ready(kind);
     int err = kind_op_posix_memalign(kind, memptr, alignment, size);
     errno = oerrno;
     return err;

@@ -15,7 +15,6 @@
 
 #include <memkind/internal/memkind_arena.h>
 
-#include <memkind/internal/memkind_dispatch.h>
 #include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_lock.h>
 
@@ -24,6 +23,8 @@
 #include "os.h"
 #include "tcache.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 int mk_arena_refresh_stats(void)
@@ -102,20 +103,30 @@ int mk_arena_get_stat(struct memkind *kind, memkind_stat_type stat,
 }
 
 /*
- * Prints jemalloc's statistics; opts map to malloc_stats_print letters.
- * Returns 0 or MEMKIND_ERROR_INVALID for unknown option bits.
+ * Prints jemalloc's statistics.  Bit i of opts (MEMKIND_STAT_PRINT_*, in
+ * memkind.h's order) is letter i of jemalloc 5.3's malloc_stats_print()
+ * options: J (JSON), g (general), m (merged arenas), d (destroyed merged
+ * arenas), a (per arena), b (bins), l (large classes), x (mutexes),
+ * e (extents).  Returns 0, or MEMKIND_ERROR_INVALID for a bit above
+ * MEMKIND_STAT_PRINT_OMIT_EXTENT (as 1.14), printing nothing.
  */
+#define MK_STAT_LETTERS "Jgmdablxe"
+_Static_assert(MEMKIND_STAT_PRINT_OMIT_EXTENT ==
+                   1u << (sizeof(MK_STAT_LETTERS) - 2),
+               "one letter per MEMKIND_STAT_PRINT_* bit");
+
 int mk_arena_stats_print(void (*write_cb)(void *, const char *), void *cbopaque,
                          memkind_stat_print_opt opts)
 {
-    static const char letters[] = "JgmdablxMe";
+    static const char letters[] = MK_STAT_LETTERS;
+    const unsigned nbits = sizeof(letters) - 1;
     char o[sizeof(letters)];
     size_t n = 0;
-    if ((unsigned)opts >> 9)
+    if ((unsigned)opts >> nbits)
         return MEMKIND_ERROR_INVALID;
-    for (unsigned bit = 0; bit < 9; bit++) {
+    for (unsigned bit = 0; bit < nbits; bit++) {
         if ((unsigned)opts & (1u << bit))
-            o[n++] = bit == 0 ? 'J' : letters[bit];
+            o[n++] = letters[bit];
     }
     o[n] = '\0';
     jemk_malloc_stats_print(write_cb, cbopaque, o);
@@ -130,42 +141,74 @@ int mk_arena_set_bg_threads(bool state)
 }
 
 /*
- * Defragmentation hint from experimental.utilization.query: move an object
- * whose slab is less used than its bin's average (and not the current
- * slab).  Returns the new pointer, or NULL when ptr stays.
+ * What jemalloc 5.3's experimental.utilization.query writes for one
+ * pointer, in its order (src/ctl.c of 5.3: the slab the next allocation of
+ * that size class would come from first, then five counts).
+ */
+struct mk_util_query {
+    void *slabcur;    ///< current slab of ptr's bin; NULL: large or bin full
+    size_t nfree;     ///< free regions in ptr's slab
+    size_t nregs;     ///< regions in ptr's slab (1 for a large extent)
+    size_t slab_size; ///< bytes of ptr's slab (or large extent)
+    size_t bin_nfree; ///< free regions in all slabs of ptr's bin
+    size_t bin_nregs; ///< regions in all slabs of ptr's bin
+};
+
+/*
+ * The move rule of memkind 1.14: a small block moves when its slab is no
+ * fuller than the average slab of its bin (used/nregs <= bin_used/
+ * bin_nregs, compared as free fractions in integers), is not full itself
+ * (nothing to gain) and is not the current slab, where a new block would
+ * land anyway.  Large blocks (slabcur NULL) never move.
+ */
+static bool defrag_worth_it(const struct mk_util_query *u, const void *ptr)
+{
+    if (!u->slabcur || u->nfree == 0 || u->nregs <= 1)
+        return false;
+    if ((uintptr_t)ptr - (uintptr_t)u->slabcur < u->slab_size)
+        return false;
+    return u->nfree * u->bin_nregs >= u->bin_nfree * u->nregs;
+}
+
+/*
+ * memkind_defrag_reallocate of every arena-backed kind: when the rule above
+ * says so, copies ptr into a new block of the same size class taken from
+ * the calling thread's arena for kind, past every cache (so that it comes
+ * from the current slab), and frees ptr straight back to its slab (not into
+ * a magazine or tcache, where its region would keep the old slab alive).
+ * Returns the new pointer; NULL when ptr stays where it is, or with errno
+ * ENOMEM when the new block could not be allocated (ptr is then untouched).
  */
 void *mk_arena_defrag(struct memkind *kind, void *ptr)
 {
-    struct {
-        size_t nfree, nregs, size, bin_nfree, bin_nregs;
-        void *slabcur;
-    } u;
+    struct mk_util_query u;
     size_t sz = sizeof(u);
-    size_t page = mk_os_page_size();
+    _Static_assert(sizeof(struct mk_util_query) ==
+                       sizeof(void *) + 5 * sizeof(size_t),
+                   "layout of experimental.utilization.query");
     if (jemk_mallctl("experimental.utilization.query", &u, &sz, &ptr,
-                     sizeof(ptr)) != 0)
+                     sizeof(ptr)) != 0 ||
+        !defrag_worth_it(&u, ptr))
         return NULL;
-    if (u.nregs <= 1 || u.nfree == 0 || u.bin_nregs == 0 ||
-        ((uintptr_t)ptr & ~(uintptr_t)(page - 1)) ==
-            ((uintptr_t)u.slabcur & ~(uintptr_t)(page - 1)))
-        return NULL;
-    /* used/nregs < bin_used/bin_nregs, in integers */
-    size_t used = u.nregs - u.nfree, bin_used = u.bin_nregs - u.bin_nfree;
-    if (used * u.bin_nregs >= bin_used * u.nregs || used == u.nregs)
-        return NULL;
-    void *n;
-    if (kind->arenas == &mk_default_set || !kind->arenas) {
-        n = jemk_mallocx(u.size, MALLOCX_TCACHE_NONE);
-    } else {
+    struct mk_arena_set *set = kind->arenas;
+    if (!set)
+        return NULL; /* not set up: ptr cannot be of this kind */
+    size_t size = jemk_sallocx(ptr, 0);
+    int flags = MALLOCX_TCACHE_NONE;
+    if (set != &mk_default_set) {
         unsigned arena;
-        if (memkind_thread_get_arena(kind, &arena, u.size) != 0)
+        if (memkind_thread_get_arena(kind, &arena, size) != 0) {
+            errno = ENOMEM;
             return NULL;
-        n = jemk_mallocx(u.size,
-                         (int)MALLOCX_ARENA(arena) | MALLOCX_TCACHE_NONE);
+        }
+        flags |= (int)MALLOCX_ARENA(arena);
     }
-    if (!n)
+    void *n = jemk_mallocx(size, flags);
+    if (!n) {
+        errno = ENOMEM;
         return NULL;
-    memcpy(n, ptr, u.size);
-    kind_op_free(kind, ptr);
+    }
+    memcpy(n, ptr, size);
+    jemk_dallocx(ptr, MALLOCX_TCACHE_NONE);
     return n;
 }

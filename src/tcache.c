@@ -176,6 +176,9 @@ static bool tcs_reserve(struct mk_arena_set *set)
 
 int mk_tcache_fill(struct memkind *kind, unsigned *arena_out)
 {
+    /* What fails on the way (the thread's state, a new arena, the tcache
+     * record or tcache) only costs caching: errno changes only with -1. */
+    int oerrno = errno;
     struct mk_arena_set *set = kind->arenas;
     struct mk_tls *t = tls_get();
     if (!set) {
@@ -217,6 +220,7 @@ int mk_tcache_fill(struct memkind *kind, unsigned *arena_out)
     mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
     if (arena_out)
         *arena_out = arena;
+    errno = oerrno;
     return flags;
 }
 

@@ -9,7 +9,8 @@ MK_API_TESTS += \
 	test/api/detect_kind_test \
 	test/api/registry_test \
 	test/api/decorator_test \
-	test/api/memtier_decorator_test
+	test/api/memtier_decorator_test \
+	test/api/parity_test
 
 MK_API_TEST_HDRS = test/common/capabilities.hpp test/common/test_util.hpp
 
@@ -43,4 +44,10 @@ test_api_decorator_test_LDADD = $(MK_GTEST_API_LIBS)
 test_api_memtier_decorator_test_SOURCES = test/api/memtier_decorator_test.cpp
 test_api_memtier_decorator_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_api_memtier_decorator_test_LDADD = $(MK_GTEST_API_LIBS)
+
+# parity_test: defrag moves, size-0 set-up, every stats_print option
+# (issue 14).
+test_api_parity_test_SOURCES = test/api/parity_test.cpp $(MK_API_TEST_HDRS)
+test_api_parity_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
+test_api_parity_test_LDADD = $(MK_GTEST_API_LIBS) -lpthread
 endif

@@ -33,6 +33,7 @@ MK_HARDENING_WB_LIBS = libmemkind_core.la $(JEMK_LIB) libtest_main.la \
 	$(GTEST_LIBS) -lnuma -lpthread
 MK_HARDENING_TESTS = \
 	test/hardening/fault_test \
+	test/hardening/free_errno_test \
 	test/hardening/security_test \
 	test/hardening/stress_test
 check_PROGRAMS += $(MK_HARDENING_TESTS)
@@ -44,6 +45,14 @@ test_hardening_fault_test_SOURCES = test/hardening/fault_test.cpp \
 test_hardening_fault_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)
 test_hardening_fault_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_hardening_fault_test_LDADD = $(MK_HARDENING_WB_LIBS)
+
+# free_errno_test: memkind_free/memtier_kind_free keep errno with each
+# failure point of a free failing (issue 14).
+test_hardening_free_errno_test_SOURCES = test/hardening/free_errno_test.cpp \
+	test/common/test_util.hpp test/common/capabilities.hpp
+test_hardening_free_errno_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)
+test_hardening_free_errno_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
+test_hardening_free_errno_test_LDADD = $(MK_HARDENING_WB_LIBS)
 
 test_hardening_security_test_SOURCES = test/hardening/security_test.cpp \
 	test/common/test_util.hpp test/common/capabilities.hpp

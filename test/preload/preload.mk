@@ -9,6 +9,7 @@
 #   ratio.sh            placement by STATIC_RATIO and DYNAMIC_THRESHOLD
 #   config.sh           bad values: one message, the C library's malloc
 #   launcher.sh         the memtier(1) script
+#   launcher-dax-nodes.sh  memtier(1) and MEMKIND_DAX_KMEM_NODES
 #   real-*.sh           python3, sqlite3, sort, gzip, git and perl: plain
 #                       run and DRAM, FS_DAX, DRAM+FS_DAX tiers compared
 #
@@ -95,6 +96,7 @@ MK_PRELOAD_TESTS = \
 	test/preload/ratio.sh \
 	test/preload/config.sh \
 	test/preload/launcher.sh \
+	test/preload/launcher-dax-nodes.sh \
 	test/preload/real-python3.sh \
 	test/preload/real-sqlite3.sh \
 	test/preload/real-sort.sh \
