@@ -7,9 +7,13 @@
  *
  * The whole malloc family is replaced, so no pointer from one allocator
  * reaches the other: free, realloc and malloc_usable_size ask memkind's
- * address map (memkind_detect_kind(), O(1) and safe on any pointer) and
- * hand everything it does not know to glibc.  glibc's own allocator is
- * reached through its __libc_* entry points (malloc_usable_size through
+ * address map (memkind_detect_kind(), O(1) and safe on any pointer) once
+ * libmemkind is up, and hand everything it does not know to glibc.  Run
+ * with memkind 1.14's libmemkind.so.0 instead of ours (a mixed
+ * installation), whose memkind_detect_kind() crashes on pointers it does
+ * not own, the library keeps the set of blocks it took from the kind
+ * itself (autohbw_blocks.c) and asks that set instead.  glibc's own allocator
+ * is reached through its __libc_* entry points (malloc_usable_size through
  * dlsym(RTLD_NEXT)), so requests before the constructor ran, after it gave
  * up, or made by memkind itself while it serves us (hwloc, libnuma, the
  * backtrace machinery) are simply served by glibc: a thread-local flag
@@ -20,6 +24,7 @@
  */
 #include "config.h"
 
+#include "autohbw_blocks.h"
 #include "autohbw_env.h"
 
 #include <autohbw_api.h>
@@ -66,6 +71,14 @@ static atomic_int redirect_on = 1;
 /// constructor): nested requests go to glibc.
 static __thread int busy __attribute__((tls_model("initial-exec")));
 static size_t (*libc_usable_size)(void *);
+/// Set once our constructor runs.  libmemkind is our dependency, so its own
+/// constructors ran before ours; until then no block can be the kind's,
+/// and libmemkind must not be asked: libnuma's constructor, which runs
+/// before libmemkind's, reallocates (getdelim), and memkind 1.14's
+/// memkind_detect_kind crashes before its library is initialised.
+static atomic_bool memkind_up;
+/// The libmemkind we run with is not ours: track our blocks ourselves.
+static bool use_blocks;
 
 static memkind_t *const kind_table[AUTOHBW_KIND_COUNT] = {
     [AUTOHBW_KIND_DEFAULT] = &MEMKIND_DEFAULT,
@@ -80,6 +93,41 @@ static memkind_t *const kind_table[AUTOHBW_KIND_COUNT] = {
     [AUTOHBW_KIND_GBTLB] = &MEMKIND_GBTLB,
     [AUTOHBW_KIND_HBW_INTERLEAVE] = &MEMKIND_HBW_INTERLEAVE,
 };
+
+/*
+ * The kind that owns ptr, or NULL for a C library block (every block
+ * before our constructor ran).  One relaxed load before the lookup.
+ */
+static memkind_t owner(void *ptr)
+{
+    if (!atomic_load_explicit(&memkind_up, memory_order_relaxed))
+        return NULL;
+    if (__builtin_expect(use_blocks, 0))
+        return autohbw_blocks_has(ptr) ? target : NULL;
+    return memkind_detect_kind(ptr);
+}
+
+/*
+ * True when the libmemkind.so.0 we run with is the one built with us,
+ * whose memkind_detect_kind() answers for any pointer (DESIGN.md 4).
+ * memkind 1.14 reports version 1.14.0 and crashes on pointers it does not
+ * own, so that version is never trusted.
+ */
+static bool detect_is_safe(void)
+{
+    const int ours = MEMKIND_VERSION_MAJOR * 1000000 +
+                     MEMKIND_VERSION_MINOR * 1000 + MEMKIND_VERSION_PATCH;
+    int v = memkind_get_version();
+    return v == ours && v != 1014000;
+}
+
+/* Gives a block back to its kind, forgetting it first. */
+static void kind_release(memkind_t k, void *ptr)
+{
+    if (use_blocks)
+        autohbw_blocks_remove(ptr);
+    memkind_free(k, ptr); /* keeps errno */
+}
 
 __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 {
@@ -150,6 +198,10 @@ static void *kind_alloc(const char *fn, size_t size, size_t align, bool zero)
     } else {
         p = memkind_malloc(target, size);
     }
+    if (p && use_blocks && !autohbw_blocks_add(p)) {
+        memkind_free(target, p); /* untracked, it must not leave */
+        p = NULL;
+    }
     busy--;
     errno = e;
     if (p)
@@ -200,9 +252,9 @@ AUTOHBW_EXPORT void free(void *ptr)
 {
     if (!ptr)
         return;
-    memkind_t k = memkind_detect_kind(ptr);
+    memkind_t k = owner(ptr);
     if (k)
-        memkind_free(k, ptr); /* keeps errno */
+        kind_release(k, ptr); /* keeps errno */
     else
         __libc_free(ptr);
 }
@@ -223,7 +275,7 @@ AUTOHBW_EXPORT void *realloc(void *ptr, size_t size)
 {
     if (!ptr)
         return malloc(size);
-    memkind_t k = memkind_detect_kind(ptr);
+    memkind_t k = owner(ptr);
     if (!k) {
         /* glibc block: it moves to the kind when it grows into range. */
         if (size && want(size)) {
@@ -237,10 +289,18 @@ AUTOHBW_EXPORT void *realloc(void *ptr, size_t size)
         return __libc_realloc(ptr, size);
     }
     if (size == 0) { /* glibc's realloc(p, 0) frees and returns NULL */
-        memkind_free(k, ptr);
+        kind_release(k, ptr);
         return NULL;
     }
-    if (want(size)) {
+    if (use_blocks && want(size)) {
+        /* By hand: ptr stays valid (and tracked) until its copy is. */
+        void *n = kind_alloc("realloc", size, 0, false);
+        if (n) {
+            move_block(n, ptr, memkind_malloc_usable_size(k, ptr), size);
+            kind_release(k, ptr);
+            return n;
+        }
+    } else if (want(size)) {
         int e = errno;
         busy++;
         void *n = memkind_realloc(k, ptr, size);
@@ -256,7 +316,7 @@ AUTOHBW_EXPORT void *realloc(void *ptr, size_t size)
     if (!n)
         return NULL;
     move_block(n, ptr, memkind_malloc_usable_size(k, ptr), size);
-    memkind_free(k, ptr);
+    kind_release(k, ptr);
     return n;
 }
 
@@ -351,7 +411,7 @@ AUTOHBW_EXPORT size_t malloc_usable_size(void *ptr)
 {
     if (!ptr)
         return 0;
-    memkind_t k = memkind_detect_kind(ptr);
+    memkind_t k = owner(ptr);
     return k ? memkind_malloc_usable_size(k, ptr) : libc_usable(ptr);
 }
 
@@ -377,6 +437,14 @@ static const char *env_get(const char *name)
 __attribute__((constructor)) static void autohbw_init(void)
 {
     busy++;
+    use_blocks = !detect_is_safe();
+    if (use_blocks && autohbw_blocks_init() != 0) {
+        say("autohbw: cannot set up; allocations stay in the C library's "
+            "heap");
+        busy--;
+        return; /* memkind_up stays false: memkind is never asked */
+    }
+    atomic_store(&memkind_up, true);
     (void)libc_usable(NULL); /* resolve glibc's malloc_usable_size now */
     autohbw_config_parse(&cfg, env_get);
     bool quiet = cfg.log_level < 0 && !cfg.bad_log;

@@ -7,6 +7,8 @@
 lib_LTLIBRARIES += libautohbw.la
 libautohbw_la_SOURCES = \
 	src/autohbw/autohbw.c \
+	src/autohbw/autohbw_blocks.c \
+	src/autohbw/autohbw_blocks.h \
 	src/autohbw/autohbw_env.c \
 	src/autohbw/autohbw_env.h
 libautohbw_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/autohbw

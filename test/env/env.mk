@@ -20,7 +20,10 @@
 #   autohbw-routing.sh      libautohbw.so: the malloc family, routing
 #   autohbw-config.sh       libautohbw.so: AUTO_HBW_* values, logging
 #   autohbw-programs.sh     libautohbw.so under real programs
+#   autohbw-debian-lib.sh   libautohbw.so over Debian's 1.14 libmemkind
+#                           (downloaded, never installed); its SONAME
 #   autohbw_unit_test       the AUTO_HBW_* parsers (gtest)
+#   autohbw_blocks_test     libautohbw's own block set (gtest)
 #   addr-bits.sh            the address map for a wider address space
 #                           (MEMKIND_TEST_ADDR_BITS, instrumented builds)
 MK_ENV_SCENARIOS = \
@@ -34,7 +37,8 @@ MK_ENV_SCENARIOS = \
 	test/env/gbtlb-hbw.sh \
 	test/env/autohbw-routing.sh \
 	test/env/autohbw-config.sh \
-	test/env/autohbw-programs.sh
+	test/env/autohbw-programs.sh \
+	test/env/autohbw-debian-lib.sh
 TESTS += $(MK_ENV_SCENARIOS)
 EXTRA_DIST += $(MK_ENV_SCENARIOS) test/env/env.mk test/env/env-lib.sh \
 	test/env/autohbw-lib.sh
@@ -51,6 +55,13 @@ test_env_create_kind_probe_SOURCES = test/env/create_kind_probe.c
 test_env_create_kind_probe_CPPFLAGS = -I$(top_srcdir)/include -D_GNU_SOURCE
 test_env_create_kind_probe_LDADD = libmemkind.la
 test_env_create_kind_probe_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+# autohbw_plain_app links only the C library (autohbw-debian-lib.sh).
+check_PROGRAMS += test/env/autohbw_plain_app
+test_env_autohbw_plain_app_SOURCES = test/env/autohbw_plain_app.c
+test_env_autohbw_plain_app_CFLAGS = $(AM_CFLAGS) -fno-builtin
+test_env_autohbw_plain_app_LDADD = -lpthread
+test_env_autohbw_plain_app_LDFLAGS = $(AM_LDFLAGS) -no-install
 
 test_env_autohbw_app_SOURCES = test/env/autohbw_app.c
 test_env_autohbw_app_CPPFLAGS = -I$(top_srcdir)/include -D_GNU_SOURCE
@@ -89,5 +100,16 @@ test_env_autohbw_unit_test_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/src/autohbw
 test_env_autohbw_unit_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_env_autohbw_unit_test_LDADD = libtest_main.la libmemkind.la \
+	$(GTEST_LIBS) -lpthread
+
+# The block set of libautohbw over a foreign libmemkind (issue 14).
+check_PROGRAMS += test/env/autohbw_blocks_test
+TESTS += test/env/autohbw_blocks_test
+test_env_autohbw_blocks_test_SOURCES = test/env/autohbw_blocks_test.cpp \
+	src/autohbw/autohbw_blocks.c
+test_env_autohbw_blocks_test_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/src/autohbw
+test_env_autohbw_blocks_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
+test_env_autohbw_blocks_test_LDADD = libtest_main.la libmemkind.la \
 	$(GTEST_LIBS) -lpthread
 endif
