@@ -35,9 +35,6 @@
 #include <sys/mman.h>
 
 _Static_assert(MEMKIND_MAX_KIND < MK_ADDRMAP_MIXED - 1, "slot fits the map");
-_Static_assert(MK_LOOKUP_MIXED == MK_ADDRMAP_MIXED &&
-                   MK_LOOKUP_GRANULE_BITS == MK_GRANULE_BITS,
-               "src/lookup.h reads the same map");
 
 /* A fixed kind's buffer, for granules it shares with other owners. */
 struct mk_fixed_area {

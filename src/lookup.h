@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <memkind/internal/memkind_addrmap.h>
 #include <memkind/internal/memkind_private.h>
 
 #include <stdatomic.h>
@@ -22,22 +23,17 @@ struct mk_addrmap {
 extern struct mk_addrmap mk_addrmap;
 /// Registry slots (registry.c).
 extern _Atomic(struct memkind *) mk_registry_slots[MEMKIND_MAX_KIND];
-/// Slow path for granules shared with a fixed kind's buffer (addrmap.c).
-struct memkind *mk_addrmap_resolve_mixed(uintptr_t a);
-
-#define MK_LOOKUP_GRANULE_BITS 21
-#define MK_LOOKUP_MIXED        0xffffu
 
 /// Kind that owns ptr, or NULL when the library did not allocate it.
 static inline struct memkind *mk_lookup(const void *ptr)
 {
     uintptr_t a = (uintptr_t)ptr;
-    size_t i = a >> MK_LOOKUP_GRANULE_BITS;
+    size_t i = a >> MK_GRANULE_BITS;
     _Atomic(uint16_t) *map = mk_addrmap.map;
     if (MK_UNLIKELY(i >= mk_addrmap.entries || map == NULL))
         return NULL;
     uint16_t v = atomic_load_explicit(&map[i], memory_order_acquire);
-    if (MK_LIKELY(v != MK_LOOKUP_MIXED))
+    if (MK_LIKELY(v != MK_ADDRMAP_MIXED))
         return v ? atomic_load_explicit(&mk_registry_slots[v - 1u],
                                         memory_order_acquire)
                  : NULL;
