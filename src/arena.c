@@ -104,6 +104,44 @@ static void regions_release(struct mk_arena_set *set)
                           set->regions_cap * sizeof(*set->regions));
     set->regions = NULL;
     set->nregions = set->regions_cap = 0;
+    set->spare = NULL;
+    set->spare_len = 0;
+}
+
+/*
+ * Kinds whose mapping unit is larger than the granule (the GBTLB kinds: 1
+ * GiB chunks) hand the unused tail of their last mapping to the next
+ * extents instead of mapping a whole unit for each: it is mapped, bound,
+ * in the address map and never handed out, so it is zero.  Returns an
+ * align-aligned piece of size bytes, or NULL when the tail is too short.
+ */
+static void *spare_take(struct mk_arena_set *set, size_t size, size_t align)
+{
+    void *p = NULL;
+    mk_mutex_lock(&set->region_lock, MK_RANK_REGION);
+    if (set->spare) {
+        uintptr_t s = (uintptr_t)set->spare, end = s + set->spare_len;
+        uintptr_t a = mk_round_up(s, align);
+        if (a >= s && a <= end && size <= end - a) {
+            p = (void *)a;
+            set->spare = (char *)(a + size);
+            set->spare_len = end - (a + size);
+        }
+    }
+    mk_mutex_unlock(&set->region_lock, MK_RANK_REGION);
+    return p;
+}
+
+/* Keeps [tail, tail + len) as the spare when it is longer than the one
+ * kept now (the shorter one stays mapped, unused, until the kind dies). */
+static void spare_keep(struct mk_arena_set *set, char *tail, size_t len)
+{
+    mk_mutex_lock(&set->region_lock, MK_RANK_REGION);
+    if (len > set->spare_len) {
+        set->spare = tail;
+        set->spare_len = len;
+    }
+    mk_mutex_unlock(&set->region_lock, MK_RANK_REGION);
 }
 
 /* ---------------------------------------------------------------- hooks */
@@ -142,6 +180,12 @@ static void *alloc_mapped(struct mk_arena_set *set, size_t size, size_t align)
 {
     struct memkind *kind = set->kind;
     size_t mapsz, req;
+    bool chunked = set->unit > MK_GRANULE;
+    if (chunked) {
+        void *p = spare_take(set, size, align);
+        if (p)
+            return p;
+    }
     if (!mk_round_up_checked(size, set->unit, &mapsz) ||
         mapsz > SIZE_MAX - align)
         return NULL;
@@ -168,14 +212,18 @@ static void *alloc_mapped(struct mk_arena_set *set, size_t size, size_t align)
         return NULL;
     }
     mk_lsan_register(p, mapsz);
+    if (chunked && mapsz > size)
+        spare_keep(set, (char *)p + size, mapsz - size);
     return p;
 }
 
 /*
- * Maps a new extent, aligned to the set's unit (or the requested alignment
- * if larger), and records it in the map.  Called by jemalloc with its
- * mutexes held.  Returns the address, or NULL on failure (the alloc hook
- * returns memory, not a bool).
+ * Maps a new extent, aligned to the address map's granule and the kind's
+ * page (or the requested alignment if larger), and records it in the map.
+ * The set's unit is a size granularity only: the GBTLB kinds map 1 GiB
+ * chunks of 2 MiB pages aligned to 2 MiB, as 1.14 does.  Called by
+ * jemalloc with its mutexes held.  Returns the address, or NULL on failure
+ * (the alloc hook returns memory, not a bool).
  */
 static void *hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
                         size_t alignment, bool *zero, bool *commit,
@@ -190,8 +238,8 @@ static void *hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
     if (set->premapped) {
         p = alloc_premapped(set, size, alignment, zero, commit);
     } else {
-        p = alloc_mapped(set, size,
-                         alignment > set->unit ? alignment : set->unit);
+        size_t least = set->page > MK_GRANULE ? set->page : MK_GRANULE;
+        p = alloc_mapped(set, size, alignment > least ? alignment : least);
         if (p)
             *zero = *commit = true;
     }
@@ -518,9 +566,8 @@ MK_EXPORT int memkind_arena_create_map(struct memkind *kind,
         return err;
     }
     if (kind->backing == MK_BACKING_HUGETLB) {
-        if (mk_hugetlb_uses_1gb_pages(kind))
-            set->unit = (size_t)1 << 30;
-        set->page = set->unit;
+        set->page = MK_HUGETLB_PAGE_SIZE;
+        set->unit = mk_hugetlb_chunk_size(kind);
     }
     /* Release: a thread that sees kind->arenas set without passing through
      * the kind's pthread_once (memkind.c's fast path) sees the whole set. */

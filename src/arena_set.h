@@ -46,6 +46,8 @@ struct mk_arena_set {
     struct memkind *kind;  ///< owner
     size_t unit;           ///< mapping granularity (>= MK_GRANULE)
     size_t page;           ///< the kind's page size (huge for hugetlb)
+    char *spare;           ///< unused tail of the last unit-sized mapping
+    size_t spare_len;      ///< its length (region_lock; unit > MK_GRANULE)
     bool premapped;        ///< kind maps its whole range itself
     mk_carve_fn *carve;    ///< premapped kinds: aligned chunk source
     pthread_mutex_t lock;  ///< arenas and tcache records

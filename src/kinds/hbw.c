@@ -209,11 +209,10 @@ MK_EXPORT int memkind_hbw_hugetlb_check_available(struct memkind *kind)
 }
 
 /*
- * COMPAT(1.14): the deprecated 1 GiB kinds make the same two checks (2 MiB
- * pages - no 1 GiB check exists in memkind_hugetlb(3)) but report every
- * failure, a missing HBW node or a malformed MEMKIND_HBW_NODES included, as
- * MEMKIND_ERROR_HUGETLB.  Allocations fail with ENOMEM while the 1 GiB pool
- * is empty.
+ * COMPAT(1.14): the deprecated GBTLB kinds make the same two checks (their
+ * pages are 2 MiB ones, mapped in 1 GiB chunks: hugetlb.c) but report
+ * every failure, a missing HBW node or a malformed MEMKIND_HBW_NODES
+ * included, as MEMKIND_ERROR_HUGETLB.
  */
 static int hbw_gbtlb_check_available(struct memkind *kind)
 {
@@ -273,7 +272,6 @@ static void hbw_preferred_gbtlb_init_once(void)
 #define HBW_MASK_ALL    memkind_hbw_all_get_mbind_nodemask
 #define HBW_MASK_PREF   memkind_hbw_get_preferred_mbind_nodemask
 #define HBW_2M          memkind_hugetlb_get_mmap_flags
-#define HBW_1G          mk_hugetlb_get_mmap_flags_1gb
 
 MK_EXPORT struct memkind_ops MEMKIND_HBW_OPS =
     MK_ARENA_KIND_OPS(memkind_hbw_check_available, HBW_MASK, HBW_MODE_BIND,
@@ -297,10 +295,11 @@ MK_EXPORT struct memkind_ops MEMKIND_HBW_PREFERRED_HUGETLB_OPS =
     MK_ARENA_KIND_OPS(memkind_hbw_hugetlb_check_available, HBW_MASK_PREF,
                       HBW_MODE_PREF, HBW_2M, NULL,
                       memkind_hbw_preferred_hugetlb_init_once);
-/* COMPAT(1.14): 1 GiB page kinds are deprecated - memkind(3). */
+/* COMPAT(1.14): the GBTLB kinds are deprecated - memkind(3).  2 MiB pages
+ * in 1 GiB chunks (MK_KIND_GBTLB in static_kinds.def), as 1.14 maps them. */
 MK_EXPORT struct memkind_ops MEMKIND_HBW_GBTLB_OPS =
     MK_ARENA_KIND_OPS(hbw_gbtlb_check_available, HBW_MASK, HBW_MODE_BIND,
-                      HBW_1G, NULL, hbw_gbtlb_init_once);
+                      HBW_2M, NULL, hbw_gbtlb_init_once);
 MK_EXPORT struct memkind_ops MEMKIND_HBW_PREFERRED_GBTLB_OPS =
     MK_ARENA_KIND_OPS(hbw_gbtlb_check_available, HBW_MASK_PREF, HBW_MODE_PREF,
-                      HBW_1G, NULL, hbw_preferred_gbtlb_init_once);
+                      HBW_2M, NULL, hbw_preferred_gbtlb_init_once);

@@ -12,6 +12,8 @@
 #   tools.sh                memkind-hbw-nodes, memkind-auto-dax-kmem-nodes
 #   hugetlb-pool.sh         huge page kinds' check and capacity against the
 #                           2 MiB pool (root: resizes it under the test lock)
+#   gbtlb-hbw.sh            test/kinds/gbtlb_test's HBW GBTLB kinds with
+#                           MEMKIND_HBW_NODES naming a node
 #   create-kind.sh          memkind_create_kind() over every memtype, policy
 #                           and flags value as 1.14 answers, with and
 #                           without HBW nodes and huge pages
@@ -32,6 +34,7 @@ MK_ENV_SCENARIOS = \
 	test/env/tools.sh \
 	test/env/hugetlb-pool.sh \
 	test/env/create-kind.sh \
+	test/env/gbtlb-hbw.sh \
 	test/env/autohbw-routing.sh \
 	test/env/autohbw-config.sh \
 	test/env/autohbw-programs.sh \

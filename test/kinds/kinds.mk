@@ -3,12 +3,16 @@
 # printed reason when the machine lacks what they need).
 if HAVE_GTEST
 MK_KIND_TESTS = test/kinds/hugetlb_test test/kinds/pmem_test \
-	test/kinds/fixed_test test/kinds/pmem_max_size_test
+	test/kinds/gbtlb_test test/kinds/fixed_test \
+	test/kinds/pmem_max_size_test
 check_PROGRAMS += $(MK_KIND_TESTS)
 TESTS += $(MK_KIND_TESTS)
 test_kinds_hugetlb_test_SOURCES = test/kinds/hugetlb_test.cpp
 test_kinds_hugetlb_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_kinds_hugetlb_test_LDADD = $(MK_GTEST_API_LIBS)
+test_kinds_gbtlb_test_SOURCES = test/kinds/gbtlb_test.cpp
+test_kinds_gbtlb_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
+test_kinds_gbtlb_test_LDADD = $(MK_GTEST_API_LIBS)
 test_kinds_fixed_test_SOURCES = test/kinds/fixed_test.cpp
 test_kinds_fixed_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_kinds_fixed_test_LDADD = $(MK_GTEST_API_LIBS)

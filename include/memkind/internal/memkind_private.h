@@ -52,6 +52,7 @@ enum mk_backing
 #define MK_KIND_STATIC  0x1u ///< a static kind: never destroyed
 #define MK_KIND_DEFAULT 0x2u ///< served by jemalloc's automatic arenas
 #define MK_KIND_HBW     0x4u ///< bound to the high-bandwidth node family
+#define MK_KIND_GBTLB   0x8u ///< *GBTLB: 1 GiB chunks of 2 MiB pages
 
 struct memkind;
 struct mk_arena_set;
