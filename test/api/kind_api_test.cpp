@@ -14,6 +14,8 @@
  *
  * Expectations that come from memkind(3) quote the sentence they check.
  */
+#include "config.h"
+
 #include "common/capabilities.hpp"
 #include "common/test_util.hpp"
 
@@ -664,7 +666,17 @@ TEST_P(KindApiTest, PosixMemalignHugeAlignmentIsHonouredOrENOMEM)
     // memkind(3): "whose address is a multiple of alignment".  An alignment
     // the kind cannot provide must give ENOMEM, never a misaligned block.
     // The first request on a fresh kind is the interesting one.
+#ifdef MK_SANITIZERS
+    // 2^30 succeeds and leaves jemalloc a 1.25 GiB retained extent per kind,
+    // which LeakSanitizer reads whole at exit (kinds' mappings are its root
+    // regions, src/lsan.h); on kernels that commit a page on every read
+    // fault (no zero page) that is 1.25 GiB of RAM per kind, over 20 GiB for
+    // kind-api-overrides.sh's 17 kinds.  The sanitizer lanes therefore
+    // check only the alignments that must fail; make check runs all.
+    for (unsigned lg : {36u, 62u, 44u, 63u}) {
+#else
     for (unsigned lg : {36u, 62u, 30u, 44u, 63u}) {
+#endif
         size_t align = size_t(1) << lg;
         void *p = nullptr;
         errno = kErrnoSentinel;
