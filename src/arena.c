@@ -473,6 +473,9 @@ static void apply_env(const struct mk_env *env)
     }
     if (env->arena_cap_bad)
         mk_log_err("MEMKIND_ARENA_NUM_PER_KIND must be a positive integer");
+    if (env->pmem_fork_bad)
+        mk_log_warn("MEMKIND_PMEM_FORK must be copy, none or shared; "
+                    "using copy");
     if (env->hog_memory) {
         ssize_t never = -1;
         (void)mk_ctl_arena(MALLCTL_ARENAS_ALL, MK_CTL_ARENA_DIRTY_DECAY_MS,

@@ -38,6 +38,17 @@ void mk_env_parse(struct mk_env *out, const char *(*get)(const char *name))
     }
     v = get("MEMKIND_HEAP_MANAGER");
     out->heap_manager_bad = v && strcmp(v, "JEMALLOC") != 0;
+    v = get("MEMKIND_PMEM_FORK");
+    if (v) {
+        if (strcmp(v, "copy") == 0)
+            out->pmem_fork = MK_PMEM_FORK_COPY;
+        else if (strcmp(v, "none") == 0)
+            out->pmem_fork = MK_PMEM_FORK_NONE;
+        else if (strcmp(v, "shared") == 0)
+            out->pmem_fork = MK_PMEM_FORK_SHARED;
+        else
+            out->pmem_fork_bad = true; /* the default stays */
+    }
 }
 
 static struct mk_env env;

@@ -24,13 +24,16 @@
  *
  *   prepare: purger lock, registry lock, every arena-set lock (slot order),
  *            jemalloc's prefork (all its mutexes), every region lock, every
- *            PMEM kind (its lock; a private copy of its file for the child),
+ *            PMEM kind (its lock; what the child will get of it),
  *            every fixed kind's lock, the node-family lock, the address-map
  *            lock;
- *   parent:  the same in reverse, releasing;
+ *   parent:  the same in reverse, releasing; then, with no lock held, the
+ *            forking thread waits for the child's PMEM copies (the parent's
+ *            other threads allocate meanwhile: kinds/pmem_fork.c);
  *   child:   the same in reverse, with the child's variants: the address
- *            map, family and fixed locks released, each PMEM kind remapped
- *            onto its copy, region locks released, jemalloc's child handler,
+ *            map, family and fixed locks released, each PMEM kind copied
+ *            and remapped onto its copy (then the parent is told), region
+ *            locks released, jemalloc's child handler,
  *            arena-set and registry locks released, the purger's state reset
  *            (its thread does not exist in the child).
  *
@@ -133,6 +136,7 @@ static void fork_prepare(void)
 static void fork_parent(void)
 {
     int oerrno = errno;
+    mk_pmem_fork_parent_begin();
     mk_addrmap_postfork(false);
     mk_numa_postfork();
     kinds_postfork(false);
@@ -142,6 +146,7 @@ static void fork_parent(void)
     mk_arena_unlock_all();
     mk_registry_unlock();
     mk_pmem_purger_postfork(false);
+    mk_pmem_fork_parent_wait(); /* no lock held: the others allocate on */
     errno = oerrno;
 }
 
@@ -151,6 +156,7 @@ static void fork_child(void)
     mk_addrmap_postfork(true);
     mk_numa_postfork();
     kinds_postfork(true);
+    mk_pmem_fork_child_done();
     mk_arena_region_unlock_all();
     if (jemk_child)
         jemk_child();

@@ -19,11 +19,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
 #include <linux/membarrier.h>
 #include <numaif.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -270,41 +274,176 @@ int mk_os_open_unlinked(const char *dir, int *fd)
     return 0;
 }
 
-int mk_os_copy_data(int from, int to, size_t len)
-{
-    int saved = errno;
-    if (ftruncate(to, (off_t)len) != 0)
-        return os_result(-1, saved);
-    off_t pos = 0;
-    while ((size_t)pos < len) {
-        off_t data = lseek(from, pos, SEEK_DATA);
-        if (data < 0)
-            return errno == ENXIO ? os_result(0, saved) : os_result(-1, saved);
-        if ((size_t)data >= len)
-            break;
-        off_t hole = lseek(from, data, SEEK_HOLE);
-        if (hole < 0 || (size_t)hole > len)
-            hole = (off_t)len;
-        off_t in = data, out = data;
-        while (in < hole) {
-            ssize_t n =
-                copy_file_range(from, &in, to, &out, (size_t)(hole - in), 0);
-            if (n == 0)
-                errno = EIO;
-            if (n <= 0)
-                return os_result(-1, saved);
-        }
-        pos = hole;
-    }
-    errno = saved;
-    return 0;
-}
-
 void mk_os_close(int fd)
 {
     int saved = errno;
     (void)close(fd);
     errno = saved;
+}
+
+int mk_os_file_size(int fd, off_t *size)
+{
+    int saved = errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return os_result(-1, saved);
+    *size = st.st_size;
+    return 0;
+}
+
+int mk_os_truncate(int fd, off_t len)
+{
+    int saved = errno;
+    return os_result(ftruncate(fd, len), saved);
+}
+
+/* cachestat(2): its number is the same on every architecture (the unified
+ * syscall table); Debian 12's headers predate it. */
+#ifndef __NR_cachestat
+#define __NR_cachestat 451
+#endif
+struct os_cachestat_range {
+    uint64_t off, len;
+};
+struct os_cachestat {
+    uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
+};
+
+int mk_os_file_clean(int fd, off_t len, bool *clean)
+{
+    int saved = errno;
+    struct os_cachestat_range r = {0, (uint64_t)len};
+    struct os_cachestat cs;
+    memset(&cs, 0, sizeof(cs));
+    if (syscall(__NR_cachestat, fd, &r, &cs, 0) != 0)
+        return os_result(-1, saved);
+    *clean = cs.nr_dirty == 0 && cs.nr_writeback == 0;
+    return 0;
+}
+
+int mk_os_clone_file(int from, int to)
+{
+    int saved = errno;
+    return os_result(ioctl(to, FICLONE, from), saved);
+}
+
+int mk_os_next_data(int fd, off_t off, off_t end, off_t *start, off_t *stop)
+{
+    int saved = errno;
+    off_t d = lseek(fd, off, SEEK_DATA);
+    if (d < 0)
+        return os_result(-1, saved);
+    if (d >= end) {
+        errno = saved;
+        return ENXIO;
+    }
+    off_t h = lseek(fd, d, SEEK_HOLE);
+    if (h < 0)
+        return os_result(-1, saved);
+    *start = d;
+    *stop = h < end ? h : end;
+    errno = saved;
+    return 0;
+}
+
+int mk_os_extents(int fd, off_t end,
+                  int (*fn)(void *arg, off_t off, size_t len), void *arg)
+{
+    enum
+    {
+        BATCH = 32
+    };
+    struct {
+        struct fiemap map;
+        struct fiemap_extent ext[BATCH];
+    } buf;
+    int saved = errno;
+    uint64_t pos = 0;
+    while (pos < (uint64_t)end) {
+        memset(&buf, 0, sizeof(buf));
+        buf.map.fm_start = pos;
+        buf.map.fm_length = (uint64_t)end - pos;
+        buf.map.fm_extent_count = BATCH;
+        if (ioctl(fd, FS_IOC_FIEMAP, &buf.map) != 0)
+            return os_result(-1, saved);
+        if (buf.map.fm_mapped_extents == 0)
+            break;
+        bool last = false;
+        for (unsigned i = 0; i < buf.map.fm_mapped_extents; i++) {
+            struct fiemap_extent *e = &buf.ext[i];
+            uint64_t a = e->fe_logical, b = a + e->fe_length;
+            if (a < pos)
+                a = pos;
+            if (b > (uint64_t)end)
+                b = (uint64_t)end;
+            if (b > a) {
+                int r = fn(arg, (off_t)a, (size_t)(b - a));
+                if (r) {
+                    errno = saved;
+                    return r;
+                }
+            }
+            pos = e->fe_logical + e->fe_length;
+            last = last || (e->fe_flags & FIEMAP_EXTENT_LAST);
+        }
+        if (last)
+            break;
+    }
+    errno = saved;
+    return 0;
+}
+
+int mk_os_write_at(int fd, const void *buf, size_t len, off_t off)
+{
+    int saved = errno;
+    const char *p = buf;
+    while (len) {
+        /* Linux moves at most about 2 GiB per call. */
+        size_t n = len < ((size_t)1 << 30) ? len : ((size_t)1 << 30);
+        ssize_t w = pwrite(fd, p, n, off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w == 0)
+            errno = EIO;
+        if (w <= 0)
+            return os_result(-1, saved);
+        p += w;
+        off += w;
+        len -= (size_t)w;
+    }
+    errno = saved;
+    return 0;
+}
+
+int mk_os_pipe(int fds[2])
+{
+    int saved = errno;
+    return os_result(pipe2(fds, O_CLOEXEC), saved);
+}
+
+int mk_os_signal_fd(int fd)
+{
+    int saved = errno;
+    char b = 1;
+    ssize_t w;
+    do
+        w = write(fd, &b, 1);
+    while (w < 0 && errno == EINTR);
+    return os_result(w == 1 ? 0 : -1, saved);
+}
+
+int mk_os_wait_fd(int fd, int timeout_ms)
+{
+    int saved = errno;
+    struct pollfd pfd = {fd, POLLIN, 0};
+    int r;
+    do
+        r = poll(&pfd, 1, timeout_ms);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return os_result(-1, saved);
+    errno = saved;
+    return r == 0 ? ETIMEDOUT : 0;
 }
 
 /* --------------------------------------------------------------- misc */

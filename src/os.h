@@ -97,11 +97,38 @@ bool mk_os_tmpfile_unsupported(int err);
 /// The fallback: mkostemp() in dir, unlinked at once, mode 0600.  Uses a
 /// stack buffer of PATH_MAX (ENAMETOOLONG beyond), never the heap.
 int mk_os_open_unlinked(const char *dir, int *fd);
-/// Copies the data extents (not the holes) of [0, len) of file from into
-/// file to (resized to len).  System calls only.
-int mk_os_copy_data(int from, int to, size_t len);
 /// close(2), keeping errno.
 void mk_os_close(int fd);
+/// Size of fd's file (fstat st_size).
+int mk_os_file_size(int fd, off_t *size);
+/// ftruncate(2).
+int mk_os_truncate(int fd, off_t len);
+/// True in *clean when no page of fd's [0, len) is dirty or under
+/// writeback in the page cache (cachestat(2), Linux 6.5); ENOSYS on older
+/// kernels.  A DAX file has no page cache: always clean.
+int mk_os_file_clean(int fd, off_t len, bool *clean);
+/// Makes file to share all of from's blocks (FICLONE: a reflink, copy on
+/// write).  EOPNOTSUPP, EXDEV or EINVAL where the file system cannot.
+int mk_os_clone_file(int from, int to);
+/// The next run of data at or after off and before end: SEEK_DATA and
+/// SEEK_HOLE.  ENXIO when there is none.  A range allocated but never
+/// written may count as a hole (ext4, XFS, tmpfs): see mk_os_extents().
+int mk_os_next_data(int fd, off_t off, off_t end, off_t *start, off_t *stop);
+/// Calls fn(arg, off, len) for each allocated extent of fd that starts
+/// before end, written or not (FIEMAP), in order, until fn returns
+/// non-zero (that value is returned).  EOPNOTSUPP where the file system
+/// has no FIEMAP (tmpfs).  A stack buffer only.
+int mk_os_extents(int fd, off_t end,
+                  int (*fn)(void *arg, off_t off, size_t len), void *arg);
+/// pwrite(2) of all of [buf, buf+len) at off (short writes continued).
+int mk_os_write_at(int fd, const void *buf, size_t len, off_t off);
+/// pipe2(2), both ends close-on-exec.
+int mk_os_pipe(int fds[2]);
+/// Writes one byte to fd (a pipe), retrying on EINTR.
+int mk_os_signal_fd(int fd);
+/// Waits until fd (a pipe's read end) has a byte or its writers are gone,
+/// for at most timeout_ms (< 0: no limit).  ETIMEDOUT when it expired.
+int mk_os_wait_fd(int fd, int timeout_ms);
 
 /// A full memory barrier on every running thread of the process
 /// (membarrier(2), private expedited).  Registers on first use; a forked

@@ -292,8 +292,11 @@ static bool pmem_hook_decommit(extent_hooks_t *h, void *addr, size_t size,
     struct memkind_pmem *p = hook_pmem(h);
     off_t off = (off_t)((char *)addr + offset - (char *)p->base);
     /* A forked child's file is the parent's: never punch it.  A device
-     * cannot give space back: failing keeps jemalloc from assuming zeros. */
-    if (p->fork_broken || p->devdax)
+     * cannot give space back: failing keeps jemalloc from assuming zeros.
+     * While a forked child copies the heap, a punched block could be one
+     * it has still to read: the range stays committed (jemalloc purges it
+     * again later). */
+    if (p->fork_broken || p->devdax || mk_pmem_fork_copying())
         return true;
     /* Reached from free paths: the OS boundary keeps errno. */
     if (mk_os_punch_hole(p->fd, off, length) != 0)

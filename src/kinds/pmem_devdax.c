@@ -199,9 +199,11 @@ void mk_pmem_devdax_postfork_child(struct memkind_pmem *p)
     char *base = p->base;
     size_t carved = (size_t)p->offset;
     void *copy = NULL;
-    int err =
-        mk_os_map(NULL, p->reserved, PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0, &copy);
+    int err = mk_fault_hit()
+                  ? ENOMEM
+                  : mk_os_map(NULL, p->reserved, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+                              0, &copy);
     if (!err) {
         memcpy(copy, base, carved);
         err = mk_os_move(copy, p->reserved, base);
@@ -211,10 +213,15 @@ void mk_pmem_devdax_postfork_child(struct memkind_pmem *p)
     if (!err) {
         /* Nothing is carved beyond this in the child: keep it unusable. */
         (void)mk_os_protect(base + carved, p->reserved - carved, PROT_NONE);
-    } else {
-        (void)mk_os_protect(base, p->reserved, PROT_READ);
+    } else if (!mk_fault_hit() &&
+               mk_os_protect(base, p->reserved, PROT_READ) == 0) {
         mk_log_err("[memkind_pmem] no private copy of a Device DAX kind"
                    " after fork; it is read-only in the child");
+    } else {
+        /* A writable view of the parent's device must not survive. */
+        mk_log_fatal("[memkind_pmem] cannot separate a forked child from "
+                     "its parent's Device DAX heap; stopping the child");
+        abort();
     }
     mk_os_close(p->fd);
     p->fd = -1;

@@ -2,53 +2,214 @@
 /*
  * pmem_fork.c - what a forked child gets of each PMEM kind.
  *
- * Owns: the private copy of a file kind's carved range made for the child
- * (a new anonymous file in the same directory, its data extents copied),
- * and the child's remap of the range onto that copy.  Called by the fork
- * protocol (src/fork.c) with every lock ranked below MK_RANK_PMEM held,
- * jemalloc's mutexes included: nothing here allocates (system calls,
- * through the OS boundary, and a stack buffer only).
+ * Owns: the three modes of MEMKIND_PMEM_FORK (memkind(3), memkind_pmem(3)):
+ *
+ *   copy (default)  the child gets a private copy of each kind's heap: a
+ *                   new anonymous file in the kind's directory, mapped over
+ *                   the kind's range in the child;
+ *   none            the child gets nothing (the ranges are MADV_DONTFORK
+ *                   for the fork; the child keeps them reserved, PROT_NONE):
+ *                   for programs that fork only to exec;
+ *   shared          memkind 1.14's behaviour: parent and child share the
+ *                   file, and both hand out the same addresses.
+ *
+ * How "copy" keeps fork() short.  The old scheme copied every file with
+ * copy_file_range() in the prepare handler, with every allocator lock held:
+ * 4 to 6 s for 2 GiB, every allocating thread of the parent stalled.  Now
+ * the child makes its own copy, in its fork handler, before fork() returns
+ * to it, from its inherited mapping of the parent's file (the data moves at
+ * memory speed through pwrite, only the ranges that hold data; the blocks
+ * of committed but unwritten ranges are allocated in the copy from FIEMAP,
+ * so the child keeps the "no SIGBUS" reservation where the file system
+ * reports them).  Where the file system can share blocks (XFS, btrfs) and
+ * no page is dirty (cachestat), the copy is a clone instead (FICLONE):
+ * milliseconds at any size.  The parent's forking thread waits for the
+ * child (a pipe it reads after releasing every lock), so its own writes
+ * after fork() never reach the child's copy; the parent's other threads
+ * keep allocating meanwhile.
+ *
+ * The window that remains, and why: while the child copies, other threads
+ * of the parent run, so a write they make to an object that was live at
+ * fork() may or may not reach the child (a snapshot of the heap taken page
+ * by page, not at one instant).  Closing it would need every other thread
+ * stopped for the copy, which is the stall this design removes.  Such a
+ * write races with fork() in the program anyway.  What the parent's other
+ * threads cannot do meanwhile is give file blocks back: the decommit hook
+ * refuses while any child copies (mk_pmem_fork_copying()), so a block the
+ * child still has to read is never punched (jemalloc keeps such a range
+ * committed and purges it later).
+ *
+ * If no pipe can be made (no file descriptor left), the parent copies in
+ * its prepare handler as before: slow, but the child is still private.
+ *
+ * Called by the fork protocol (src/fork.c) with every lock ranked below
+ * MK_RANK_PMEM held, jemalloc's mutexes included: nothing here allocates
+ * (system calls through the OS boundary and stack buffers only).  The
+ * child runs alone, so its copy may take as long as the data needs.
  *
  * Does not own: the order of the fork handlers (fork.c), the Device DAX
- * child (pmem_devdax.c).  So parent and child never share heap pages
- * (memkind 1.14 shared them).
+ * copy itself (pmem_devdax.c, called from here).
  */
 #include "config.h"
 
 #include <memkind/internal/memkind_pmem.h>
 
+#include <memkind/internal/memkind_env.h>
+#include <memkind/internal/memkind_fault.h>
 #include <memkind/internal/memkind_lock.h>
 #include <memkind/internal/memkind_log.h>
 
 #include "os.h"
 
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+
+/* How long the forking thread waits for its child's copy before it gives
+ * up waiting (a child stopped by a debugger, say) and returns from fork(). */
+#define FORK_WAIT_MS 60000
+
+/* What this fork does for one kind (memkind_pmem.fork_how). */
+enum
+{
+    FORK_NOTHING = 0,   /* shared mode, or a kind with nothing carved */
+    FORK_CHILD_COPIES,  /* copy mode: the child makes its copy */
+    FORK_PARENT_COPIED, /* copy mode, no pipe: fork_fd is the copy */
+    FORK_NOT_INHERITED, /* none mode: the range is MADV_DONTFORK */
+};
+
+/* Forks whose children are still copying (decommit waits for zero). */
+static atomic_int copying;
+
+/* The fork in progress, from prepare to the handlers after fork(); only
+ * the forking thread touches them (it holds the registry lock meanwhile). */
+static int sync_fds[2] = {-1, -1};
+static bool sync_failed;
+
+/* Read ends the parent's forking threads still wait on, each stored as
+ * fd + 1 (0: free).  A child forked meanwhile by another thread inherits
+ * them and closes them. */
+#define MAX_WAITERS 16
+static atomic_int waiters[MAX_WAITERS];
+
+bool mk_pmem_fork_copying(void)
+{
+    return atomic_load_explicit(&copying, memory_order_acquire) != 0;
+}
+
+static enum mk_pmem_fork_mode fork_mode(void)
+{
+    return mk_env_get()->pmem_fork;
+}
 
 /* An anonymous file in dir without allocating.  Returns the fd or -1. */
 static int open_copy(const char *dir)
 {
     int fd = -1;
-    int err = mk_os_open_tmpfile(dir, &fd);
+    int err = mk_fault_hit() ? EMFILE : mk_os_open_tmpfile(dir, &fd);
     if (err && mk_os_tmpfile_unsupported(err))
         err = mk_os_open_unlinked(dir, &fd);
     return err ? -1 : fd;
 }
 
-/* Takes the kind's lock (released after fork) and, for a file, copies the
- * carved part into p->fork_fd for the child (-1 when it cannot). */
+static int reserve_extent(void *arg, off_t off, size_t len)
+{
+    return mk_os_alloc_blocks(*(int *)arg, off, len);
+}
+
+/*
+ * Makes file `to` a copy of what the kind holds in [0, p->offset): a clone
+ * where the file system shares blocks and no page is dirty, otherwise the
+ * committed extents allocated (FIEMAP; tmpfs has none, so there only the
+ * written ranges end up allocated) and the data ranges written from the
+ * kind's mapping.  Works in the parent (the fallback) and in the child.
+ * Returns 0 or an errno value.
+ */
+static int snapshot(struct memkind_pmem *p, int to)
+{
+    off_t carved = p->offset, size = 0;
+    if (mk_fault_hit())
+        return EIO;
+    int err = mk_os_file_size(p->fd, &size);
+    if (err)
+        return err;
+    off_t end = size < carved ? size : carved; /* never read past EOF */
+    bool clean = false;
+    if (mk_os_file_clean(p->fd, end, &clean) == 0 && clean &&
+        mk_os_clone_file(p->fd, to) == 0)
+        return mk_os_truncate(to, carved > size ? carved : size);
+    err = mk_os_truncate(to, carved);
+    if (err)
+        return err;
+    err = mk_fault_hit() ? ENOSPC
+                         : mk_os_extents(p->fd, end, reserve_extent, &to);
+    if (err && err != EOPNOTSUPP && err != ENOTTY)
+        return err;
+    off_t pos = 0, a, b;
+    while (pos < end && (err = mk_os_next_data(p->fd, pos, end, &a, &b)) == 0) {
+        err = mk_fault_hit()
+                  ? EIO
+                  : mk_os_write_at(to, (char *)p->base + a, (size_t)(b - a), a);
+        if (err)
+            return err;
+        pos = b;
+    }
+    return err == ENXIO ? 0 : err;
+}
+
+/* Creates the pipe the child signals on; false when it cannot (the parent
+ * then copies in prepare).  Once per fork. */
+static bool sync_prepare(void)
+{
+    if (sync_fds[0] >= 0)
+        return true;
+    if (sync_failed)
+        return false;
+    int err = mk_fault_hit() ? EMFILE : mk_os_pipe(sync_fds);
+    if (err) {
+        sync_fds[0] = sync_fds[1] = -1;
+        sync_failed = true;
+        return false;
+    }
+    atomic_fetch_add_explicit(&copying, 1, memory_order_acq_rel);
+    return true;
+}
+
+/* Takes the kind's lock (released after fork) and decides what this fork
+ * does for it. */
 void mk_pmem_prefork(struct memkind *kind)
 {
     struct memkind_pmem *p = kind->priv;
     if (!p || p->fork_broken)
         return;
     mk_mutex_lock(&p->pmem_lock, MK_RANK_PMEM);
+    p->fork_how = FORK_NOTHING;
+    switch (fork_mode()) {
+        case MK_PMEM_FORK_SHARED:
+            return;
+        case MK_PMEM_FORK_NONE:
+            if (mk_os_advise(p->base, p->reserved, MADV_DONTFORK) == 0) {
+                p->fork_how = FORK_NOT_INHERITED;
+                return;
+            }
+            break; /* no DONTFORK: give the child a copy instead */
+        case MK_PMEM_FORK_COPY:
+            break;
+    }
+    if (p->offset == 0)
+        return; /* nothing carved: the child starts the kind anew */
+    if (sync_prepare()) {
+        p->fork_how = FORK_CHILD_COPIES;
+        return;
+    }
+    /* No pipe: the parent copies now, with every lock held (slow). */
     p->fork_fd = p->devdax ? -1 : open_copy(p->dir);
-    if (p->fork_fd >= 0 &&
-        mk_os_copy_data(p->fd, p->fork_fd, (size_t)p->offset)) {
+    if (p->fork_fd >= 0 && snapshot(p, p->fork_fd) != 0) {
         mk_os_close(p->fork_fd);
         p->fork_fd = -1;
     }
+    p->fork_how = p->devdax ? FORK_CHILD_COPIES : FORK_PARENT_COPIED;
 }
 
 void mk_pmem_postfork_parent(struct memkind *kind)
@@ -56,43 +217,152 @@ void mk_pmem_postfork_parent(struct memkind *kind)
     struct memkind_pmem *p = kind->priv;
     if (!p || p->fork_broken)
         return;
+    if (p->fork_how == FORK_NOT_INHERITED)
+        (void)mk_os_advise(p->base, p->reserved, MADV_DOFORK);
     if (p->fork_fd >= 0)
         mk_os_close(p->fork_fd);
     p->fork_fd = -1;
+    p->fork_how = FORK_NOTHING;
     mk_mutex_unlock(&p->pmem_lock, MK_RANK_PMEM);
 }
 
 /*
- * The child maps its private copy over the whole carved range.  Without a
- * copy (no space for it), the child keeps a private, copy-on-write view of
- * the parent's file and its kind can no longer grow or punch holes: it must
- * never write to the parent's file.
+ * The child could not get a private copy of [base, base + len): it must
+ * never write the parent's file.  A private (copy-on-write) view of the
+ * file keeps the data readable; failing that the range becomes
+ * inaccessible; failing that too the child stops here, because going on
+ * would let it corrupt its parent's heap.  The kind cannot grow or give
+ * space back in the child any more (fork_broken).
  */
+static void child_without_copy(struct memkind_pmem *p, size_t len)
+{
+    p->fork_broken = true;
+    if (!mk_fault_hit() && mk_os_map_fixed(p->base, len, PROT_READ | PROT_WRITE,
+                                           MAP_PRIVATE, p->fd, 0) == 0) {
+        mk_log_err("[memkind_pmem] no private copy of a PMEM kind after "
+                   "fork: the child sees a copy-on-write view of the "
+                   "parent's file and cannot allocate from the kind");
+        return;
+    }
+    if (!mk_fault_hit() && mk_os_protect(p->base, len, PROT_NONE) == 0) {
+        mk_log_err("[memkind_pmem] no private copy of a PMEM kind after "
+                   "fork: its memory is inaccessible in the child");
+        return;
+    }
+    mk_log_fatal("[memkind_pmem] cannot separate a forked child from its "
+                 "parent's PMEM heap; stopping the child");
+    abort();
+}
+
+/* The child's side of each mode; see the file comment. */
 void mk_pmem_postfork_child(struct memkind *kind)
 {
     struct memkind_pmem *p = kind->priv;
     if (!p || p->fork_broken)
         return;
-    if (p->devdax) {
-        mk_pmem_devdax_postfork_child(p); /* no MAP_PRIVATE on a device */
-    } else if (p->offset == 0) {
-        /* nothing mapped yet: the copy is just a fresh empty file */
-    } else if (p->fork_fd < 0 ||
-               mk_os_map_fixed(p->base, (size_t)p->offset,
-                               PROT_READ | PROT_WRITE, MAP_SHARED, p->fork_fd,
-                               0) != 0) {
-        (void)mk_os_map_fixed(p->base, (size_t)p->offset,
-                              PROT_READ | PROT_WRITE, MAP_PRIVATE, p->fd, 0);
-        p->fork_broken = true;
-        mk_log_err("[memkind_pmem] no private copy of a PMEM kind after fork;"
-                   " it is read-only to new allocations in the child");
+    size_t carved = (size_t)p->offset;
+    switch (p->fork_how) {
+        case FORK_NOTHING:
+            break;
+        case FORK_NOT_INHERITED:
+            /* The range is gone: keep its addresses taken (they are in the
+             * address map and jemalloc's metadata) and inaccessible. */
+            p->fork_broken = true;
+            if (mk_os_map_fixed(p->base, p->reserved, PROT_NONE,
+                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+                                0) != 0)
+                mk_log_err("[memkind_pmem] cannot reserve a PMEM kind's "
+                           "range again in a forked child");
+            break;
+        case FORK_CHILD_COPIES:
+        case FORK_PARENT_COPIED:
+            if (p->devdax) {
+                mk_pmem_devdax_postfork_child(p); /* no MAP_PRIVATE there */
+                break;
+            }
+            int fd = p->fork_fd;
+            p->fork_fd = -1;
+            if (p->fork_how == FORK_CHILD_COPIES) {
+                fd = open_copy(p->dir);
+                if (fd >= 0 && snapshot(p, fd) != 0) {
+                    mk_os_close(fd);
+                    fd = -1;
+                }
+            }
+            if (fd >= 0 &&
+                (mk_fault_hit() ||
+                 mk_os_map_fixed(p->base, carved, PROT_READ | PROT_WRITE,
+                                 MAP_SHARED, fd, 0) != 0)) {
+                mk_os_close(fd);
+                fd = -1;
+            }
+            if (fd < 0) {
+                child_without_copy(p, carved);
+            } else {
+                mk_os_close(p->fd);
+                p->fd = fd;
+            }
+            break;
     }
-    if (!p->fork_broken && p->fork_fd >= 0) {
-        mk_os_close(p->fd);
-        p->fd = p->fork_fd;
-    } else if (p->fork_fd >= 0) {
-        mk_os_close(p->fork_fd);
-    }
-    p->fork_fd = -1;
+    p->fork_how = FORK_NOTHING;
     mk_mutex_unlock(&p->pmem_lock, MK_RANK_PMEM);
+}
+
+/* Parent, first thing after fork(), every lock still held: the write end
+ * goes (so that a child that dies unsignalled reads as EOF) and the read
+ * end is listed for children of concurrent forks to close. */
+void mk_pmem_fork_parent_begin(void)
+{
+    sync_failed = false;
+    if (sync_fds[1] >= 0)
+        mk_os_close(sync_fds[1]);
+    sync_fds[1] = -1;
+    if (sync_fds[0] < 0)
+        return;
+    for (unsigned i = 0; i < MAX_WAITERS; i++) {
+        int free_slot = 0;
+        if (atomic_compare_exchange_strong(&waiters[i], &free_slot,
+                                           sync_fds[0] + 1))
+            break;
+    }
+}
+
+/* Parent, last thing, no lock held: waits for the child's copies. */
+void mk_pmem_fork_parent_wait(void)
+{
+    int r = sync_fds[0];
+    sync_fds[0] = -1;
+    if (r < 0)
+        return;
+    if (mk_os_wait_fd(r, FORK_WAIT_MS) != 0)
+        mk_log_err("[memkind_pmem] a forked child did not finish copying "
+                   "its PMEM kinds in %d ms; not waiting any longer",
+                   FORK_WAIT_MS);
+    for (unsigned i = 0; i < MAX_WAITERS; i++) {
+        int mine = r + 1;
+        if (atomic_compare_exchange_strong(&waiters[i], &mine, 0))
+            break;
+    }
+    mk_os_close(r);
+    atomic_fetch_sub_explicit(&copying, 1, memory_order_acq_rel);
+}
+
+/* Child, after every kind's copy: tells the parent, and drops the
+ * descriptors that belong to the parent's other forks. */
+void mk_pmem_fork_child_done(void)
+{
+    sync_failed = false;
+    if (sync_fds[1] >= 0) {
+        (void)mk_os_signal_fd(sync_fds[1]);
+        mk_os_close(sync_fds[1]);
+    }
+    if (sync_fds[0] >= 0)
+        mk_os_close(sync_fds[0]);
+    sync_fds[0] = sync_fds[1] = -1;
+    for (unsigned i = 0; i < MAX_WAITERS; i++) {
+        int v = atomic_exchange(&waiters[i], 0);
+        if (v > 0)
+            mk_os_close(v - 1);
+    }
+    atomic_store(&copying, 0); /* the child has no copying children */
 }

@@ -36,6 +36,7 @@
 #include <gtest/gtest.h>
 
 #include <elf.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <link.h>
 #include <sys/mman.h>
@@ -731,7 +732,127 @@ std::string unreachable_here(const struct mk_fault_site *s)
     return "";
 }
 
+/// True when addr lies in a writable mapping (/proc/self/maps).
+bool writable(const void *addr)
+{
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    uintptr_t a = reinterpret_cast<uintptr_t>(addr);
+    while (std::getline(maps, line)) {
+        uintptr_t lo, hi;
+        char perms[8];
+        if (std::sscanf(line.c_str(), "%" SCNxPTR "-%" SCNxPTR " %7s", &lo, &hi,
+                        perms) == 3 &&
+            a >= lo && a < hi)
+            return perms[1] == 'w';
+    }
+    return false;
+}
+
 } // namespace
+
+/*
+ * Every step of what a forked child gets of a PMEM kind (kinds/
+ * pmem_fork.c): the parent's pipe (then the parent copies in prepare), the
+ * copy's file, the snapshot's steps, the remap; and, with a lasting fault,
+ * the fallbacks down to the child stopping itself.  Whatever fails, the
+ * child never writes into the parent's heap: it writes every block it can
+ * and the parent checks its own contents afterwards.  Failure points
+ * reached in the child count in the child's memory, so the child sends
+ * back the records of the points it failed and the parent counts them for
+ * ZzEverySiteWasInjected.
+ */
+TEST_F(FaultTest, PmemForkEveryStep)
+{
+    std::string dir = dir_.path();
+    memkind_t kind = nullptr;
+    ASSERT_EQ(0, memkind_create_pmem(dir.c_str(), 0, &kind));
+    std::vector<unsigned char *> blocks;
+    for (size_t sz : {size_t(64), size_t(5000), 3 * kMiB}) {
+        auto *b = static_cast<unsigned char *>(memkind_malloc(kind, sz));
+        ASSERT_NE(nullptr, b);
+        std::memset(b, 0x5A, sz);
+        blocks.push_back(b);
+    }
+    int fds = mk_test::open_fds();
+    int steps = 0, aborted = 0;
+    // The child reports from its SIGABRT handler too (the last fallback
+    // aborts): the records are listed before fork, so it only writes.
+    static std::vector<struct mk_fault_site *> sites;
+    static int report_fd = -1;
+    sites = fault_sites();
+    auto report = [] {
+        for (struct mk_fault_site *s : sites)
+            if (s->injected && write(report_fd, &s, sizeof(s)) != sizeof(s))
+                return;
+    };
+    static void (*report_now)() = nullptr;
+    static pid_t parent;
+    report_now = report;
+    parent = getpid();
+    // Installed before fork(): the child aborts inside fork(), in the
+    // library's child handler, before it could install anything.
+    void (*old_abrt)(int) = signal(SIGABRT, [](int) {
+        if (getpid() != parent)
+            report_now();
+        signal(SIGABRT, SIG_DFL);
+        raise(SIGABRT);
+    });
+    for (int lasting : {1, 2, 1000}) {
+        for (int n = 0; n < 40; n++) {
+            int rep[2];
+            ASSERT_EQ(0, pipe(rep));
+            report_fd = rep[1];
+            mk_fault_arm_n(n, lasting);
+            pid_t pid = fork();
+            if (pid == 0) {
+                close(rep[0]);
+                int injected = mk_fault_injected();
+                mk_fault_arm(-1);
+                // Write every block this child can reach (a private copy,
+                // a copy-on-write view, or nothing when inaccessible).
+                for (unsigned char *b : blocks)
+                    if (writable(b))
+                        b[0] = 0xC3;
+                report_now();
+                _exit(injected ? 1 : 0);
+            }
+            ASSERT_GT(pid, 0);
+            close(rep[1]);
+            struct mk_fault_site *s;
+            while (read(rep[0], &s, sizeof(s)) == sizeof(s))
+                s->injected++;
+            close(rep[0]);
+            int injected_here = mk_fault_injected();
+            mk_fault_arm(-1);
+            int st = 0;
+            ASSERT_EQ(pid, waitpid(pid, &st, 0));
+            for (unsigned char *b : blocks)
+                ASSERT_EQ(0x5A, b[0]) << "step " << n << " (lasting " << lasting
+                                      << "): the child wrote "
+                                      << "into the parent's heap";
+            if (WIFSIGNALED(st)) {
+                EXPECT_EQ(SIGABRT, WTERMSIG(st)) << "step " << n;
+                EXPECT_GT(lasting, 1) << "a single fault must not stop "
+                                      << "the child (step " << n << ")";
+                aborted++;
+                continue;
+            }
+            ASSERT_TRUE(WIFEXITED(st));
+            if (WEXITSTATUS(st) == 0 && injected_here == 0)
+                break; // no point left to fail
+            steps += lasting == 1;
+        }
+    }
+    signal(SIGABRT, old_abrt);
+    loops_run++;
+    EXPECT_GE(steps, 5) << "pipe, copy file, snapshot, extents, write, map";
+    EXPECT_GE(aborted, 1) << "a lasting fault must reach the child's stop";
+    EXPECT_EQ(fds, mk_test::open_fds()) << "descriptors leaked by fork";
+    for (unsigned char *b : blocks)
+        memkind_free(kind, b);
+    EXPECT_EQ(0, memkind_destroy_kind(kind));
+}
 
 /*
  * Runs last (tests run in the order they are defined): every failure point
@@ -739,7 +860,7 @@ std::string unreachable_here(const struct mk_fault_site *s)
  */
 TEST(FaultInjection, ZzEverySiteWasInjected)
 {
-    const int kLoops = 17;
+    const int kLoops = 17; // fault_loop() calls + PmemForkEveryStep
     if (loops_run < kLoops)
         GTEST_SKIP() << "only " << loops_run << " of " << kLoops
                      << " fault loops ran (filtered?)";

@@ -99,6 +99,31 @@ TEST(Env, ValidValues)
     EXPECT_FALSE(e.heap_manager_bad);
 }
 
+TEST(Env, PmemForkModes)
+{
+    const std::pair<const char *, enum mk_pmem_fork_mode> good[] = {
+        {"copy", MK_PMEM_FORK_COPY},
+        {"none", MK_PMEM_FORK_NONE},
+        {"shared", MK_PMEM_FORK_SHARED}};
+    for (auto &g : good) {
+        fake_env = {{"MEMKIND_PMEM_FORK", g.first}};
+        struct mk_env e;
+        mk_env_parse(&e, fake_get);
+        EXPECT_EQ(g.second, e.pmem_fork) << g.first;
+        EXPECT_FALSE(e.pmem_fork_bad) << g.first;
+    }
+    fake_env.clear();
+    struct mk_env e;
+    mk_env_parse(&e, fake_get);
+    EXPECT_EQ(MK_PMEM_FORK_COPY, e.pmem_fork) << "the default";
+    for (const char *v : {"", "Copy", "copy ", "NONE", "1", "private"}) {
+        fake_env = {{"MEMKIND_PMEM_FORK", v}};
+        mk_env_parse(&e, fake_get);
+        EXPECT_TRUE(e.pmem_fork_bad) << "'" << v << "'";
+        EXPECT_EQ(MK_PMEM_FORK_COPY, e.pmem_fork) << "'" << v << "'";
+    }
+}
+
 TEST(Env, MalformedValuesAreFlagged)
 {
     // memkind(3): "a positive integer (not greater than INT_MAX)".

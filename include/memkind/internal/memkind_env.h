@@ -16,6 +16,14 @@
 extern "C" {
 #endif
 
+/// What a forked child gets of each PMEM kind (MEMKIND_PMEM_FORK).
+enum mk_pmem_fork_mode
+{
+    MK_PMEM_FORK_COPY = 0, ///< "copy" (default): a private copy of the heap
+    MK_PMEM_FORK_NONE,     ///< "none": nothing (for fork + exec)
+    MK_PMEM_FORK_SHARED,   ///< "shared": memkind 1.14's shared file
+};
+
 /// Parsed environment.  A value that does not parse sets *_bad.
 struct mk_env {
     unsigned arena_cap;       ///< MEMKIND_ARENA_NUM_PER_KIND, 0 = unset
@@ -24,6 +32,8 @@ struct mk_env {
     long bg_thread_limit;     ///< MEMKIND_BACKGROUND_THREAD_LIMIT, -1 = unset
     bool bg_thread_limit_bad; ///< value present but invalid
     bool heap_manager_bad;    ///< MEMKIND_HEAP_MANAGER other than JEMALLOC
+    enum mk_pmem_fork_mode pmem_fork; ///< MEMKIND_PMEM_FORK, default copy
+    bool pmem_fork_bad;               ///< value present but not a mode
 };
 
 /// Parses the variables from get (secure_getenv in the library; tests pass

@@ -33,7 +33,8 @@ struct memkind_pmem {
     size_t reserved;                 ///< its length
     size_t limit_off;                ///< carving stops at this offset
     memkind_mem_usage_policy policy; ///< decay policy
-    int fork_fd;                     ///< private copy for a forked child
+    int fork_fd;                     ///< copy the parent made (fallback)
+    unsigned char fork_how;          ///< this fork's plan (pmem_fork.c)
     bool fork_broken;                ///< child without a copy: read-only
     bool devdax;                     ///< Device DAX (pmem_devdax.c), not a file
     bool limit_hit;                  ///< at max_size: carve no holes
@@ -46,16 +47,26 @@ void *memkind_pmem_mmap(struct memkind *kind, void *addr, size_t size);
 int memkind_pmem_get_mmap_flags(struct memkind *kind, int *flags);
 
 /*
- * fork() support (src/kinds/pmem_fork.c), called by the fork protocol
+ * fork() support (src/kinds/pmem_fork.c; modes and design there and in
+ * memkind_pmem(3)).  The per-kind calls run in the fork protocol
  * (src/fork.c) with every lock ranked below MK_RANK_PMEM held, jemalloc's
- * included (no allocation allowed): prefork takes the kind's lock and
- * copies its file into a new anonymous file; the child maps the copy in
- * place of the shared file, the parent drops it; both release the lock.
- * So parent and child never share heap pages (memkind 1.14 shared them).
+ * included (no allocation allowed): prefork takes the kind's lock and plans
+ * what the child gets; the child makes its private copy (or reserves the
+ * range, or keeps the shared file); both release the lock.
+ * mk_pmem_fork_parent_begin() runs first in the parent's handler, locks
+ * still held; mk_pmem_fork_parent_wait() last, with no lock held: the
+ * forking thread waits there for its child's copies.  The child calls
+ * mk_pmem_fork_child_done() after every kind's copy.
+ * mk_pmem_fork_copying() is true while some child still copies: the
+ * decommit hook must not punch the parent's file then.
  */
 void mk_pmem_prefork(struct memkind *kind);
 void mk_pmem_postfork_parent(struct memkind *kind);
 void mk_pmem_postfork_child(struct memkind *kind);
+void mk_pmem_fork_parent_begin(void);
+void mk_pmem_fork_parent_wait(void);
+void mk_pmem_fork_child_done(void);
+bool mk_pmem_fork_copying(void);
 
 /*
  * The purger thread (src/kinds/pmem_purger.c): started (or woken) when a

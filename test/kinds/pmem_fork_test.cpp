@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * pmem_fork_test.cpp - what a forked child gets of a PMEM kind
+ * (MEMKIND_PMEM_FORK, memkind_pmem(3); issue 15).
+ *
+ * The mode under test is the one in the environment: test/kinds/
+ * pmem-fork-modes.sh runs this program with MEMKIND_PMEM_FORK unset
+ * (copy), none, shared and an invalid value (copy, with one warning).
+ *
+ * copy:   the child sees every object as it was at fork() although the
+ *         parent overwrites them the moment fork() returns in it (the
+ *         forking thread waits for the child's copy); the child allocates
+ *         and writes, and nothing of that reaches the parent; another
+ *         thread of the parent keeps allocating while the child copies.
+ * none:   the child has no access to the kind's memory (a read faults) and
+ *         the parent's heap is untouched.
+ * shared: memkind 1.14: the child's write is seen by the parent.
+ */
+#include <memkind.h>
+
+#include "common/test_util.hpp"
+
+#include <gtest/gtest.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace
+{
+
+std::string mode()
+{
+    const char *v = std::getenv("MEMKIND_PMEM_FORK");
+    if (v && (!std::strcmp(v, "none") || !std::strcmp(v, "shared")))
+        return v;
+    return "copy"; // unset or invalid: the default
+}
+
+struct Block {
+    unsigned char *p;
+    size_t size;
+};
+
+/// Mixed sizes, small to 1 MiB, each filled with its own byte.
+std::vector<Block> make_heap(memkind_t kind, size_t total)
+{
+    std::vector<Block> v;
+    const size_t sizes[] = {24, 200, 4000, 70000, 1 << 20};
+    size_t used = 0;
+    for (unsigned i = 0; used < total; i++) {
+        size_t sz = sizes[i % 5];
+        auto *p = static_cast<unsigned char *>(memkind_malloc(kind, sz));
+        if (!p)
+            break;
+        std::memset(p, int(i % 251) + 1, sz);
+        v.push_back({p, sz});
+        used += sz;
+    }
+    return v;
+}
+
+bool holds(const Block &b, int val)
+{
+    for (size_t i = 0; i < b.size; i += 512)
+        if (b.p[i] != val)
+            return false;
+    return b.p[b.size - 1] == val;
+}
+
+class PmemFork : public ::testing::Test {
+  protected:
+    std::string dir;
+    memkind_t kind = nullptr;
+    void SetUp() override
+    {
+        std::string tmpl = mk_test_pmem_dir + "/mk-pmem-fork.XXXXXX";
+        std::vector<char> buf(tmpl.begin(), tmpl.end());
+        buf.push_back('\0');
+        ASSERT_NE(nullptr, mkdtemp(buf.data())) << strerror(errno);
+        dir = buf.data();
+        ASSERT_EQ(0, memkind_create_pmem(dir.c_str(), 0, &kind));
+    }
+    void TearDown() override
+    {
+        if (kind) {
+            EXPECT_EQ(0, memkind_destroy_kind(kind));
+        }
+        // The files are anonymous (the child's copy too).
+        EXPECT_EQ(0, mk_test::dir_entries(dir)) << "directory not empty";
+        EXPECT_EQ(0, mk_test::remove_tree(dir)) << dir;
+    }
+};
+
+int wait_child(pid_t pid)
+{
+    int st = 0;
+    if (waitpid(pid, &st, 0) != pid)
+        return -1;
+    return st;
+}
+
+TEST_F(PmemFork, ChildSeesTheHeapAsAtFork)
+{
+    std::vector<Block> heap = make_heap(kind, 48u << 20);
+    ASSERT_GT(heap.size(), 100u);
+    std::string m = mode();
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        // The parent overwrites everything as soon as its fork() returns.
+        usleep(200000);
+        int bad = 0;
+        if (m == "none") {
+            _exit(0); // reading would fault (NoneChildCannotTouch)
+        }
+        if (m == "copy") {
+            for (unsigned i = 0; i < heap.size(); i++)
+                bad += !holds(heap[i], int(i % 251) + 1);
+            if (bad)
+                _exit(10);
+            // The child's own allocations work and are its own.
+            for (int i = 0; i < 1000; i++) {
+                auto *q = static_cast<unsigned char *>(
+                    memkind_malloc(kind, 100 + i * 37));
+                if (!q)
+                    _exit(11);
+                std::memset(q, 0xEE, 100 + i * 37);
+            }
+            for (auto &b : heap)
+                std::memset(b.p, 0xCC, b.size);
+            _exit(0);
+        }
+        // shared: the child's write lands in the parent's heap (1.14).
+        std::memset(heap[0].p, 0xCC, heap[0].size);
+        _exit(0);
+    }
+    if (m == "copy") {
+        for (auto &b : heap)
+            std::memset(b.p, 0xAA, b.size);
+        // Allocations of the parent after fork: the child must not have
+        // handed out the same memory to itself in the shared file.
+        std::vector<Block> after = make_heap(kind, 4u << 20);
+        int st = wait_child(pid);
+        ASSERT_TRUE(WIFEXITED(st)) << "child killed by signal " << WTERMSIG(st);
+        ASSERT_EQ(0, WEXITSTATUS(st))
+            << "10: the child saw the parent's writes made after fork(); "
+               "11: the child could not allocate";
+        for (auto &b : heap)
+            EXPECT_TRUE(holds(b, 0xAA)) << "the child's write reached us";
+        for (unsigned i = 0; i < after.size(); i++)
+            EXPECT_TRUE(holds(after[i], int(i % 251) + 1))
+                << "the child's allocations overwrote ours";
+        for (auto &b : after)
+            memkind_free(kind, b.p);
+    } else if (m == "shared") {
+        int st = wait_child(pid);
+        ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        EXPECT_TRUE(holds(heap[0], 0xCC))
+            << "shared mode: the child's write is not in the parent's heap";
+    } else {
+        int st = wait_child(pid);
+        ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        for (unsigned i = 0; i < heap.size(); i++)
+            EXPECT_TRUE(holds(heap[i], int(i % 251) + 1));
+    }
+    for (auto &b : heap)
+        memkind_free(kind, b.p);
+}
+
+TEST_F(PmemFork, NoneChildCannotTouchTheHeap)
+{
+    if (mode() != "none")
+        GTEST_SKIP() << "MEMKIND_PMEM_FORK=none only (pmem-fork-modes.sh)";
+    std::vector<Block> heap = make_heap(kind, 1u << 20);
+    ASSERT_FALSE(heap.empty());
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        volatile unsigned char c = heap[0].p[0]; // must fault
+        (void)c;
+        _exit(0);
+    }
+    int st = wait_child(pid);
+    EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV)
+        << "the child could read the kind's memory (status " << st << ")";
+    EXPECT_TRUE(holds(heap[0], 1));
+    // fork + exec, the case "none" is for, works.
+    pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        execl("/bin/true", "true", (char *)nullptr);
+        _exit(127);
+    }
+    st = wait_child(pid);
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    for (auto &b : heap)
+        memkind_free(kind, b.p);
+}
+
+TEST_F(PmemFork, OtherThreadsAllocateWhileTheChildCopies)
+{
+    if (mode() != "copy")
+        GTEST_SKIP() << "copy mode only";
+    // 256 MiB of written objects: the child's copy takes long enough for
+    // another thread to get work done meanwhile; under the old scheme it
+    // was blocked on the allocator's locks for the whole copy.
+    std::vector<Block> heap = make_heap(kind, 256u << 20);
+    std::atomic<bool> stop{false};
+    std::atomic<long> ops{0};
+    std::thread worker([&] {
+        while (!stop.load()) {
+            void *p = memkind_malloc(kind, 4096 * 4);
+            if (p) {
+                std::memset(p, 1, 64);
+                memkind_free(kind, p);
+            }
+            ops.fetch_add(1);
+        }
+    });
+    while (ops.load() == 0)
+        std::this_thread::yield();
+    long before = ops.load();
+    auto t0 = std::chrono::steady_clock::now();
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    double ms = std::chrono::duration<double, std::milli>(
+                    std::chrono::steady_clock::now() - t0)
+                    .count();
+    long during = ops.load() - before;
+    stop = true;
+    worker.join();
+    ASSERT_GT(pid, 0);
+    int st = wait_child(pid);
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    RecordProperty("fork_ms", std::to_string(ms));
+    std::printf("fork() of a 256 MiB heap: %.1f ms, %ld allocations by "
+                "another thread meanwhile\n",
+                ms, during);
+    if (ms > 50) { // a clone is too quick to tell
+        EXPECT_GT(during, 0) << "another thread made no progress during a "
+                             << ms << " ms fork()";
+    }
+    for (auto &b : heap)
+        memkind_free(kind, b.p);
+}
+
+} // namespace
