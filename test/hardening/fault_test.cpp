@@ -794,7 +794,7 @@ std::string unreachable_here(const struct mk_fault_site *s)
  */
 TEST(FaultInjection, ZzEverySiteWasInjected)
 {
-    const int kLoops = 18;
+    const int kLoops = 17;
     if (loops_run < kLoops)
         GTEST_SKIP() << "only " << loops_run << " of " << kLoops
                      << " fault loops ran (filtered?)";
