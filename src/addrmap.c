@@ -21,6 +21,7 @@
 
 #include <memkind/internal/memkind_addrmap.h>
 
+#include <memkind/internal/memkind_fault.h>
 #include <memkind/internal/memkind_lock.h>
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_registry.h>
@@ -254,20 +255,52 @@ static void *as_mmap(int err, void *p)
     return p;
 }
 
+/* True when every granule of [a, a+len) is jemalloc's own memory (DEFAULT,
+ * or a granule it shares with a fixed kind's buffer edge). */
+static bool all_default(uintptr_t a, size_t len)
+{
+    if (!map_covers(a, len))
+        return false;
+    for (size_t i = map_index(a), last = map_index(a + len - 1); i <= last;
+         i++) {
+        uint16_t v = map_get(i);
+        if (v != MEMKIND_PARTITION_DEFAULT + 1 && v != MK_ADDRMAP_MIXED)
+            return false;
+    }
+    return true;
+}
+
 /*
- * Anonymous mappings without an address hint are placed on granule
- * boundaries and padded to whole granules, then recorded as
- * MEMKIND_DEFAULT; anything else is passed through.
+ * Every mapping jemalloc makes is recorded as MEMKIND_DEFAULT or refused,
+ * so that memkind_detect_kind() (and with it libmemtier's and libautohbw's
+ * free()) never meets jemalloc memory it does not know, nor takes a foreign
+ * mapping for jemalloc's:
+ *  - an anonymous mapping without a hint is placed on granule boundaries,
+ *    padded to whole granules and recorded;
+ *  - MAP_FIXED (jemalloc decommits its own memory that way where the
+ *    system does not overcommit) only over memory already recorded as
+ *    DEFAULT, which it replaces; elsewhere EINVAL;
+ *  - a hint without MAP_FIXED is refused (ENOMEM): jemalloc gives one only
+ *    to grow an extent in place, which needs retain:false (forced off,
+ *    src/arena.c), and takes the refusal as "cannot grow here";
+ *  - a file mapping, or any mapping before the map exists: refused (jemalloc
+ *    maps anonymous memory only, and only after mk_addrmap_init()).
  */
 void *mk_jemk_mmap(void *addr, size_t len, int prot, int flags, int fd,
                    off_t off)
 {
     void *raw = NULL;
-    if (flags & MAP_FIXED)
-        return as_mmap(mk_os_map_fixed(addr, len, prot, flags, fd, off), addr);
-    if (addr || fd != -1 || !(flags & MAP_ANONYMOUS) || !mk_addrmap.map ||
-        len > SIZE_MAX - 2 * MK_GRANULE)
-        return as_mmap(mk_os_map(addr, len, prot, flags, fd, off, &raw), raw);
+    if (!mk_addrmap.map || len == 0 || len > SIZE_MAX - 2 * MK_GRANULE)
+        return as_mmap(ENOMEM, NULL);
+    if (fd != -1 || !(flags & MAP_ANONYMOUS))
+        return as_mmap(EINVAL, NULL);
+    if (flags & MAP_FIXED) {
+        if (!all_default((uintptr_t)addr, len))
+            return as_mmap(EINVAL, NULL);
+        return as_mmap(mk_os_map_fixed(addr, len, prot, flags, -1, off), addr);
+    }
+    if (addr)
+        return as_mmap(ENOMEM, NULL);
     size_t mapsz = mk_round_up(len, MK_GRANULE);
     size_t req = mapsz + MK_GRANULE;
     int err = mk_os_map(NULL, req, prot, flags, -1, 0, &raw);
@@ -286,10 +319,22 @@ void *mk_jemk_mmap(void *addr, size_t len, int prot, int flags, int fd,
 }
 
 /*
- * Granules wholly inside the range are unmapped and forgotten.  A part of
- * a DEFAULT granule is not given back as a hole (another mapping could land
- * there and be taken for DEFAULT memory): it is replaced by an inaccessible
+ * Granules wholly inside the range are forgotten, then unmapped (in that
+ * order: once unmapped, the kernel may hand the range to anyone, whose
+ * mapping must not be taken for DEFAULT memory).  A part of a recorded
+ * granule is never given back as a hole: it is replaced by an inaccessible
  * reservation, which frees its pages and keeps the granule ours.
+ *
+ * When a step fails the map stays true, and jemalloc is told the range is
+ * gone (it has nothing to do with a failed munmap but leak it):
+ *  - the replacement of a part fails (e.g. the process is at
+ *    vm.max_map_count: replacing splits a mapping): the part stays mapped
+ *    and recorded, its pages are given back (MADV_DONTNEED) and, where the
+ *    kernel allows, made inaccessible.  Choice: keep the granule recorded
+ *    and wholly mapped rather than unrecord it, because the rest of the
+ *    granule may still hold live DEFAULT objects;
+ *  - the unmap of whole granules fails: they are still mapped and
+ *    jemalloc's, so they are recorded as DEFAULT again.
  */
 int mk_jemk_munmap(void *addr, size_t len)
 {
@@ -308,17 +353,29 @@ int mk_jemk_munmap(void *addr, size_t len)
         uintptr_t ps = parts[i][0], pe = parts[i][1];
         if (pe <= ps)
             continue;
-        if (map_get(map_index(ps)) == MEMKIND_PARTITION_DEFAULT + 1 &&
-            mk_os_release_keep_range((void *)ps, pe - ps) == 0)
+        if (map_get(map_index(ps)) == 0) {
+            /* Nobody's granule: a plain unmap leaves no lie behind. */
+            err = mk_os_unmap((void *)ps, pe - ps);
+            if (err)
+                goto out;
             continue;
-        err = mk_os_unmap((void *)ps, pe - ps);
-        if (err)
-            goto out;
+        }
+        if (mk_fault_hit() ||
+            mk_os_release_keep_range((void *)ps, pe - ps) != 0) {
+            (void)mk_os_advise((void *)ps, pe - ps, MADV_DONTNEED);
+            (void)mk_os_protect((void *)ps, pe - ps, PROT_NONE);
+            mk_log_err("cannot release part of a DEFAULT granule at %p; "
+                       "kept mapped, pages given back",
+                       (void *)ps);
+        }
     }
     err = 0;
     if (e > s) {
         (void)mk_addrmap_store(s, e - s, 0);
-        err = mk_os_unmap((void *)s, e - s);
+        err = mk_fault_hit() ? ENOMEM : mk_os_unmap((void *)s, e - s);
+        if (err)
+            (void)mk_addrmap_store(s, e - s,
+                                   (uint16_t)(MEMKIND_PARTITION_DEFAULT + 1));
     }
 out:
     if (err)

@@ -24,10 +24,14 @@
 #                           (downloaded, never installed); its SONAME
 #   autohbw_unit_test       the AUTO_HBW_* parsers (gtest)
 #   autohbw_blocks_test     libautohbw's own block set (gtest)
+#   jemk-conf.sh            memkind_detect_kind() under hostile
+#                           JEMK_MALLOC_CONF values (options forced, one
+#                           warning each)
 #   addr-bits.sh            the address map for a wider address space
 #                           (MEMKIND_TEST_ADDR_BITS, instrumented builds)
 MK_ENV_SCENARIOS = \
 	test/env/addr-bits.sh \
+	test/env/jemk-conf.sh \
 	test/env/hbw-nodes-override.sh \
 	test/env/nodes-malformed.sh \
 	test/env/memattrs.sh \
@@ -44,7 +48,12 @@ EXTRA_DIST += $(MK_ENV_SCENARIOS) test/env/env.mk test/env/env-lib.sh \
 	test/env/autohbw-lib.sh
 
 check_PROGRAMS += test/env/env_probe test/env/autohbw_app \
-	test/env/create_kind_probe
+	test/env/create_kind_probe test/env/jemk_conf_probe
+
+test_env_jemk_conf_probe_SOURCES = test/env/jemk_conf_probe.c
+test_env_jemk_conf_probe_CPPFLAGS = -I$(top_srcdir)/include -D_GNU_SOURCE
+test_env_jemk_conf_probe_LDADD = libmemkind.la
+test_env_jemk_conf_probe_LDFLAGS = $(AM_LDFLAGS) -no-install
 
 test_env_env_probe_SOURCES = test/env/env_probe.c
 test_env_env_probe_CPPFLAGS = -I$(top_srcdir)/include -D_GNU_SOURCE

@@ -679,6 +679,61 @@ TEST_F(FaultTest, MemtierConstructionEveryStep)
         EXPECT_EQ(0, memkind_destroy_kind(k));
 }
 
+/*
+ * jemalloc's munmap of part of its DEFAULT memory (src/addrmap.c): the
+ * partial granules at each end are replaced by an inaccessible reservation,
+ * the whole granules between are unmapped and forgotten.  When a step
+ * fails, no granule may stay recorded as DEFAULT with a hole in it (another
+ * mapping could land there and be taken for DEFAULT memory by
+ * memkind_detect_kind(), and so by libmemtier's free()): every granule is
+ * either recorded and wholly mapped, or unrecorded.  mincore() fails with
+ * ENOMEM on a range with an unmapped page.
+ */
+TEST(FaultInjection, JemallocUnmapLeavesNoHoleInDefault)
+{
+    const size_t G = MK_GRANULE;
+    char *base = nullptr;
+    Op op;
+    op.name = "jemalloc munmap inside DEFAULT granules";
+    op.prepare = [&] {
+        void *p = mk_jemk_mmap(nullptr, 3 * G, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        ASSERT_NE(MAP_FAILED, p);
+        base = static_cast<char *>(p);
+    };
+    op.run = [&]() -> int {
+        // From the middle of granule 0 to the middle of granule 2.
+        if (mk_jemk_munmap(base + G / 2, 2 * G) != 0)
+            return MEMKIND_ERROR_MMAP;
+        unsigned char vec[(3 * (1 << MK_GRANULE_BITS)) / 4096];
+        for (size_t g = 0; g < 3; g++) {
+            char *gp = base + g * G;
+            bool recorded = mk_addrmap_lookup(gp) == MEMKIND_DEFAULT;
+            bool whole = mincore(gp, G, vec) == 0;
+            if (recorded && !whole) {
+                ADD_FAILURE() << "granule " << g
+                              << " is recorded DEFAULT with a hole in it";
+                return MEMKIND_ERROR_RUNTIME;
+            }
+        }
+        // What jemalloc still owns is intact and DEFAULT.
+        base[0] = 1;
+        base[3 * G - 1] = 1;
+        if (mk_addrmap_lookup(base) != MEMKIND_DEFAULT ||
+            mk_addrmap_lookup(base + 3 * G - 1) != MEMKIND_DEFAULT)
+            return MEMKIND_ERROR_RUNTIME;
+        return 0;
+    };
+    op.undo = [&] {
+        if (base) {
+            EXPECT_EQ(0, mk_jemk_munmap(base, 3 * G));
+        }
+        base = nullptr;
+    };
+    op.allowed = {MEMKIND_ERROR_MMAP};
+    EXPECT_GE(fault_loop(op).steps, 3);
+}
+
 /* ----------------------------------------------------------- coverage */
 
 namespace

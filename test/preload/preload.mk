@@ -8,6 +8,7 @@
 #   fork.sh threads.sh  fork(), threads
 #   ratio.sh            placement by STATIC_RATIO and DYNAMIC_THRESHOLD
 #   config.sh           bad values: one message, the C library's malloc
+#   hostile-conf.sh     free() under a hostile JEMK_MALLOC_CONF (issue 15)
 #   launcher.sh         the memtier(1) script
 #   launcher-dax-nodes.sh  memtier(1) and MEMKIND_DAX_KMEM_NODES
 #   real-*.sh           python3, sqlite3, sort, gzip, git and perl: plain
@@ -95,6 +96,7 @@ MK_PRELOAD_TESTS = \
 	test/preload/threads.sh \
 	test/preload/ratio.sh \
 	test/preload/config.sh \
+	test/preload/hostile-conf.sh \
 	test/preload/launcher.sh \
 	test/preload/launcher-dax-nodes.sh \
 	test/preload/real-python3.sh \

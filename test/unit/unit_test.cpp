@@ -12,6 +12,7 @@
 #include <memkind/internal/memkind_addrmap.h>
 #include <memkind/internal/memkind_arena.h>
 #include <memkind/internal/memkind_env.h>
+#include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_registry.h>
 #include <memkind/internal/memkind_util.h>
 
@@ -266,6 +267,83 @@ TEST(AddressMap, RangesAbove2To47AreRecorded)
     ASSERT_EQ(0, memkind_destroy_kind(fixed));
 }
 
+/// A free, granule-aligned range of n granules (reserved, then released).
+static char *free_granules(size_t n)
+{
+    size_t len = (n + 1) * MK_GRANULE;
+    void *p = mmap(nullptr, len, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return nullptr;
+    munmap(p, len);
+    return (char *)mk_round_up((uintptr_t)p, MK_GRANULE);
+}
+
+// Every mapping jemalloc asks for is recorded as DEFAULT or refused
+// (src/addrmap.c): a hinted mapping (jemalloc growing an extent in place
+// with retain:false) once came back as NULL, neither a mapping nor
+// MAP_FAILED, leaving an unrecorded mapping behind.
+TEST(AddressMap, JemallocHintedMappingIsRecordedOrRefused)
+{
+    char *hint = free_granules(2);
+    ASSERT_NE(nullptr, hint);
+    errno = 0;
+    void *p = mk_jemk_mmap(hint, MK_GRANULE, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(nullptr, p) << "neither a mapping nor MAP_FAILED";
+    if (p == MAP_FAILED) {
+        EXPECT_NE(0, errno);
+        // Nothing was left mapped at the hint.
+        unsigned char v;
+        EXPECT_NE(0, mincore(hint, 4096, &v));
+    } else {
+        EXPECT_EQ(MEMKIND_DEFAULT, mk_addrmap_lookup(p));
+        EXPECT_EQ(MEMKIND_DEFAULT,
+                  mk_addrmap_lookup((char *)p + MK_GRANULE - 1));
+        EXPECT_EQ(0, mk_jemk_munmap(p, MK_GRANULE));
+    }
+    munmap(hint, MK_GRANULE); // the unrecorded leftover of a pass-through
+}
+
+// jemalloc maps only anonymous memory; a file mapping could not be
+// recorded as DEFAULT memory without lying, so it is refused.
+TEST(AddressMap, JemallocFileMappingIsRefused)
+{
+    FILE *f = tmpfile();
+    ASSERT_NE(nullptr, f);
+    ASSERT_EQ(0, ftruncate(fileno(f), MK_GRANULE));
+    errno = 0;
+    void *p = mk_jemk_mmap(nullptr, MK_GRANULE, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE, fileno(f), 0);
+    EXPECT_EQ(MAP_FAILED, p);
+    EXPECT_EQ(EINVAL, errno);
+    if (p != MAP_FAILED && p != nullptr)
+        munmap(p, MK_GRANULE);
+    fclose(f);
+}
+
+// A MAP_FIXED mapping (jemalloc decommits its own memory that way when the
+// system does not overcommit) may only replace memory recorded as
+// DEFAULT: elsewhere it would make an unrecorded mapping.
+TEST(AddressMap, JemallocFixedMappingOnlyOverDefault)
+{
+    const int rw = PROT_READ | PROT_WRITE;
+    const int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+    char *hole = free_granules(1);
+    ASSERT_NE(nullptr, hole);
+    errno = 0;
+    void *p =
+        mk_jemk_mmap(hole, MK_GRANULE, PROT_NONE, anon | MAP_FIXED, -1, 0);
+    EXPECT_EQ(MAP_FAILED, p) << "MAP_FIXED over memory that is not DEFAULT";
+    if (p != MAP_FAILED)
+        munmap(p, MK_GRANULE);
+    void *own = mk_jemk_mmap(nullptr, MK_GRANULE, rw, anon, -1, 0);
+    ASSERT_NE(MAP_FAILED, own);
+    EXPECT_EQ(own, mk_jemk_mmap(own, 4096, PROT_NONE, anon | MAP_FIXED, -1, 0));
+    EXPECT_EQ(MEMKIND_DEFAULT, mk_addrmap_lookup(own));
+    EXPECT_EQ(0, mk_jemk_munmap(own, MK_GRANULE));
+}
+
 // Memory the kernel really placed above 2^47 (it does so on request where
 // user space is wider: arm64's 48 bits, LA57) is detected and freed as the
 // kind's.  On x86_64 without LA57 the hint is ignored: printed skip.
@@ -378,4 +456,21 @@ TEST(Magazine, ThreadExitGivesCachedObjectsBack)
     // Nothing of the thread's magazines or tcache may stay allocated.
     EXPECT_EQ(0u, allocated());
     ASSERT_EQ(0, memkind_destroy_kind(k));
+}
+
+// The options memkind_detect_kind() depends on hold whatever the user's
+// JEMK_MALLOC_CONF says (test/env/jemk-conf.sh runs this under hostile
+// values): retain (jemalloc would otherwise unmap and re-map at hints) and
+// dss (sbrk memory is never recorded).
+TEST(JemallocOptions, DetectionOptionsAreForced)
+{
+    bool retain = false;
+    size_t sz = sizeof(retain);
+    ASSERT_EQ(0, jemk_mallctl("opt.retain", &retain, &sz, nullptr, 0));
+    EXPECT_TRUE(retain) << "JEMK_MALLOC_CONF turned retain off";
+    const char *dss = nullptr;
+    sz = sizeof(dss);
+    ASSERT_EQ(0, jemk_mallctl("opt.dss", &dss, &sz, nullptr, 0));
+    ASSERT_NE(nullptr, dss);
+    EXPECT_STREQ("disabled", dss) << "JEMK_MALLOC_CONF turned dss on";
 }
