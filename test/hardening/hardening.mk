@@ -86,7 +86,8 @@ test_hardening_stress_test_LDADD = $(MK_GTEST_API_LIBS)
 endif
 
 # The libraries make install installs have no failure point and read no
-# MEMKIND_TEST_* variable; the instrumented twin has all three hooks.
+# MEMKIND_TEST_* variable; the instrumented twin has all three hooks; and
+# configure left LIBS empty (each target names what it links).
 TESTS += test/hardening/release-build.sh
 EXTRA_DIST += test/hardening/release-build.sh
 

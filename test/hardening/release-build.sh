@@ -11,6 +11,9 @@
 #   - no "MEMKIND_TEST_" string (no test-only variable is read).
 # The same three checks must find each hook in the instrumented twin, so a
 # check that could never fail (a tool that prints nothing) fails here.
+# Also: configure's library probes leave LIBS alone (the Makefile's LIBS
+# once held -ldl -lnuma -lpthread for every program and library of the
+# tree; each target names what it links).
 set -u
 bld=${top_builddir:-.}
 for tool in readelf nm strings; do
@@ -46,5 +49,11 @@ for lib in libmemkind.so.0 libmemtier.so.0 libautohbw.so.0; do
     fi
     n=$((n + 1))
 done
-[ $rc = 0 ] && echo "PASS: $n installed libraries without failure points or MEMKIND_TEST_* reads"
+libs=$(sed -n 's/^LIBS = *//p' "$bld/Makefile" 2>/dev/null)
+if [ ! -f "$bld/Makefile" ]; then
+    echo "FAIL: $bld/Makefile not found"; rc=1
+elif [ -n "$(echo $libs)" ]; then
+    echo "FAIL: configure put '$libs' in LIBS: every target links it"; rc=1
+fi
+[ $rc = 0 ] && echo "PASS: $n installed libraries without failure points or MEMKIND_TEST_* reads; LIBS empty"
 exit $rc
