@@ -171,6 +171,14 @@ void mk_pmem_purger_start(void)
     mk_mutex_unlock(&purger_lock, MK_RANK_PURGER);
 }
 
+#ifdef MK_FAULT_INJECTION
+/* Test-only (memkind_fault.h): the condition the purger waits on. */
+const pthread_cond_t *mk_fault_purger_cond(void)
+{
+    return &purger_cond;
+}
+#endif
+
 void mk_pmem_purger_prefork(void)
 {
     mk_mutex_lock(&purger_lock, MK_RANK_PURGER);

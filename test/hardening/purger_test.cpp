@@ -6,6 +6,8 @@
  *   not hold it while it sweeps and decays a kind, which on a large heap
  *   takes long (punching holes): the test holds the purger inside a 2 s
  *   decay (mk_fault_set_purger_delay) and times another thread's exit.
+ * - The purger's period is kept on CLOCK_MONOTONIC (the clock its
+ *   condition variable was made with).
  * - Destroying a kind the purger is working on waits for the purger to let
  *   go of it, and the purger does not take it up again.
  * - memkind_destroy_kind() unpublishes a kind before its destroy op runs:
@@ -100,6 +102,35 @@ TEST(Purger, ThreadExitIsNotDelayedByALongDecay)
     // Destroy waits for the purger to unpin the kind (the rest of its 2 s).
     ASSERT_EQ(0, memkind_destroy_kind(pmem));
     ASSERT_EQ(0, memkind_destroy_kind(fixed));
+}
+
+// The purger's period is measured on CLOCK_MONOTONIC: on CLOCK_REALTIME a
+// step of the wall clock backwards stalls it (for as long as the step) and
+// one forwards makes it run at once, again and again.  Stepping the clock
+// of a shared machine is not an option for a test, so this reads the clock
+// the condition variable was made with: glibc keeps it in bit 1 of
+// __data.__wrefs (1 = CLOCK_MONOTONIC; nptl/pthread_cond_common.c, glibc
+// 2.25 on; checked against pthread_condattr_setclock() first).
+TEST(Purger, WaitsOnTheMonotonicClock)
+{
+    pthread_condattr_t attr;
+    pthread_cond_t probe;
+    ASSERT_EQ(0, pthread_condattr_init(&attr));
+    ASSERT_EQ(0, pthread_condattr_setclock(&attr, CLOCK_MONOTONIC));
+    ASSERT_EQ(0, pthread_cond_init(&probe, &attr));
+    bool readable = (probe.__data.__wrefs & 2u) != 0;
+    pthread_cond_destroy(&probe);
+    pthread_condattr_destroy(&attr);
+    if (!readable)
+        GTEST_SKIP() << "this C library keeps a condition's clock elsewhere";
+    mk_test::TempDir dir;
+    ASSERT_TRUE(dir.ok()) << dir.why();
+    memkind_t pmem = nullptr; // starts the purger
+    ASSERT_EQ(0, memkind_create_pmem(dir.c_str(), 0, &pmem));
+    unsigned wrefs = __atomic_load_n(&mk_fault_purger_cond()->__data.__wrefs,
+                                     __ATOMIC_RELAXED);
+    EXPECT_NE(0u, wrefs & 2u) << "the purger waits on CLOCK_REALTIME";
+    ASSERT_EQ(0, memkind_destroy_kind(pmem));
 }
 
 TEST(Purger, DestroyWaitsForThePurgerToLetGo)

@@ -29,6 +29,7 @@
  */
 #pragma once
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -85,6 +86,8 @@ void mk_fault_set_purger_delay(unsigned ms);
 void mk_fault_purger_delay(void);
 /// Delays the purger has started since the process began.
 unsigned long mk_fault_purger_delays(void);
+/// The PMEM purger's condition variable (a test checks its clock).
+const pthread_cond_t *mk_fault_purger_cond(void);
 #else
 #define mk_fault_hit()           false
 #define mk_fault_no_tmpfile()    false
