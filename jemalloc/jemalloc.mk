@@ -15,7 +15,9 @@ JEMK_PIC = $(JEMK_OBJ)/lib/libjemalloc_pic.a
 # pthread_atfork registration goes to the library's one fork protocol
 # (src/fork.c), which runs jemalloc's handlers at their place in the lock
 # order.
-JEMK_LIB = $(JEMK_DIR)/libjemk.a
+# (JEMK_LIB_NAME: libmemkind's -Wl,--exclude-libs names it, src/src.mk.)
+JEMK_LIB_NAME = libjemk.a
+JEMK_LIB = $(JEMK_DIR)/$(JEMK_LIB_NAME)
 JEMK_INC = $(JEMK_OBJ)/include
 
 # JEMK_EXTRA_CFLAGS: more compiler flags for jemalloc itself (make

@@ -157,20 +157,24 @@ struct memkind *mk_arena_hooks_kind(extent_hooks_t *h)
     return hooks_set(h)->kind;
 }
 
-/* Premapped kinds (file, fixed): the kind's carve or mmap op hands out a
- * piece of its own range.  Returns the address or NULL. */
+/*
+ * Premapped kinds (file, fixed): the kind's carve hands out a piece of its
+ * own range, aligned as asked.  Only a carve is used: a piece of a kind's
+ * range cannot be handed back, so the kind's mmap op, which promises page
+ * alignment only, could return one that jemalloc cannot use and that would
+ * stay taken for good (each failing growth took another).  Every premapped
+ * kind installs a carve (fixed.c; file kinds have hooks of their own), so
+ * a set without one fails the growth taking nothing.  Returns the address
+ * or NULL.
+ */
 static void *alloc_premapped(struct mk_arena_set *set, size_t size,
                              size_t alignment, bool *zero, bool *commit)
 {
-    struct memkind *kind = set->kind;
-    void *p = set->carve ? set->carve(kind, size, alignment, zero)
-                         : kind_op_mmap(kind, NULL, size);
-    if (p == MAP_FAILED || p == NULL)
-        return NULL;
-    if (((uintptr_t)p & (alignment - 1)) != 0)
-        return NULL; /* an mmap op without carve: page alignment only */
     if (!set->carve)
-        *zero = false;
+        return NULL;
+    void *p = set->carve(set->kind, size, alignment, zero);
+    if (!p)
+        return NULL;
     *commit = true;
     return p;
 }

@@ -15,8 +15,10 @@
 #include <memkind/internal/memkind_env.h>
 #include <memkind/internal/memkind_log.h>
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 static atomic_int fault_countdown = -1;
 static atomic_int fault_repeat;
@@ -25,6 +27,8 @@ static atomic_int fault_injected;
 static bool fault_report; /* MEMKIND_TEST_FAULT_AT: say where it failed */
 static atomic_bool fault_no_tmpfile;
 static atomic_bool fault_no_membarrier;
+static atomic_uint fault_purger_delay_ms;
+static atomic_ulong fault_purger_delays;
 
 bool mk_fault_hit_at(struct mk_fault_site *site)
 {
@@ -93,6 +97,29 @@ int mk_fault_points_seen(void)
 int mk_fault_injected(void)
 {
     return atomic_load(&fault_injected);
+}
+
+void mk_fault_set_purger_delay(unsigned ms)
+{
+    atomic_store(&fault_purger_delay_ms, ms);
+}
+
+void mk_fault_purger_delay(void)
+{
+    unsigned ms = atomic_load(&fault_purger_delay_ms);
+    if (!ms)
+        return;
+    atomic_fetch_add(&fault_purger_delays, 1);
+    struct timespec ts = {.tv_sec = ms / 1000,
+                          .tv_nsec = (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+        /* interrupted: sleep the rest */
+    }
+}
+
+unsigned long mk_fault_purger_delays(void)
+{
+    return atomic_load(&fault_purger_delays);
 }
 
 /*

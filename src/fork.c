@@ -35,7 +35,8 @@
  *            and remapped onto its copy (then the parent is told), region
  *            locks released, jemalloc's child handler,
  *            arena-set and registry locks released, the purger's state reset
- *            (its thread does not exist in the child).
+ *            (its thread does not exist in the child) and its thread started
+ *            again when PMEM kinds exist (pmem_purger.c).
  *
  * Every mutex is released by the thread that took it (in the child, the
  * forking thread is that thread), so no mutex is re-initialised.  The one

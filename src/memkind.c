@@ -436,7 +436,8 @@ MK_EXPORT void memkind_error_message(int err, char *msg, size_t size)
         text = "Invalid argument";
     else if (err == ENOMEM)
         text = "Not enough memory";
-    else if (err < 0 && -err < (int)(sizeof(error_text) / sizeof(*error_text)))
+    /* err > -N, not -err < N: negating INT_MIN is undefined */
+    else if (err < 0 && err > -(int)(sizeof(error_text) / sizeof(*error_text)))
         text = error_text[-err];
     if (text)
         snprintf(msg, size, "<memkind> %s", text);

@@ -9,8 +9,9 @@
  * against every slot.
  *
  * Lock: registry_lock (MK_RANK_REGISTRY, see memkind_lock.h) protects slot
- * assignment and name uniqueness.  Readers of a slot use acquire loads and
- * never lock.
+ * assignment, name uniqueness and the kinds' pins (pins, dying); unpinned
+ * is its condition (a destroy waiting for a kind's pins to go).  Readers of
+ * a slot use acquire loads and never lock.
  */
 #include "config.h"
 
@@ -72,6 +73,8 @@ _Atomic(struct memkind *) mk_registry_slots[MEMKIND_MAX_KIND] = {
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Never waited on with a deadline, so its clock does not matter. */
+static pthread_cond_t unpinned = PTHREAD_COND_INITIALIZER;
 static _Atomic uint32_t next_gen = MEMKIND_NUM_BASE_KIND + 1;
 static unsigned ndynamic;
 
@@ -171,12 +174,14 @@ err_unlock:
 }
 
 /*
- * Destroys a dynamic kind (its destroy op runs while the slot still holds
- * it, under the registry lock, so no sweep or thread exit can reach a half
- * destroyed kind: they take the lock first), then unpublishes and frees
- * it.  COMPAT(1.14): a static kind is left as it is and 0 returned, as
- * 1.14 does; memkind_create_kind() hands out static kinds and programs
- * destroy what it gave them (memkind(3) memkind_destroy_kind).
+ * Destroys a dynamic kind: under the registry lock, waits until no walker
+ * has it pinned (mk_registry_pin), then unpublishes it (its slot reads NULL
+ * from here on, so no lookup can find a half-destroyed kind), then runs its
+ * destroy op, then frees it.  Thread exits and sweeps take the lock first,
+ * so none of them can see it in between either.  COMPAT(1.14): a static
+ * kind is left as it is and 0 returned, as 1.14 does; memkind_create_kind()
+ * hands out static kinds and programs destroy what it gave them (memkind(3)
+ * memkind_destroy_kind).
  * Returns 0, or MEMKIND_ERROR_INVALID for NULL or unregistered kinds
  * (their memory is not touched), or the destroy op's error.
  */
@@ -189,18 +194,66 @@ int mk_registry_destroy_kind(struct memkind *kind)
     mk_mutex_lock(&registry_lock, MK_RANK_REGISTRY);
     unsigned slot = kind->partition;
     if (slot < MEMKIND_NUM_BASE_KIND || slot >= MEMKIND_MAX_KIND ||
-        atomic_load(&mk_registry_slots[slot]) != kind) {
+        atomic_load(&mk_registry_slots[slot]) != kind || kind->dying) {
         mk_mutex_unlock(&registry_lock, MK_RANK_REGISTRY);
         return MEMKIND_ERROR_INVALID;
     }
-    int err = kind_op_destroy(kind);
-    mk_memtier_counters_forget(slot);
+    /* The purger may be decaying the kind: it unpins when done, and pins
+     * it no more once dying is set.  The wait releases the lock, so thread
+     * exits and other kinds' creation go on meanwhile. */
+    kind->dying = true;
+    while (kind->pins)
+        mk_cond_wait(&unpinned, &registry_lock, MK_RANK_REGISTRY);
     atomic_store_explicit(&mk_registry_slots[slot], NULL, memory_order_release);
     ndynamic--;
+    int err = kind_op_destroy(kind);
+    mk_memtier_counters_forget(slot);
     mk_mutex_unlock(&registry_lock, MK_RANK_REGISTRY);
     kind->gen = 0;
     mk_meta_free(kind);
     return err;
+}
+
+struct memkind *mk_registry_pin(unsigned slot, enum mk_backing backing)
+{
+    mk_mutex_lock(&registry_lock, MK_RANK_REGISTRY);
+    struct memkind *k = mk_registry_get(slot);
+    if (k && (k->backing != backing || k->dying))
+        k = NULL;
+    if (k)
+        k->pins++;
+    mk_mutex_unlock(&registry_lock, MK_RANK_REGISTRY);
+    return k;
+}
+
+void mk_registry_unpin(struct memkind *kind)
+{
+    mk_mutex_lock(&registry_lock, MK_RANK_REGISTRY);
+    if (--kind->pins == 0 && kind->dying)
+        mk_lock_check(pthread_cond_broadcast(&unpinned),
+                      "pthread_cond_broadcast", MK_RANK_REGISTRY);
+    mk_mutex_unlock(&registry_lock, MK_RANK_REGISTRY);
+}
+
+/*
+ * In a forked child: the purger, the only pinner, does not exist, so its
+ * pins are dropped; a kind whose destroy was waiting in the parent is whole
+ * and published in the child, where nobody destroys it: it may be pinned
+ * again.  unpinned is made anew: it may record the parent's waiters.
+ */
+void mk_registry_drop_pins_in_child(void)
+{
+    mk_mutex_lock(&registry_lock, MK_RANK_REGISTRY);
+    for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
+        struct memkind *k = mk_registry_get(s);
+        if (k) {
+            k->pins = 0;
+            k->dying = false;
+        }
+    }
+    mk_lock_check(pthread_cond_init(&unpinned, NULL), "pthread_cond_init",
+                  MK_RANK_REGISTRY);
+    mk_mutex_unlock(&registry_lock, MK_RANK_REGISTRY);
 }
 
 /* For walkers that must see kinds stay put (thread exit, the purger, the

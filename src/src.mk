@@ -54,7 +54,7 @@ libmemkind_core_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src \
 # libdaxctl and libhwloc are not linked: src/kinds/dax_kmem.c and src/hmat.c
 # dlopen() them when DAX_KMEM nodes or memory attributes are first needed
 # (their dependencies cost every process start).
-libmemkind_core_la_LIBADD = -lnuma -lpthread
+libmemkind_core_la_LIBADD = -lnuma -lpthread -ldl
 
 # Every object needs the generated jemalloc.h first (the demo and tests
 # include only public headers).
@@ -65,9 +65,34 @@ libmemkind_la_SOURCES =
 libmemkind_la_LIBADD = libmemkind_core.la $(JEMK_LIB)
 EXTRA_libmemkind_la_DEPENDENCIES = $(JEMK_LIB)
 # libmemkind.so.0 (0:1:0 gives libmemkind.so.0.0.1, as 1.14).  nodelete:
-# threads that used the library may outlive a dlclose().
+# threads that used the library may outlive a dlclose().  --exclude-libs:
+# nothing of the private jemalloc archive is exported even if a symbol of
+# it had default visibility (it must name the archive that is linked:
+# test/hardening/lint.sh checks).
 libmemkind_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:1:0 -Wl,-z,nodelete \
-	-Wl,--exclude-libs,libjemalloc_pic.a
+	-Wl,--exclude-libs,$(JEMK_LIB_NAME)
+
+# The instrumented twin, built by make check only (check_LTLIBRARIES): the
+# same sources with MK_FAULT_INJECTION, so every failure point exists
+# (memkind_fault.h) and MEMKIND_TEST_FAULT_AT / MEMKIND_TEST_ADDR_BITS are
+# read.  libmemkind_core_fi.la is linked by the white-box tests that arm
+# failure points; test/fault/libmemkind.la is the same as a shared library
+# with libmemkind's SONAME, which test/hardening/preload-faults.sh puts
+# under the installed-style libmemtier.so with LD_LIBRARY_PATH.  The
+# library that is installed (above) never has them.
+check_LTLIBRARIES += libmemkind_core_fi.la test/fault/libmemkind.la
+libmemkind_core_fi_la_SOURCES = $(libmemkind_core_la_SOURCES)
+libmemkind_core_fi_la_CPPFLAGS = $(libmemkind_core_la_CPPFLAGS) \
+	-DMK_FAULT_INJECTION=1
+libmemkind_core_fi_la_LIBADD = $(libmemkind_core_la_LIBADD)
+$(libmemkind_core_fi_la_OBJECTS): $(JEMK_DIR)/.stamp-configure
+test_fault_libmemkind_la_SOURCES =
+test_fault_libmemkind_la_LIBADD = libmemkind_core_fi.la $(JEMK_LIB)
+EXTRA_test_fault_libmemkind_la_DEPENDENCIES = $(JEMK_LIB)
+# -rpath: a check library is a convenience archive unless given one; the
+# directory is never installed to.
+test_fault_libmemkind_la_LDFLAGS = $(libmemkind_la_LDFLAGS) \
+	-rpath $(abs_builddir)/test/fault
 
 include_HEADERS += \
 	include/memkind.h \

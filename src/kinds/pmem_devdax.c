@@ -154,7 +154,9 @@ int mk_pmem_devdax_map(struct memkind_pmem *p)
     }
     if (!p->max_size)
         p->max_size = (size_t)size;
-    /* Map whole alignment units; the limit still counts max_size exactly. */
+    /* Map whole alignment units; the limit still counts max_size exactly.
+     * No rounding below can wrap: max_size <= size <= SIZE_MAX / 2, and
+     * size is a multiple of align (checked above). */
     size_t maplen = mk_round_up(p->max_size, (size_t)align);
     size_t ralign = align > MK_GRANULE ? (size_t)align : MK_GRANULE;
     size_t reserved = mk_round_up(maplen, MK_GRANULE);

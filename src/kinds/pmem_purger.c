@@ -9,16 +9,32 @@
  * purges an arena when that arena is used).  It parks while no PMEM kind
  * exists.  Does not own: what a sweep or a decay does (tcache.c, arena.c).
  *
- * Locks: purger_lock (MK_RANK_PURGER, first in the global order), then the
- * registry lock (any_pmem_kind); the registry lock alone for a sweep.  The
- * fork protocol holds purger_lock across fork(); in the child the thread
- * is gone, so its state is reset there (mk_pmem_purger_postfork).
+ * Time: the period is measured on CLOCK_MONOTONIC (the condition variable
+ * is made with pthread_condattr_setclock), so a step of the wall clock
+ * neither stalls the purger nor makes it spin.
+ *
+ * Locks: purger_lock (MK_RANK_PURGER, first in the global order) guards the
+ * thread's state and its wait; under it the registry lock is taken briefly
+ * (any_pmem_kind).  A kind's sweep and decay, which can take long on a large
+ * heap, run with no lock of ours held: the kind is pinned instead
+ * (mk_registry_pin), so thread exits and kind creation, which need the
+ * registry lock, never wait for a decay, and a destroy of that kind waits
+ * only for that kind's decay to end.
+ *
+ * Fork: the fork protocol (src/fork.c) holds purger_lock across fork(),
+ * taken by the forking thread, so the child's thread releases it normally
+ * and no lock is re-initialised.  The child has no purger thread: its
+ * pins are dropped, its condition variable is made anew (it may record the
+ * parent's waiter) and, when PMEM kinds exist, the thread is started again
+ * at once, so the child's freed file space goes back as the parent's does
+ * (mk_pmem_purger_postfork).
  */
 #include "config.h"
 
 #include <memkind/internal/memkind_pmem.h>
 
 #include <memkind/internal/memkind_arena.h>
+#include <memkind/internal/memkind_fault.h>
 #include <memkind/internal/memkind_lock.h>
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_registry.h>
@@ -32,9 +48,26 @@
 #define PMEM_PURGE_PERIOD_MS 100
 
 static pthread_mutex_t purger_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t purger_cond = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t purger_cond; /* CLOCK_MONOTONIC: cond_make() */
+static bool purger_cond_made;
 static bool purger_running;
 static bool purger_parked; /* waiting for a PMEM kind, no timeout */
+
+/* Makes purger_cond with the monotonic clock.  Under purger_lock.
+ * Returns 0 or the pthread error. */
+static int cond_make(void)
+{
+    pthread_condattr_t attr;
+    int err = pthread_condattr_init(&attr);
+    if (err)
+        return err;
+    err = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    if (!err)
+        err = pthread_cond_init(&purger_cond, &attr);
+    (void)pthread_condattr_destroy(&attr); /* cannot fail on a made attr */
+    purger_cond_made = err == 0;
+    return err;
+}
 
 /* Under the registry lock: a kind destroyed meanwhile is freed memory
  * (ThreadSanitizer found the read racing a destroy). */
@@ -51,68 +84,100 @@ static bool any_pmem_kind(void)
     return any;
 }
 
+/* The deadline of the next round: now + PMEM_PURGE_PERIOD_MS, monotonic. */
+static struct timespec next_round(void)
+{
+    struct timespec ts;
+    /* CLOCK_MONOTONIC cannot fail with a valid pointer */
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_nsec += PMEM_PURGE_PERIOD_MS * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
 static void *purger_main(void *arg)
 {
     (void)arg;
     for (;;) {
-        struct timespec ts;
         mk_mutex_lock(&purger_lock, MK_RANK_PURGER);
         if (!any_pmem_kind()) {
             purger_parked = true;
             mk_cond_wait(&purger_cond, &purger_lock, MK_RANK_PURGER);
             purger_parked = false;
         } else {
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += PMEM_PURGE_PERIOD_MS * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
+            struct timespec ts = next_round();
+            /* 0 or ETIMEDOUT: either way a round is due */
             (void)mk_cond_timedwait(&purger_cond, &purger_lock, MK_RANK_PURGER,
                                     &ts);
         }
         mk_mutex_unlock(&purger_lock, MK_RANK_PURGER);
-        mk_registry_lock();
+        /* One kind at a time, pinned, with no lock of ours held. */
         for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
-            struct memkind *k = mk_registry_get(s);
-            if (k && k->backing == MK_BACKING_FILE) {
-                (void)mk_arena_flush_idle(k);
-                (void)mk_arena_decay(k);
-            }
+            struct memkind *k = mk_registry_pin(s, MK_BACKING_FILE);
+            if (!k)
+                continue;
+            mk_fault_purger_delay();
+            (void)mk_arena_flush_idle(k);
+            (void)mk_arena_decay(k);
+            mk_registry_unpin(k);
         }
-        mk_registry_unlock();
     }
     return NULL;
 }
 
-/* Starts the purger if needed and wakes it.  Failure only costs
- * promptness, never correctness, so it is logged and ignored. */
+/* Starts the thread.  Under purger_lock, purger_running false.  Failure
+ * only costs promptness, never correctness, so it is logged and ignored. */
+static void thread_start(void)
+{
+    pthread_t t;
+    pthread_attr_t attr;
+    sigset_t all, old;
+    int err = purger_cond_made ? 0 : cond_make();
+    if (!err)
+        err = pthread_attr_init(&attr);
+    if (err) {
+        mk_log_err("[memkind_pmem] cannot start the purger thread (error %d)",
+                   err);
+        return;
+    }
+    /* cannot fail with a valid state */
+    (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    /* the purger must never take the application's signals */
+    sigfillset(&all);
+    (void)pthread_sigmask(SIG_SETMASK, &all, &old); /* valid how: no error */
+    if (pthread_create(&t, &attr, purger_main, NULL) == 0)
+        purger_running = true;
+    else
+        mk_log_err("[memkind_pmem] cannot start the purger thread");
+    (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+    (void)pthread_attr_destroy(&attr);
+}
+
+/* Starts the purger if needed and wakes it. */
 void mk_pmem_purger_start(void)
 {
     mk_mutex_lock(&purger_lock, MK_RANK_PURGER);
-    if (!purger_running) {
-        pthread_t t;
-        pthread_attr_t attr;
-        sigset_t all, old;
-        (void)pthread_attr_init(&attr);
-        (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        /* the purger must never take the application's signals */
-        sigfillset(&all);
-        (void)pthread_sigmask(SIG_SETMASK, &all, &old);
-        if (pthread_create(&t, &attr, purger_main, NULL) == 0)
-            purger_running = true;
-        else
-            mk_log_err("[memkind_pmem] cannot start the purger thread");
-        (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
-        (void)pthread_attr_destroy(&attr);
-    }
+    if (!purger_running)
+        thread_start();
     /* Only a parked purger needs waking: a running one finds the new kind
      * at its next sweep.  Waking it for every kind made it sweep during
      * each create and destroy, contending for their locks. */
-    if (purger_parked)
-        (void)pthread_cond_signal(&purger_cond);
+    if (purger_running && purger_parked)
+        mk_lock_check(pthread_cond_signal(&purger_cond), "pthread_cond_signal",
+                      MK_RANK_PURGER);
     mk_mutex_unlock(&purger_lock, MK_RANK_PURGER);
 }
+
+#ifdef MK_FAULT_INJECTION
+/* Test-only (memkind_fault.h): the condition the purger waits on. */
+const pthread_cond_t *mk_fault_purger_cond(void)
+{
+    return &purger_cond;
+}
+#endif
 
 void mk_pmem_purger_prefork(void)
 {
@@ -120,18 +185,26 @@ void mk_pmem_purger_prefork(void)
 }
 
 /*
- * After fork, purger_lock is released by the thread that took it.  In the
- * child the purger thread does not exist: its state says so, and the next
- * memkind_create_pmem starts it again.  The condition variable may record
- * the parent's waiter, so the child makes it anew (no thread can be using
- * it: the child has one thread, which holds purger_lock).
+ * After fork, purger_lock is released by the thread that took it (the fork
+ * protocol's prepare handler, on the forking thread), in the parent and in
+ * the child alike: it is never re-initialised.  In the child, which has
+ * only the forking thread (holding purger_lock, every other lock of the
+ * library already released), the purger thread does not exist: the pins
+ * it held are dropped, its condition variable is made anew (the parent's
+ * waiter is recorded in it and does not exist here; no thread of the child
+ * can be using it), and the thread is started again when a PMEM kind
+ * exists, so that the child's idle file space goes back as the parent's.
  */
 void mk_pmem_purger_postfork(bool child)
 {
     if (child) {
         purger_running = false;
         purger_parked = false;
-        (void)pthread_cond_init(&purger_cond, NULL);
+        mk_registry_drop_pins_in_child();
+        if (purger_cond_made && cond_make() != 0)
+            mk_log_err("[memkind_pmem] cannot restart the purger in a child");
+        else if (purger_cond_made && any_pmem_kind())
+            thread_start();
     }
     mk_mutex_unlock(&purger_lock, MK_RANK_PURGER);
 }

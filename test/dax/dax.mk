@@ -17,9 +17,10 @@ test_dax_dax_test_LDADD = $(MK_GTEST_API_LIBS)
 check_PROGRAMS += test/dax/devdax_fault_test
 TESTS += test/dax/devdax_fault_test
 test_dax_devdax_fault_test_SOURCES = test/dax/devdax_fault_test.cpp
-test_dax_devdax_fault_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)
+test_dax_devdax_fault_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir) \
+	-DMK_FAULT_INJECTION=1
 test_dax_devdax_fault_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
-test_dax_devdax_fault_test_LDADD = libmemkind_core.la $(JEMK_LIB) \
+test_dax_devdax_fault_test_LDADD = libmemkind_core_fi.la $(JEMK_LIB) \
 	libtest_main.la $(GTEST_LIBS) -lnuma -lpthread
 endif
 

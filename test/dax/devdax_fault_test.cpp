@@ -57,7 +57,7 @@ bool device_unlocked(const char *dev)
 TEST(DevdaxFault, EveryCreationStepFailsCleanly)
 {
 #ifndef MK_FAULT_INJECTION
-    GTEST_SKIP() << "built with --disable-fault-injection";
+    GTEST_SKIP() << "built without MK_FAULT_INJECTION";
 #else
     const char *dev = getenv("DAX_DEVICE");
     if (!dev || !*dev)

@@ -12,6 +12,7 @@
 #   fuzz_pmem_config  memkind_config path/size/policy, memkind_create_pmem*
 #   fuzz_memtier_ctl  MEMKIND_MEM_TIERS / _THRESHOLDS (memtier_preload/ctl.c)
 #   fuzz_autohbw      AUTO_HBW_* (src/autohbw/autohbw_env.c)
+#   fuzz_error_message memkind_error_message() over every int (src/memkind.c)
 # A target whose parser is not in the tree is skipped.
 #
 # Everything is compiled here with clang (Debian's clang and
@@ -64,7 +65,8 @@ compile()
     echo "$o"
 }
 
-targets="fuzz_env fuzz_nodelist fuzz_pmem_config fuzz_memtier_ctl fuzz_autohbw"
+targets="fuzz_env fuzz_nodelist fuzz_pmem_config fuzz_memtier_ctl fuzz_autohbw
+         fuzz_error_message"
 
 # Extra sources a target needs besides the library.
 extra_of()

@@ -60,7 +60,8 @@
 #ifndef MK_FAULT_INJECTION
 int main()
 {
-    std::printf("fault injection disabled (--disable-fault-injection)\n");
+    std::printf("built without MK_FAULT_INJECTION: link the instrumented "
+                "twin, libmemkind_core_fi.la\n");
     return 77;
 }
 #else

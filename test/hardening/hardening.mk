@@ -5,12 +5,17 @@
 # In make check:
 #   test/hardening/fault_test     every failure point of kind creation, arena
 #                                 growth and memtier construction (white box)
+#   test/hardening/purger_test    the purger against thread exit and
+#                                 kind destruction (white box)
 #   test/hardening/security_test  backing files 0600 and nameless, symlinks,
 #                                 overlong paths (white box)
 #   test/hardening/stress_test    threads x kinds x create/destroy x fork,
 #                                 MK_STRESS_SECONDS (3) long
 #   test/hardening/preload-faults.sh  every failure point of libmemtier's
-#                                 start-up (MEMKIND_TEST_FAULT_AT)
+#                                 start-up (MEMKIND_TEST_FAULT_AT, over the
+#                                 instrumented twin of libmemkind.so.0)
+#   test/hardening/release-build.sh  the libraries that are installed carry
+#                                 no failure point, the twin all of them
 #   test/hardening/lsan_test      LeakSanitizer sees through kind memory
 #                                 (runs in sanitizer builds, skips otherwise)
 # Targets (each lane builds out of tree in _build/lane-NAME, see lane.sh):
@@ -29,10 +34,15 @@
 #                        runs it unless MK_CHECK_LANES=0)
 
 if HAVE_GTEST
-MK_HARDENING_WB_LIBS = libmemkind_core.la $(JEMK_LIB) libtest_main.la \
+# The white-box tests arm failure points: they link the instrumented twin
+# of the library (libmemkind_core_fi.la, src/src.mk) and see its
+# declarations (MK_FAULT_INJECTION).
+MK_FI_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir) -DMK_FAULT_INJECTION=1
+MK_HARDENING_WB_LIBS = libmemkind_core_fi.la $(JEMK_LIB) libtest_main.la \
 	$(GTEST_LIBS) -lnuma -lpthread
 MK_HARDENING_TESTS = \
 	test/hardening/fault_test \
+	test/hardening/purger_test \
 	test/hardening/free_errno_test \
 	test/hardening/security_test \
 	test/hardening/stress_test
@@ -42,7 +52,7 @@ TESTS += $(MK_HARDENING_TESTS)
 test_hardening_fault_test_SOURCES = test/hardening/fault_test.cpp \
 	test/common/test_util.hpp test/common/capabilities.hpp \
 	test/common/numa_kind.hpp
-test_hardening_fault_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)
+test_hardening_fault_test_CPPFLAGS = $(MK_FI_CPPFLAGS)
 test_hardening_fault_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_hardening_fault_test_LDADD = $(MK_HARDENING_WB_LIBS)
 
@@ -50,13 +60,22 @@ test_hardening_fault_test_LDADD = $(MK_HARDENING_WB_LIBS)
 # failure point of a free failing (issue 14).
 test_hardening_free_errno_test_SOURCES = test/hardening/free_errno_test.cpp \
 	test/common/test_util.hpp test/common/capabilities.hpp
-test_hardening_free_errno_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)
+test_hardening_free_errno_test_CPPFLAGS = $(MK_FI_CPPFLAGS)
 test_hardening_free_errno_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_hardening_free_errno_test_LDADD = $(MK_HARDENING_WB_LIBS)
 
+# purger_test: the purger holds no registry lock while it decays a kind
+# (a thread exit timed against a 2 s decay); destroy against a pinned
+# kind; destroy unpublishes before the destroy op (issue 15).
+test_hardening_purger_test_SOURCES = test/hardening/purger_test.cpp \
+	test/common/test_util.hpp
+test_hardening_purger_test_CPPFLAGS = $(MK_FI_CPPFLAGS)
+test_hardening_purger_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
+test_hardening_purger_test_LDADD = $(MK_HARDENING_WB_LIBS)
+
 test_hardening_security_test_SOURCES = test/hardening/security_test.cpp \
 	test/common/test_util.hpp test/common/capabilities.hpp
-test_hardening_security_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)
+test_hardening_security_test_CPPFLAGS = $(MK_FI_CPPFLAGS)
 test_hardening_security_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_hardening_security_test_LDADD = $(MK_HARDENING_WB_LIBS)
 
@@ -66,7 +85,14 @@ test_hardening_stress_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_hardening_stress_test_LDADD = $(MK_GTEST_API_LIBS)
 endif
 
-# libmemtier's start-up under MEMKIND_TEST_FAULT_AT (skips without it).
+# The libraries make install installs have no failure point and read no
+# MEMKIND_TEST_* variable; the instrumented twin has all three hooks; and
+# configure left LIBS empty (each target names what it links).
+TESTS += test/hardening/release-build.sh
+EXTRA_DIST += test/hardening/release-build.sh
+
+# libmemtier's start-up under MEMKIND_TEST_FAULT_AT over the instrumented
+# twin of libmemkind.so.0 (test/fault/libmemkind.la).
 check_PROGRAMS += test/hardening/preload_fault_app
 TESTS += test/hardening/preload-faults.sh
 test_hardening_preload_fault_app_SOURCES = test/hardening/preload_fault_app.c
@@ -87,6 +113,7 @@ EXTRA_DIST += src/lsan.h test/hardening/hardening.mk test/hardening/lane.sh \
 	test/hardening/lint.sh test/hardening/valgrind.sh test/fuzz/fuzz.sh \
 	test/fuzz/fuzz_util.h test/fuzz/fuzz_env.c test/fuzz/fuzz_nodelist.c \
 	test/fuzz/fuzz_pmem_config.c test/fuzz/fuzz_autohbw.c \
+	test/fuzz/fuzz_error_message.c test/fuzz/corpus-error_message \
 	test/fuzz/corpus-env test/fuzz/corpus-nodelist \
 	test/fuzz/corpus-pmem_config test/fuzz/corpus-autohbw
 

@@ -10,7 +10,14 @@
 #      write(2), src/log.c);
 #   4. no getenv( in src/: secure_getenv only;
 #   5. no variable-length arrays or alloca in src/ (unbounded stack buffers;
-#      -Wvla catches VLAs, this catches alloca too).
+#      -Wvla catches VLAs, this catches alloca too);
+#   6. no bare pthread mutex, rwlock or condition lock/wait/signal call in
+#      src/ outside src/lock.c: the library's locks go through the ranked,
+#      checked wrappers of memkind_lock.h, and a library that cannot reach
+#      them (libautohbw) checks each call itself, never `(void)`;
+#   7. -Wl,--exclude-libs in the build fragments names the private jemalloc
+#      archive that is linked, $(JEMK_LIB_NAME) (it once named
+#      libjemalloc_pic.a, which is never linked, so it excluded nothing).
 # src/tools and src/demo are programs, not the library: exempt.  Comments
 # and string literals are ignored.  Prints each violation as FILE:LINE:
 # text and exits 1 when there is one.
@@ -92,6 +99,18 @@ report "getenv (use secure_getenv)" < "$tmp"
 # 5
 strip $lib | grep -E ':.*(^|[^_a-zA-Z0-9.>])(alloca|__builtin_alloca)[[:space:]]*\(' > "$tmp"
 report "alloca (unbounded stack buffer)" < "$tmp"
+
+# 6
+strip $(printf '%s\n' $lib | grep -vx 'src/lock.c') |
+    grep -E ':.*(\(void\)[[:space:]]*pthread_(mutex|rwlock|cond)_|(^|[^_a-zA-Z0-9])pthread_(mutex_(lock|unlock|trylock)|rwlock_(rdlock|wrlock|unlock)|cond_(wait|timedwait|signal|broadcast))[[:space:]]*\()' |
+    grep -vE 'mk_lock_(fail|check)|blocks_call' > "$tmp"
+report "bare or unchecked pthread lock call (use memkind_lock.h's wrappers)" < "$tmp"
+
+# 7
+mkfiles=$(find src jemalloc test -name '*.mk' 2>/dev/null; echo Makefile.am)
+grep -n -- '--exclude-libs' $mkfiles | grep -v -- '--exclude-libs,$(JEMK_LIB_NAME)' |
+    grep -v ':[[:space:]]*#' > "$tmp"
+report "--exclude-libs must name \$(JEMK_LIB_NAME), the archive that is linked" < "$tmp"
 
 rm -f "$tmp"
 n=$(printf '%s\n' $files | wc -l)

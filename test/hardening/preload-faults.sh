@@ -10,6 +10,9 @@
 # when it did not load, hold no more descriptors than a run without the
 # preload and no mapping of the tier's directory (nothing half-built is
 # left).  Skips when libmemtier is not built or under sanitizers.
+# libmemtier.so runs over the instrumented twin of libmemkind.so.0
+# (test/fault/.libs, src/src.mk; found first through LD_LIBRARY_PATH): the
+# library that is installed has no failure point.
 set -u
 bld=${top_builddir:-.}
 lib=$bld/.libs/libmemtier.so
@@ -20,6 +23,9 @@ if [ "${MK_SANITIZED:-0}" = 1 ]; then
 fi
 [ -e "$lib" ] || { echo "SKIP: $lib not built"; exit 77; }
 [ -x "$app" ] || { echo "FAIL: $app not built"; exit 1; }
+fi_dir=$bld/test/fault/.libs
+[ -e "$fi_dir/libmemkind.so.0" ] ||
+    { echo "FAIL: $fi_dir/libmemkind.so.0 (instrumented twin) not built"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mk-pfault.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 dir=$tmp/pmem
@@ -33,7 +39,8 @@ base_fds=${base_fds%% *}
 rc=0 n=0 failed=0 absorbed=0
 while [ $n -lt 500 ]; do
     out=$(MEMKIND_TEST_FAULT_AT=$n MEMKIND_MEM_TIERS=$tiers \
-          MEMKIND_MEM_TIERS_LOG_LEVEL=1 LD_PRELOAD=$lib "$app" "$dir" 2>"$tmp/err")
+          MEMKIND_MEM_TIERS_LOG_LEVEL=1 LD_LIBRARY_PATH=$fi_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+          LD_PRELOAD=$lib "$app" "$dir" 2>"$tmp/err")
     st=$?
     if [ $st != 0 ]; then
         echo "FAIL: step $n: exit $st"; cat "$tmp/err"; rc=1; break
@@ -60,6 +67,8 @@ while [ $n -lt 500 ]; do
     fi
     n=$((n + 1))
 done
+# No point reached at all: the instrumented library was not the one loaded.
+[ $n -gt 0 ] || { echo "FAIL: no failure point reached (libmemkind.so.0 not instrumented?)"; rc=1; }
 grep -q "libmemtier: loaded" "$tmp/err" || { echo "FAIL: does not load once faults stop"; cat "$tmp/err"; rc=1; }
 [ $rc = 0 ] && echo "PASS: libmemtier start-up: $n failure points; $failed ran on the C library's malloc cleanly, $absorbed absorbed by a fallback"
 exit $rc

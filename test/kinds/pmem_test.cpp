@@ -497,6 +497,50 @@ TEST_F(PmemTest, IdleThreadCachesGoBackInAForkedChild)
     ASSERT_EQ(0, memkind_destroy_kind(warm));
 }
 
+// Issue 15: a forked child's purger runs from fork() on, not only once the
+// child creates a PMEM kind of its own: blocks the child frees in a kind
+// it inherited go back while it is idle, within the parent's bound
+// (FreedSpaceGoesBackWhileIdle: to a tenth within 2 s).  Before, the
+// child's file kept them until it used the kind again.
+TEST_F(PmemTest, FreedSpaceGoesBackInAForkedChildWhileIdle)
+{
+    memkind_t kind = nullptr;
+    ASSERT_EQ(0, memkind_create_pmem(dir.c_str(), 0, &kind));
+    memkind_free(kind, memkind_malloc(kind, 100));
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        // dir also holds the parent's file (idle): count from here
+        long base = file_bytes_in(dir);
+        std::vector<void *> v;
+        for (int i = 0; i < 256; i++) {
+            void *p = memkind_malloc(kind, 256 * 1024);
+            if (!p)
+                _exit(3);
+            memset(p, 1, 256 * 1024);
+            v.push_back(p);
+        }
+        long peak = file_bytes_in(dir) - base;
+        if (peak < (64L << 20))
+            _exit(5);
+        for (void *p : v)
+            memkind_free(kind, p);
+        long now = peak;
+        for (int i = 0; i < 40 && now > peak / 10; i++) {
+            usleep(50000);
+            now = file_bytes_in(dir) - base;
+        }
+        _exit(now <= peak / 10 ? 0 : 4);
+    }
+    int st = 0;
+    ASSERT_EQ(pid, waitpid(pid, &st, 0));
+    ASSERT_TRUE(WIFEXITED(st)) << "child died";
+    EXPECT_EQ(0, WEXITSTATUS(st))
+        << "3: malloc failed, 5: the child's file did not grow, "
+           "4: freed space still in the child's file after 2 s idle";
+    ASSERT_EQ(0, memkind_destroy_kind(kind));
+}
+
 // The workload of the footprint target (issue 3): TOTAL bytes of objects of
 // 16 B - 64 KiB, each written in full, then a random 90 % freed; returns
 // the file bytes 1 s later and once they stop falling, the live bytes and

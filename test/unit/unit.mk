@@ -1,15 +1,18 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# White-box unit tests: they link the convenience library, so hidden mk_*
-# functions (fault injection, env parser, address map) are reachable.
+# White-box unit tests: they link the instrumented convenience library
+# (libmemkind_core_fi.la, src/src.mk), so hidden mk_* functions (fault
+# injection, env parser, address map) are reachable and the test-only
+# MEMKIND_TEST_ADDR_BITS is honoured (test/env/addr-bits.sh).
 if HAVE_GTEST
 MK_UNIT_TESTS = test/unit/unit_test
 check_PROGRAMS += $(MK_UNIT_TESTS)
 TESTS += $(MK_UNIT_TESTS)
 test_unit_unit_test_SOURCES = test/unit/unit_test.cpp \
 	test/common/numa_kind.hpp
-test_unit_unit_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)
+test_unit_unit_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir) \
+	-DMK_FAULT_INJECTION=1
 test_unit_unit_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
-test_unit_unit_test_LDADD = libmemkind_core.la $(JEMK_LIB) libtest_main.la \
+test_unit_unit_test_LDADD = libmemkind_core_fi.la $(JEMK_LIB) libtest_main.la \
 	$(GTEST_LIBS) -lnuma -lpthread
 endif
 

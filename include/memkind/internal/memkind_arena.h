@@ -98,7 +98,8 @@ void mk_arena_tune(struct memkind *kind, size_t grow_limit, ssize_t dirty_ms,
 /// Decay-based purge of all of kind's arenas now. Returns 0 or error.
 int mk_arena_decay(struct memkind *kind);
 /// Flushes the magazines and tcaches of threads that stopped using kind
-/// (src/tcache.c); returns how many.  PMEM purger only, registry lock held.
+/// (src/tcache.c); returns how many.  PMEM purger only, kind pinned
+/// (mk_registry_pin: it stays published and alive), no lock held.
 unsigned mk_arena_flush_idle(struct memkind *kind);
 
 /// Runs a static kind's create op (from its init_once); logs on failure,

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * memkind_fault.h - test-only fault injection (--enable-fault-injection,
- * on by default; it costs one branch on creation and growth paths only,
- * never on allocation fast paths).
+ * memkind_fault.h - test-only fault injection.  Compiled in only where
+ * MK_FAULT_INJECTION is defined: the instrumented twin of the library that
+ * make check builds (libmemkind_core_fi.la, test/fault/libmemkind.la; see
+ * src/src.mk), never the library that is installed, where every hook below
+ * is a constant.  It costs one branch on creation and growth paths only,
+ * never on allocation fast paths.
  *
  * Every failure point of kind creation, arena growth and memtier
  * construction calls mk_fault_hit() first: system calls (open, mkostemp,
@@ -26,6 +29,7 @@
  */
 #pragma once
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -75,10 +79,20 @@ bool mk_fault_no_membarrier(void);
 void mk_fault_set_report(bool on);
 /// Failures injected since the last arm.
 int mk_fault_injected(void);
+/// Makes the PMEM purger sleep ms before it decays each kind (0: never), so
+/// that a test can hold it inside a long decay.
+void mk_fault_set_purger_delay(unsigned ms);
+/// Called by the purger with a kind pinned, before its sweep and decay.
+void mk_fault_purger_delay(void);
+/// Delays the purger has started since the process began.
+unsigned long mk_fault_purger_delays(void);
+/// The PMEM purger's condition variable (a test checks its clock).
+const pthread_cond_t *mk_fault_purger_cond(void);
 #else
 #define mk_fault_hit()           false
 #define mk_fault_no_tmpfile()    false
 #define mk_fault_no_membarrier() false
+#define mk_fault_purger_delay()  ((void)0)
 #endif
 
 #ifdef __cplusplus

@@ -25,13 +25,14 @@
  *                         under it) and after a PMEM kind is created.
  *   2 MK_RANK_REGISTRY    registry_lock (src/registry.c).  Taken by the API
  *                         (kind creation and destruction), thread exit
- *                         (tcache.c), the purger (under purger_lock).
+ *                         (tcache.c), the purger (under purger_lock, and
+ *                         briefly to pin and unpin each kind it decays).
  *   3 MK_RANK_ARENA_SET   a kind's arena set lock (src/arena_set.h), "many":
- *                         taken holding the registry lock (thread exit, the
- *                         purger's sweep and decay, kind destruction) or
- *                         nothing (arena and tcache creation in tcache.c and
- *                         alloc.c, settings in arena.c, stats.c); calls into
- *                         jemalloc are made under it.
+ *                         taken holding the registry lock (thread exit, kind
+ *                         destruction) or nothing (the purger's sweep and
+ *                         decay of a pinned kind, arena and tcache creation
+ *                         in tcache.c and alloc.c, settings in arena.c,
+ *                         stats.c); calls into jemalloc are made under it.
  *   4 MK_RANK_JEMALLOC    pseudo-rank for jemalloc's own mutexes, "many"
  *                         (jemalloc may re-enter itself, so hooks may
  *                         nest): pushed by mk_lock_enter_jemalloc() at
@@ -113,6 +114,20 @@ const char *mk_lock_rank_name(enum mk_lock_rank rank);
  */
 void mk_lock_fail(const char *what, int err, enum mk_lock_rank rank)
     __attribute__((noreturn, cold));
+
+/*
+ * Checks err, the result of pthread call `what` on an object that belongs
+ * to a lock of rank and has no wrapper of its own (a condition's signal,
+ * broadcast or init): aborts through mk_lock_fail() unless it is 0.  For
+ * the same reason as the wrappers: such a call fails only on a corrupted
+ * object, and must not be ignored with (void) (CONVENTIONS.md 11).
+ */
+static inline void mk_lock_check(int err, const char *what,
+                                 enum mk_lock_rank rank)
+{
+    if (__builtin_expect(err != 0, 0))
+        mk_lock_fail(what, err, rank);
+}
 
 /*
  * The wrappers' contracts, the same in both builds (rank: the lock's place

@@ -158,6 +158,8 @@ struct memkind {
     unsigned int flags;          ///< MK_KIND_* bits
     uint32_t gen;                ///< generation, never 0 when live
     struct mk_arena_set *arenas; ///< arena layer state or NULL
+    unsigned int pins;           ///< mk_registry_pin()s, under registry lock
+    bool dying;                  ///< destroy waits for pins: no new pin
 };
 
 /*

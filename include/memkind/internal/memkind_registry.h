@@ -39,6 +39,24 @@ unsigned mk_registry_dynamic_count(void);
 void mk_registry_lock(void);
 void mk_registry_unlock(void);
 
+/*
+ * Pins: a walker that works on a kind for long (the PMEM purger's sweep and
+ * decay) pins it instead of holding the registry lock, so that thread exits
+ * and kind creation do not wait for it.  mk_registry_pin(slot, backing)
+ * returns the live kind of that slot and backing, pinned, or NULL (none,
+ * another backing, or a kind being destroyed).  A pinned kind is neither
+ * unpublished nor destroyed until mk_registry_unpin(): destroy waits for
+ * the pins to go, and no new pin is given once it waits.  Both take the
+ * registry lock (hold no lock ranked at or above it); the pin itself holds
+ * none, so the pinner may take arena-set locks and call into jemalloc.
+ * Only the purger thread pins: mk_registry_drop_pins_in_child() forgets
+ * the pins of a forked child (the pinning thread does not exist there),
+ * from the fork protocol's child handler, which holds the purger lock.
+ */
+struct memkind *mk_registry_pin(unsigned slot, enum mk_backing backing);
+void mk_registry_unpin(struct memkind *kind);
+void mk_registry_drop_pins_in_child(void);
+
 /// Ensures library-wide initialisation ran; returns 0 or error.
 int mk_library_init(void);
 
