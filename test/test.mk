@@ -57,6 +57,7 @@ check-all:
 	done; \
 	$(MAKE) $(AM_MAKEFLAGS) lint || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) check-dax-auto || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) check-topology-auto || rc=1; \
 	case '$(MK_CHECK_LANES)' in \
 	    0|no) $(MAKE) $(AM_MAKEFLAGS) check-hardening-skip || rc=1 ;; \
 	    *) $(MAKE) $(AM_MAKEFLAGS) check-hardening || rc=1 ;; \
@@ -71,6 +72,7 @@ include test/api/api.mk
 include test/compat/compat.mk
 include test/abi/abi.mk
 include test/dax/dax.mk
+include test/topology/topology.mk
 include test/bench/bench.mk
 include test/preload/preload.mk
 include test/kinds/numa.mk

@@ -1,0 +1,94 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# guest.sh: runs inside one topology's VM (make check-topology boots it
+# through test/dax/vm/mk-dax-vm; check-topology.sh is the host side).
+#
+# Usage: guest.sh NAME TOPOFILE PROGRAM [LIB114DIR]
+#   1. checks each "sysfs", "distance" and "access" line of TOPOFILE
+#      against /sys/devices/system/node (node lists, distances, the best
+#      access0 initiator and its HMAT read bandwidth (MiB/s) and latency
+#      (ns));
+#   2. runs PROGRAM (topo_place, linked with our libmemkind through the
+#      LD_LIBRARY_PATH the runner passes) on TOPOFILE, then once per
+#      hbwmalloc policy;
+#   3. when LIB114DIR (Debian's unpacked libmemkind0 1.14) is given, runs
+#      the same program against it and prints one "1.14 differs:" line per
+#      check whose outcome or page nodes differ from ours.  These lines are
+#      information for the reader (DESIGN.md section 8 lists 1.14's
+#      defects); they do not change the verdict, which is ours against
+#      TOPOFILE.
+# Ends with "NAME: N passed, N failed"; exits 0 only when nothing failed.
+# Busybox sh: no bash-isms.
+set -u
+name=$1 topo=$2 prog=$3 lib114=${4:-}
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+notok() { fail=$((fail + 1)); echo "not ok - $*"; }
+
+N=/sys/devices/system/node
+# The sysfs lines.
+while read -r kw a b rest; do
+    case $kw in
+        sysfs)
+            got=$(cat "$N/$a" 2>/dev/null)
+            if [ "$got" = "$b" ]; then ok "sysfs $a = $b"; else notok "sysfs $a: '$got', expected '$b'"; fi ;;
+        distance)
+            want="$b${rest:+ $rest}"
+            got=$(cat "$N/node$a/distance" 2>/dev/null)
+            if [ "$got" = "$want" ]; then ok "node$a distance $want"
+            else notok "node$a distance: '$got', expected '$want'"; fi ;;
+        access)
+            # access NODE INITIATOR-NODES BANDWIDTH LATENCY
+            set -- $rest
+            d=$N/node$a/access0/initiators
+            got=$(cd "$d" 2>/dev/null && ls -d node* 2>/dev/null | sed 's/node//' | tr '\n' ',' | sed 's/,$//')
+            bw=$(cat "$d/read_bandwidth" 2>/dev/null)
+            lat=$(cat "$d/read_latency" 2>/dev/null)
+            if [ "$got" = "$b" ] && [ "$bw" = "$1" ] && [ "$lat" = "$2" ]; then
+                ok "node$a access0: initiator $b, $bw MiB/s, $lat ns"
+            else
+                notok "node$a access0: initiator '$got' bandwidth '$bw' latency '$lat', expected $b $1 $2"
+            fi ;;
+    esac
+done <"$topo"
+
+# run_prog OUTFILE [ARGS]: topo_place's lines, counted; its closing line
+# must be there (a crash is a failure).
+run_prog() {
+    out=$1
+    shift
+    "$prog" "$topo" "$@" >"$out" 2>"$out.err"
+    rc=$?
+}
+count() {
+    p=$(grep -c '^ok ' "$1")
+    f=$(grep -c '^not ok ' "$1")
+    pass=$((pass + p)) fail=$((fail + f))
+    grep '^not ok ' "$1"
+    if ! grep -q '^placement: ' "$1"; then
+        notok "topo_place $2 stopped (exit status $rc): $(tail -n 3 "$1.err" | tr '\n' ' ')"
+    fi
+}
+
+tmp=/tmp/topo.$$
+mkdir -p "$tmp"
+for r in all hbw-bind hbw-preferred hbw-interleave; do
+    case $r in all) args="" ;; *) args="--hbw ${r#hbw-}" ;; esac
+    # shellcheck disable=SC2086 # args: zero or two words
+    run_prog "$tmp/ours.$r" $args
+    count "$tmp/ours.$r" "$r"
+    if [ -n "$lib114" ]; then
+        LD_LIBRARY_PATH=$lib114 "$prog" "$topo" $args >"$tmp/deb.$r" 2>"$tmp/deb.$r.err"
+        # Compare check by check: "ok N - WHAT -> NODES" / "not ok N - WHAT: WHY".
+        sed -n 's/^\(not \)\{0,1\}ok [0-9]* - //p' "$tmp/ours.$r" >"$tmp/o"
+        sed -n 's/^\(not \)\{0,1\}ok [0-9]* - //p' "$tmp/deb.$r" >"$tmp/d"
+        if ! grep -q '^placement: ' "$tmp/deb.$r"; then
+            echo "1.14 differs: $r: the run against 1.14 stopped: $(tail -n 2 "$tmp/deb.$r.err" | tr '\n' ' ')"
+        fi
+        paste -d '|' "$tmp/o" "$tmp/d" | while IFS='|' read -r o d; do
+            [ "$o" = "$d" ] || echo "1.14 differs: ours: $o | 1.14: $d"
+        done
+    fi
+done
+echo "$name: $pass passed, $fail failed"
+[ $fail = 0 ]
