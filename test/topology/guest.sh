@@ -7,7 +7,7 @@
 #   1. checks each "sysfs", "distance" and "access" line of TOPOFILE
 #      against /sys/devices/system/node (node lists, distances, the best
 #      access0 initiator and its HMAT read bandwidth (MiB/s) and latency
-#      (ns));
+#      (ns), memory-side caches);
 #   2. runs PROGRAM (topo_place, linked with our libmemkind through the
 #      LD_LIBRARY_PATH the runner passes) on TOPOFILE, then once per
 #      hbwmalloc policy;
@@ -49,6 +49,11 @@ while read -r kw a b rest; do
             else
                 notok "node$a access0: initiator '$got' bandwidth '$bw' latency '$lat', expected $b $1 $2"
             fi ;;
+        cache)
+            # cache NODE LEVEL SIZE: a memory-side cache (hmat-cache).
+            got=$(cat "$N/node$a/memory_side_cache/index$b/size" 2>/dev/null)
+            if [ "$got" = "$rest" ]; then ok "node$a memory-side cache L$b: $rest bytes"
+            else notok "node$a memory-side cache L$b: '$got', expected '$rest'"; fi ;;
     esac
 done <"$topo"
 

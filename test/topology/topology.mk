@@ -16,7 +16,7 @@ test_topology_topo_place_LDADD = libmemkind.la -lpthread
 
 EXTRA_DIST += test/topology/topology.mk test/topology/check-topology.sh \
 	test/topology/guest.sh test/topology/hbm-snc.topo test/topology/knl.topo \
-	test/topology/cxl.topo test/topology/gpu-hbm.topo
+	test/topology/cxl.topo test/topology/gpu-hbm.topo test/topology/gen-topo.py
 
 check-topology:
 	@$(MAKE) $(AM_MAKEFLAGS) all && \
