@@ -95,7 +95,25 @@ fi
 hwloc=$(ldconfig -p 2>/dev/null | sed -n 's/.*libhwloc\.so\.15 .*=> //p' | head -n 1)
 copies="--copy $S/test/topology/guest.sh --copy $prog"
 [ -n "$hwloc" ] && copies="$copies --copy $hwloc"
-[ -n "$lib114" ] && copies="$copies --copy $lib114/libmemkind.so.0"
+[ -n "$lib114" ] && copies="$copies --copy $lib114/libmemkind.so.0 --copy $lib114/libmemtier.so.0"
+# The libmemtier checks ("memtier" lines): tier_probe under our libmemtier.
+probe=$B/test/topology/tier_probe
+copies="$copies --copy $probe --copy $B/.libs/libmemtier.so.0"
+copies="$copies --env TOPO_TIER_PROBE=$probe --env TOPO_MEMTIER_LIB=$B/.libs/libmemtier.so.0"
+# OpenMP (LLVM's libomp5): omp_place, built here against libomp.so.5; in
+# the guest libomp dlopen()s "libmemkind.so", so that name goes along (a
+# copy of the library, which omp_place does not link otherwise).
+if "${CC:-cc}" -std=c11 -D_GNU_SOURCE -O2 -o "$work/omp_place" "$S/test/topology/omp_place.c" \
+       -l:libomp.so.5 >"$work/omp.log" 2>&1; then
+    copies="$copies --copy $work/omp_place --copy $B/.libs/libmemkind.so --env TOPO_OMP=$work/omp_place"
+    if [ -n "$lib114" ]; then
+        ln -s libmemkind.so.0 "$lib114/libmemkind.so" && copies="$copies --copy $lib114/libmemkind.so"
+    fi
+else
+    say "SKIP: OpenMP checks: cannot build omp_place against libomp.so.5 (libomp5-14): $(tail -n 1 "$work/omp.log")"
+    result openmp SKIP 0 0 1 "$work/omp.log"
+    skip=$((skip + 1))
+fi
 export LD_LIBRARY_PATH="$B/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 boots=0

@@ -17,7 +17,7 @@ def qemu(mems, nodes, dist, lb, caches=()):
         s="qemu -numa node,nodeid=%d"%n
         if cpus is not None: s+=",cpus=%s"%cpus
         if mem: s+=",memdev=m%d"%n
-        s+=",initiator=%d"%init
+        if init is not None: s+=",initiator=%d"%init
         out.append(s)
     N=len(nodes)
     for a in range(N):
@@ -73,9 +73,11 @@ def kinds_block(i, H, hbw_all, local_cap, local_lat, local_bw, hicap, inter, kme
     cap("HBW","-" if nohbw else H); cap("HBW_ALL","-" if nohbw else hbw_all)
     cap("DAX_KMEM","-" if kmem is None else kmem)
     cap("HIGHEST_BANDWIDTH_LOCAL",local_bw)
+    L.append("omp high_bw %d in %s"%(i, dram if nohbw else H))
+    L.append("omp large_cap %d in %s"%(i, kmem_all if kmem else dram))
     return L
 
-def write(name, header, vm, mems, nodes, dist, lb, sysfs, blocks, caches=(), cachechecks=()):
+def write(name, header, vm, mems, nodes, dist, lb, sysfs, blocks, caches=(), cachechecks=(), extra=()):
     N=len(nodes)
     L=[header.rstrip(), "vm "+vm]
     L+=qemu(mems,nodes,dist,lb,caches)
@@ -88,6 +90,7 @@ def write(name, header, vm, mems, nodes, dist, lb, sysfs, blocks, caches=(), cac
     L+=list(cachechecks)
     L+=["", PLACEMENT_NOTE.rstrip()]
     for b in blocks: L+=b
+    L+=list(extra)
     open(os.path.join(HERE, "%s.topo"%name),"w").write("\n".join(L)+"\n")
 
 PLACEMENT_NOTE = """# Placement from each CPU node (memkind(3) of 1.14).  "in" lists the nodes
@@ -112,7 +115,11 @@ PLACEMENT_NOTE = """# Placement from each CPU node (memkind(3) of 1.14).  "in" l
 # with BIND_LOCAL is refused (MEMKIND_ERROR_INVALID, as in 1.14).
 # hbwmalloc: bind, preferred and interleave as MEMKIND_HBW, _PREFERRED and
 # _INTERLEAVE.  capacity: memkind_get_capacity() from that CPU node equals
-# the MemTotal of the nodes listed ("-": -1, no such memory)."""
+# the MemTotal of the nodes listed ("-": -1, no such memory).
+# omp: LLVM's libomp through our library: omp_high_bw_mem_alloc as
+# MEMKIND_HBW_PREFERRED (default memory without HBW nodes),
+# omp_large_cap_mem_alloc as MEMKIND_DAX_KMEM_ALL (default memory without
+# a KMEM DAX node)."""
 
 # ---- hbm-snc
 lb={}
@@ -177,7 +184,12 @@ write("cxl", """# cxl: CXL-style far memory.  Nodes 0-1: one CPU and 256 MiB of 
  [(0,"0",True,0),(1,"1",True,1),(2,None,True,0),(3,None,False,1)],
  lambda a,b: cxl_d[(a,b)], lb, [("possible","0-3"),("online","0-3"),("has_cpu","0-1"),("has_memory","0-3"),("has_normal_memory","0-2")],
  [kinds_block(0,None,None,"2","0","0","2","0-3",kmem="3",kmem_all="3",nohbw=True,dram="0-1"),
-  kinds_block(1,None,None,"3","1","1","2","0-3",kmem="3",kmem_all="3",nohbw=True,dram="0-1")])
+  kinds_block(1,None,None,"3","1","1","2","0-3",kmem="3",kmem_all="3",nohbw=True,dram="0-1")],
+ extra=["", "# libmemtier (LD_PRELOAD) over a DRAM tier (MEMKIND_DEFAULT: nodes 0-1) and",
+        "# a DAX_KMEM tier (node 3): malloc'd bytes by the nodes their pages are",
+        "# on, in the tiers' ratio within a factor of 2.",
+        "memtier STATIC_RATIO 0-1 1 3 1", "memtier STATIC_RATIO 0-1 4 3 1",
+        "memtier DYNAMIC_THRESHOLD 0-1 1 3 1"])
 
 # ---- gpu-hbm
 lb={(0,0):(100,100),(0,1):(300,1000)}
@@ -190,3 +202,34 @@ write("gpu-hbm", """# gpu-hbm: GPU memory as a NUMA node (Grace Hopper-like).  N
  [(0,"0-1",True,0),(1,None,True,0)],
  lambda a,b: 40, lb, [("possible","0-1"),("online","0-1"),("has_cpu","0"),("has_memory","0-1")],
  [kinds_block(0,"1","1","0","0","1","0","0-1",dram="0")])
+
+# ---- nohmat: the KNL layout on firmware without an HMAT
+def nohmat_block(i):
+    L=[]
+    p=lambda k,m,n=None: L.append("place MEMKIND_%s %d %s%s"%(k,i,m,(" "+n) if n else ""))
+    p("DEFAULT","in","0-1"); p("REGULAR","in",str(i)); p("INTERLEAVE","spread","0-3")
+    for k in ("HBW","HBW_ALL","HBW_PREFERRED","HBW_INTERLEAVE","DAX_KMEM","DAX_KMEM_ALL","DAX_KMEM_PREFERRED","DAX_KMEM_INTERLEAVE",
+              "LOWEST_LATENCY_LOCAL","LOWEST_LATENCY_LOCAL_PREFERRED","HIGHEST_BANDWIDTH_LOCAL","HIGHEST_BANDWIDTH_LOCAL_PREFERRED"):
+        p(k,"fail")
+    p("HIGHEST_CAPACITY","in","0-1"); p("HIGHEST_CAPACITY_PREFERRED","in","0-1")
+    p("HIGHEST_CAPACITY_LOCAL","in",str(i)); p("HIGHEST_CAPACITY_LOCAL_PREFERRED","in",str(i))
+    for pol in ("BIND_LOCAL","BIND_ALL","INTERLEAVE_ALL"): L.append("create HIGH_BANDWIDTH %s %d fail"%(pol,i))
+    L.append("create HIGH_BANDWIDTH PREFERRED_LOCAL %d in %d"%(i,i))
+    L.append("create DEFAULT BIND_LOCAL %d fail"%i)
+    L.append("hbw bind %d fail"%i); L.append("hbw interleave %d fail"%i)
+    for k in ("HBW","HBW_ALL","DAX_KMEM","HIGHEST_BANDWIDTH_LOCAL","LOWEST_LATENCY_LOCAL"):
+        L.append("capacity MEMKIND_%s %d -"%(k,i))
+    L.append("omp high_bw %d in 0-1"%i); L.append("omp large_cap %d in 0-1"%i)
+    return L
+write("nohmat", """# nohmat: the knl layout (2 CPU nodes with 256 MiB of DDR, 2 CPU-less
+# 128 MiB nodes) booted without an HMAT (older firmware): no -machine
+# hmat=on, no initiators, no hmat-lb lines.  memkind(3): nothing is known
+# to be high-bandwidth (this is not a Xeon Phi), the latency and bandwidth
+# kinds have no attributes to go by and fail, capacity still works, and
+# without initiators the CPU-less nodes are local to no CPU node.""",
+ "--cpus 2 --mem 64M",
+ [(0,"256M"),(1,"256M"),(2,"128M"),(3,"128M")],
+ [(0,"0",True,None),(1,"1",True,None),(2,None,True,None),(3,None,True,None)],
+ lambda a,b: knl_d[(a,b)], {}, [("possible","0-3"),("online","0-3"),("has_cpu","0-1"),("has_memory","0-3")],
+ [nohmat_block(0), nohmat_block(1)],
+ cachechecks=["noaccess %d"%n for n in range(4)])

@@ -4,6 +4,9 @@
 # through test/dax/vm/mk-dax-vm; check-topology.sh is the host side).
 #
 # Usage: guest.sh NAME TOPOFILE PROGRAM [LIB114DIR]
+# (environment: TOPO_TIER_PROBE and TOPO_MEMTIER_LIB for the "memtier"
+# lines: tier_probe and our libmemtier.so.0; TOPO_OMP for the "omp" lines:
+# omp_place)
 #   1. checks each "sysfs", "distance" and "access" line of TOPOFILE
 #      against /sys/devices/system/node (node lists, distances, the best
 #      access0 initiator and its HMAT read bandwidth (MiB/s) and latency
@@ -49,6 +52,10 @@ while read -r kw a b rest; do
             else
                 notok "node$a access0: initiator '$got' bandwidth '$bw' latency '$lat', expected $b $1 $2"
             fi ;;
+        noaccess)
+            # noaccess NODE: no HMAT, so no access0 class either.
+            if [ -e "$N/node$a/access0" ]; then notok "node$a has access0 without HMAT"
+            else ok "node$a: no access0 (no HMAT)"; fi ;;
         cache)
             # cache NODE LEVEL SIZE: a memory-side cache (hmat-cache).
             got=$(cat "$N/node$a/memory_side_cache/index$b/size" 2>/dev/null)
@@ -95,5 +102,63 @@ for r in all hbw-bind hbw-preferred hbw-interleave; do
         done
     fi
 done
+# omp lines: omp_place (LLVM's libomp, which dlopen()s libmemkind.so) with
+# ours, then with 1.14 for comparison.
+if [ -n "${TOPO_OMP:-}" ] && grep -q '^omp ' "$topo"; then
+    "$TOPO_OMP" "$topo" >"$tmp/omp" 2>"$tmp/omp.err"
+    rc=$?
+    count "$tmp/omp" omp
+    if [ -n "$lib114" ]; then
+        LD_LIBRARY_PATH=$lib114 "$TOPO_OMP" "$topo" >"$tmp/omp114" 2>&1
+        sed -n 's/^\(not \)\{0,1\}ok [0-9]* - //p' "$tmp/omp" >"$tmp/o"
+        sed -n 's/^\(not \)\{0,1\}ok [0-9]* - //p' "$tmp/omp114" >"$tmp/d"
+        paste -d '|' "$tmp/o" "$tmp/d" | while IFS='|' read -r o d; do
+            [ "$o" = "$d" ] || echo "1.14 differs: ours: $o | 1.14: $d"
+        done
+    fi
+fi
+
+# memtier POLICY DRAM-NODES DRAM-RATIO KMEM-NODES KMEM-RATIO: plain malloc
+# under libmemtier (LD_PRELOAD) with a DRAM and a DAX_KMEM tier; the bytes
+# per node (tier_probe, from move_pages) must all be on the two node sets,
+# in the tiers' ratio within a factor of 2.
+# tiers_ok FILE ...: prints why not, or nothing.
+tiers_ok() {
+    awk -v a="$3" -v ra="$4" -v b="$5" -v rb="$6" '
+        function inset(n, s,   k, i, r, x) {
+            k = split(s, r, ",")
+            for (i = 1; i <= k; i++) {
+                if (split(r[i], x, "-") == 2) { if (n >= x[1] && n <= x[2]) return 1 }
+                else if (n == r[i]) return 1
+            }
+            return 0
+        }
+        $1 == "node" { if (inset($2, a)) A += $3; else if (inset($2, b)) B += $3; else O = O " " $2 }
+        END {
+            if (O != "") { print "bytes on other nodes:" O; exit }
+            if (A == 0 || B == 0) { printf "DRAM %d bytes, KMEM %d bytes\n", A, B; exit }
+            q = (A / ra) / (B / rb)
+            if (q < 0.5 || q > 2) printf "DRAM %d bytes, KMEM %d bytes: not %s:%s\n", A, B, ra, rb
+        }' "$1"
+}
+if [ -n "${TOPO_TIER_PROBE:-}" ] && [ -n "${TOPO_MEMTIER_LIB:-}" ]; then
+    while read -r kw pol a ra b rb; do
+        [ "$kw" = memtier ] || continue
+        tiers="KIND:DRAM,RATIO:$ra;KIND:DAX_KMEM,RATIO:$rb;POLICY:$pol"
+        MEMKIND_MEM_TIERS=$tiers LD_PRELOAD=$TOPO_MEMTIER_LIB "$TOPO_TIER_PROBE" >"$tmp/tier" 2>&1
+        rc=$?
+        why=$(tiers_ok "$tmp/tier" "$pol" "$a" "$ra" "$b" "$rb")
+        bytes=$(grep '^node' "$tmp/tier" | tr '\n' ' ')
+        if [ $rc = 0 ] && [ -z "$why" ]; then ok "memtier $pol DRAM:$ra DAX_KMEM:$rb -> $bytes"
+        else notok "memtier $pol DRAM:$ra DAX_KMEM:$rb: exit $rc, $why $(tail -n 2 "$tmp/tier" | tr '\n' ' ')"; fi
+        if [ -n "$lib114" ]; then
+            LD_LIBRARY_PATH=$lib114 MEMKIND_MEM_TIERS=$tiers LD_PRELOAD=$lib114/libmemtier.so.0 \
+                "$TOPO_TIER_PROBE" >"$tmp/tier114" 2>&1
+            why=$(tiers_ok "$tmp/tier114" "$pol" "$a" "$ra" "$b" "$rb")
+            [ -z "$why" ] || echo "1.14 differs: memtier $pol: $why $(grep -v '^node' "$tmp/tier114" | head -n 2 | tr '\n' ' ')"
+        fi
+    done <"$topo"
+fi
+
 echo "$name: $pass passed, $fail failed"
 [ $fail = 0 ]

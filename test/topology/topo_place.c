@@ -63,7 +63,10 @@ struct kindname {
     const char *name;
     memkind_t *kind;
 };
-#define K(n) {#n, &n}
+#define K(n)                                                                   \
+    {                                                                          \
+#n, &n                                                                 \
+    }
 static const struct kindname kinds[] = {
     K(MEMKIND_DEFAULT),
     K(MEMKIND_REGULAR),
@@ -178,8 +181,19 @@ static long long node_memtotal(int node)
     return kb < 0 ? -1 : kb * 1024;
 }
 
-enum op { OP_PLACE, OP_CREATE, OP_HBW, OP_CAPACITY };
-enum mode { MODE_IN, MODE_SPREAD, MODE_FAIL };
+enum op
+{
+    OP_PLACE,
+    OP_CREATE,
+    OP_HBW,
+    OP_CAPACITY
+};
+enum mode
+{
+    MODE_IN,
+    MODE_SPREAD,
+    MODE_FAIL
+};
 
 struct job {
     enum op op;
@@ -200,7 +214,8 @@ static void *worker(void *arg)
         j->capacity = memkind_get_capacity(j->kind);
         return NULL;
     }
-    char *p = j->op == OP_HBW ? hbw_malloc(SIZE) : memkind_malloc(j->kind, SIZE);
+    char *p =
+        j->op == OP_HBW ? hbw_malloc(SIZE) : memkind_malloc(j->kind, SIZE);
     if (!p) {
         j->got_null = 1;
         return NULL;
@@ -297,8 +312,9 @@ static void run(struct job *j, int cpunode, const char *what)
             sum = -1;
         snprintf(got, sizeof(got), "%lld", j->capacity);
         if (j->capacity != sum) {
-            snprintf(buf, sizeof(buf), "capacity %lld, expected %lld (nodes %s)",
-                     j->capacity, sum, want);
+            snprintf(buf, sizeof(buf),
+                     "capacity %lld, expected %lld (nodes %s)", j->capacity,
+                     sum, want);
             why = buf;
         }
     } else if (j->mode == MODE_FAIL) {
@@ -363,7 +379,8 @@ int main(int argc, char **argv)
     if (argc == 4 && !strcmp(argv[2], "--hbw"))
         hbw_pol = argv[3];
     else if (argc != 2) {
-        fprintf(stderr, "usage: topo_place FILE [--hbw bind|preferred|interleave]\n");
+        fprintf(stderr,
+                "usage: topo_place FILE [--hbw bind|preferred|interleave]\n");
         return 2;
     }
     FILE *f = fopen(argv[1], "r");
@@ -441,8 +458,9 @@ int main(int argc, char **argv)
                            w[2], err);
                     passed++;
                 } else {
-                    printf("not ok %d - create %s %s: memkind_create_kind says %d\n",
-                           checks, w[1], w[2], err);
+                    printf(
+                        "not ok %d - create %s %s: memkind_create_kind says %d\n",
+                        checks, w[1], w[2], err);
                     failed++;
                 }
                 continue;
@@ -465,8 +483,8 @@ int main(int argc, char **argv)
              (n != first + 3 || parse_nodes(w[first + 2], j.want))))
             goto bad;
         if (j.op == OP_CREATE)
-            snprintf(what, sizeof(what), "create %s %s from node %d", w[1], w[2],
-                     cpu);
+            snprintf(what, sizeof(what), "create %s %s from node %d", w[1],
+                     w[2], cpu);
         else
             snprintf(what, sizeof(what), "%s %s from node %d",
                      j.op == OP_HBW ? "hbw" : "place", w[1], cpu);
