@@ -121,6 +121,11 @@ PLACEMENT_NOTE = """# Placement from each CPU node (memkind(3) of 1.14).  "in" l
 # omp_large_cap_mem_alloc as MEMKIND_DAX_KMEM_ALL (default memory without
 # a KMEM DAX node)."""
 
+OVERFLOW_NOTE = ["", "# Fallback of the preferred kinds when their node is full: more than the",
+    "# node's size, from a CPU node it serves; the node must be used, the rest",
+    "# must land elsewhere (the kernel's fallback order from that node), and",
+    "# the allocation must not fail.  Last in the file: the node stays full."]
+
 # ---- hbm-snc
 lb={}
 for i in range(4):
@@ -143,7 +148,8 @@ write("hbm-snc", """# hbm-snc: HBM flat mode with sub-NUMA clustering (Xeon Max-
  [(i,"256M") for i in range(4)]+[(i,"128M") for i in range(4,8)],
  [(i,str(i),True,i) for i in range(4)]+[(i+4,None,True,i) for i in range(4)],
  d_hbm, lb, [("possible","0-7"),("online","0-7"),("has_cpu","0-3"),("has_memory","0-7")],
- [kinds_block(i,str(i+4),str(i+4),str(i),str(i),str(i+4),"0-3","0-7",dram="0-3",hicap_pref="fail") for i in range(4)])
+ [kinds_block(i,str(i+4),str(i+4),str(i),str(i),str(i+4),"0-3","0-7",dram="0-3",hicap_pref="fail") for i in range(4)],
+ extra=OVERFLOW_NOTE + ["overflow MEMKIND_HBW_PREFERRED 0 160 4 0-7", "overflow hbw-preferred 1 160 5 0-7"])
 
 # ---- knl
 lb={}
@@ -165,6 +171,7 @@ write("knl", """# knl: Knights Landing-like, SNC-2 flat mode.  Nodes 0-1: one CP
  [(0,"0",True,0),(1,"1",True,1),(2,None,True,0),(3,None,True,1)],
  lambda a,b: knl_d[(a,b)], lb, [("possible","0-3"),("online","0-3"),("has_cpu","0-1"),("has_memory","0-3")],
  [kinds_block(i,str(i+2),str(i+2),str(i),str(i),str(i+2),"0-1","0-3",dram="0-1") for i in range(2)],
+ extra=OVERFLOW_NOTE + ["overflow MEMKIND_HBW_PREFERRED 0 160 2 0-3", "overflow hbw-preferred 1 160 3 0-3"],
  caches=["node-id=0,size=16M,level=1,associativity=direct,policy=write-back,line=64"],
  cachechecks=["cache 0 1 16777216"])
 
@@ -189,7 +196,8 @@ write("cxl", """# cxl: CXL-style far memory.  Nodes 0-1: one CPU and 256 MiB of 
         "# a DAX_KMEM tier (node 3): malloc'd bytes by the nodes their pages are",
         "# on, in the tiers' ratio within a factor of 2.",
         "memtier STATIC_RATIO 0-1 1 3 1", "memtier STATIC_RATIO 0-1 4 3 1",
-        "memtier DYNAMIC_THRESHOLD 0-1 1 3 1"])
+        "memtier DYNAMIC_THRESHOLD 0-1 1 3 1"] + OVERFLOW_NOTE +
+       ["overflow MEMKIND_DAX_KMEM_PREFERRED 1 448 3 0-3"])
 
 # ---- gpu-hbm
 lb={(0,0):(100,100),(0,1):(300,1000)}
@@ -201,7 +209,8 @@ write("gpu-hbm", """# gpu-hbm: GPU memory as a NUMA node (Grace Hopper-like).  N
  [(0,"512M"),(1,"256M")],
  [(0,"0-1",True,0),(1,None,True,0)],
  lambda a,b: 40, lb, [("possible","0-1"),("online","0-1"),("has_cpu","0"),("has_memory","0-1")],
- [kinds_block(0,"1","1","0","0","1","0","0-1",dram="0")])
+ [kinds_block(0,"1","1","0","0","1","0","0-1",dram="0")],
+ extra=OVERFLOW_NOTE + ["overflow MEMKIND_HBW_PREFERRED 0 320 1 0-1", "overflow hbw-preferred 0 320 1 0-1"])
 
 # ---- nohmat: the KNL layout on firmware without an HMAT
 def nohmat_block(i):

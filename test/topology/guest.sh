@@ -119,7 +119,8 @@ if [ -n "${TOPO_OMP:-}" ] && grep -q '^omp ' "$topo"; then
 fi
 
 # memtier POLICY DRAM-NODES DRAM-RATIO KMEM-NODES KMEM-RATIO: plain malloc
-# under libmemtier (LD_PRELOAD) with a DRAM and a DAX_KMEM tier; the bytes
+# under libmemtier (LD_PRELOAD) with a DRAM and a KMEM_DAX tier (1.14's name
+# for MEMKIND_DAX_KMEM; 1.14 refuses our alias DAX_KMEM); the bytes
 # per node (tier_probe, from move_pages) must all be on the two node sets,
 # in the tiers' ratio within a factor of 2.
 # tiers_ok FILE ...: prints why not, or nothing.
@@ -144,7 +145,7 @@ tiers_ok() {
 if [ -n "${TOPO_TIER_PROBE:-}" ] && [ -n "${TOPO_MEMTIER_LIB:-}" ]; then
     while read -r kw pol a ra b rb; do
         [ "$kw" = memtier ] || continue
-        tiers="KIND:DRAM,RATIO:$ra;KIND:DAX_KMEM,RATIO:$rb;POLICY:$pol"
+        tiers="KIND:DRAM,RATIO:$ra;KIND:KMEM_DAX,RATIO:$rb;POLICY:$pol"
         MEMKIND_MEM_TIERS=$tiers LD_PRELOAD=$TOPO_MEMTIER_LIB "$TOPO_TIER_PROBE" >"$tmp/tier" 2>&1
         rc=$?
         why=$(tiers_ok "$tmp/tier" "$pol" "$a" "$ra" "$b" "$rb")
@@ -154,8 +155,9 @@ if [ -n "${TOPO_TIER_PROBE:-}" ] && [ -n "${TOPO_MEMTIER_LIB:-}" ]; then
         if [ -n "$lib114" ]; then
             LD_LIBRARY_PATH=$lib114 MEMKIND_MEM_TIERS=$tiers LD_PRELOAD=$lib114/libmemtier.so.0 \
                 "$TOPO_TIER_PROBE" >"$tmp/tier114" 2>&1
+            rc114=$?
             why=$(tiers_ok "$tmp/tier114" "$pol" "$a" "$ra" "$b" "$rb")
-            [ -z "$why" ] || echo "1.14 differs: memtier $pol: $why $(grep -v '^node' "$tmp/tier114" | head -n 2 | tr '\n' ' ')"
+            [ -z "$why" ] || echo "1.14 differs: memtier $pol: exit status $rc114, $why $(grep -v '^node' "$tmp/tier114" | head -n 2 | tr '\n' ' ')"
         fi
     done <"$topo"
 fi

@@ -31,6 +31,13 @@
  *   hbw POL CPUNODE MODE [NODES]    (hbw_malloc; POL bind, preferred or
  *                                   interleave; MODE all also requires
  *                                   hbw_verify_memory_region() to say 0)
+ *   overflow WHO CPUNODE MIB FIRST ALLOWED  (MIB MiB, more than node
+ *                                   FIRST has free, through kind WHO or
+ *                                   "hbw-preferred" (hbw_malloc under
+ *                                   HBW_POLICY_PREFERRED): FIRST must be
+ *                                   used, some page must be elsewhere, all
+ *                                   of them in ALLOWED: a preferred kind
+ *                                   falls back when its node is full)
  *   capacity KIND CPUNODE NODES     (memkind_get_capacity() from that
  *                                   node equals the sum of the MemTotal of
  *                                   NODES; "-" for "returns -1")
@@ -192,13 +199,16 @@ enum mode
 {
     MODE_IN,
     MODE_SPREAD,
-    MODE_FAIL
+    MODE_FAIL,
+    MODE_OVERFLOW
 };
 
 struct job {
     enum op op;
     memkind_t kind;
     enum mode mode;
+    size_t size; /* bytes to allocate (SIZE, or an overflow line's) */
+    int first;   /* MODE_OVERFLOW: the node that must fill up first */
     char want[MAXNODE];
     /* results */
     char seen[MAXNODE];
@@ -214,14 +224,14 @@ static void *worker(void *arg)
         j->capacity = memkind_get_capacity(j->kind);
         return NULL;
     }
-    char *p =
-        j->op == OP_HBW ? hbw_malloc(SIZE) : memkind_malloc(j->kind, SIZE);
+    char *p = j->op == OP_HBW ? hbw_malloc(j->size)
+                              : memkind_malloc(j->kind, j->size);
     if (!p) {
         j->got_null = 1;
         return NULL;
     }
     long pg = sysconf(_SC_PAGESIZE);
-    size_t n = SIZE / (size_t)pg;
+    size_t n = j->size / (size_t)pg;
     void **pages = calloc(n, sizeof(*pages));
     int *status = calloc(n, sizeof(*status));
     if (!pages || !status) {
@@ -245,7 +255,7 @@ static void *worker(void *arg)
         }
     }
     if (j->op == OP_HBW)
-        j->verify = hbw_verify_memory_region(p, SIZE, HBW_TOUCH_PAGES);
+        j->verify = hbw_verify_memory_region(p, j->size, HBW_TOUCH_PAGES);
     free(pages);
     free(status);
     return NULL;
@@ -339,11 +349,22 @@ static void run(struct job *j, int cpunode, const char *what)
             if (j->mode == MODE_SPREAD && j->want[i] && !j->seen[i])
                 bad = 1;
         }
+        /* Overflow: the first node filled, the rest went elsewhere. */
+        int beyond = 0;
+        for (int i = 0; i < MAXNODE; i++)
+            if (j->seen[i] && i != j->first)
+                beyond = 1;
+        if (j->mode == MODE_OVERFLOW && (!j->seen[j->first] || !beyond))
+            bad = 1;
         if (bad) {
             snprintf(buf, sizeof(buf), "pages on %s, expected %s %s", got,
-                     j->mode == MODE_SPREAD ? "spread over" : "in", want);
+                     j->mode == MODE_SPREAD     ? "spread over"
+                     : j->mode == MODE_OVERFLOW ? "node first then others of"
+                                                : "in",
+                     want);
             why = buf;
-        } else if (j->op == OP_HBW && j->verify != 0) {
+        } else if (j->op == OP_HBW && j->mode != MODE_OVERFLOW &&
+                   j->verify != 0) {
             snprintf(buf, sizeof(buf),
                      "pages on %s but hbw_verify_memory_region says %d", got,
                      j->verify);
@@ -419,6 +440,7 @@ int main(int argc, char **argv)
             continue;
         struct job j;
         memset(&j, 0, sizeof(j));
+        j.size = SIZE;
         char what[256];
         int cpu, first; /* index of the CPUNODE word */
         memkind_t created = NULL;
@@ -466,6 +488,23 @@ int main(int argc, char **argv)
                 continue;
             }
             j.kind = created;
+        } else if (!strcmp(w[0], "overflow")) {
+            /* overflow WHO CPUNODE MIB FIRST ALLOWED */
+            int is_hbw = !strcmp(w[1], "hbw-preferred");
+            if (is_hbw ? !hbw_pol || strcmp(hbw_pol, "preferred") : !!hbw_pol)
+                continue;
+            if (n != 6 || (!is_hbw && !(j.kind = kind_named(w[1]))) ||
+                atoi(w[3]) <= 0 || parse_nodes(w[5], j.want))
+                goto bad;
+            j.op = is_hbw ? OP_HBW : OP_PLACE;
+            j.mode = MODE_OVERFLOW;
+            j.size = (size_t)atoi(w[3]) << 20;
+            j.first = atoi(w[4]);
+            cpu = atoi(w[2]);
+            snprintf(what, sizeof(what), "overflow %s %s MiB from node %d",
+                     w[1], w[3], cpu);
+            run(&j, cpu, what);
+            continue;
         } else if (!strcmp(w[0], "hbw") && hbw_pol) {
             if (n < 4 || strcmp(w[1], hbw_pol))
                 continue;
