@@ -9,7 +9,7 @@
 #
 # Budget in CI (2 cores, TCG): at most 10 minutes for all topologies
 # together.  Measured on this 2-core workplace (TCG, other jobs running):
-# five boots of 44-69 s each, 281 s for the whole lane with the 1.14
+# five boots of 34-70 s each, 255-298 s for the whole lane with the 1.14
 # download.  Each guest is small (0.75-1.5 GiB, 1-4 CPUs) and boots once;
 # everything runs in that one boot.
 check_PROGRAMS += test/topology/topo_place
