@@ -100,6 +100,10 @@ copies="--copy $S/test/topology/guest.sh --copy $prog"
 probe=$B/test/topology/tier_probe
 copies="$copies --copy $probe --copy $B/.libs/libmemtier.so.0"
 copies="$copies --env TOPO_TIER_PROBE=$probe --env TOPO_MEMTIER_LIB=$B/.libs/libmemtier.so.0"
+# The tools, real binaries (not libtool's wrappers).
+tools=$B/src/tools/.libs
+[ -x "$tools/memkind-hbw-nodes" ] || tools=$B/src/tools
+copies="$copies --copy $tools/memkind-hbw-nodes --copy $tools/memkind-auto-dax-kmem-nodes --env TOPO_TOOLS=$tools"
 # OpenMP (LLVM's libomp5): omp_place, built here against libomp.so.5; in
 # the guest libomp dlopen()s "libmemkind.so", so that name goes along (a
 # copy of the library, which omp_place does not link otherwise).

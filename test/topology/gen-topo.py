@@ -90,6 +90,10 @@ def write(name, header, vm, mems, nodes, dist, lb, sysfs, blocks, caches=(), cac
     L+=list(cachechecks)
     L+=["", PLACEMENT_NOTE.rstrip()]
     for b in blocks: L+=b
+    L+=["", "# The tools: memkind-hbw-nodes prints the union of every CPU node's HBW",
+        "# nodes, memkind-auto-dax-kmem-nodes the KMEM DAX nodes (\"-\": none).",
+        "tool memkind-hbw-nodes %s" % TOOLS[name][0],
+        "tool memkind-auto-dax-kmem-nodes %s" % TOOLS[name][1]]
     L+=list(extra)
     open(os.path.join(HERE, "%s.topo"%name),"w").write("\n".join(L)+"\n")
 
@@ -125,6 +129,9 @@ OVERFLOW_NOTE = ["", "# Fallback of the preferred kinds when their node is full:
     "# node's size, from a CPU node it serves; the node must be used, the rest",
     "# must land elsewhere (the kernel's fallback order from that node), and",
     "# the allocation must not fail.  Last in the file: the node stays full."]
+
+TOOLS = {"hbm-snc": ("4,5,6,7", "-"), "knl": ("2,3", "-"), "cxl": ("-", "3"),
+         "gpu-hbm": ("1", "-"), "nohmat": ("-", "-")}
 
 # ---- hbm-snc
 lb={}

@@ -6,7 +6,8 @@
 # Usage: guest.sh NAME TOPOFILE PROGRAM [LIB114DIR]
 # (environment: TOPO_TIER_PROBE and TOPO_MEMTIER_LIB for the "memtier"
 # lines: tier_probe and our libmemtier.so.0; TOPO_OMP for the "omp" lines:
-# omp_place)
+# omp_place; TOPO_TOOLS for the "tool" lines: the directory of our
+# memkind-hbw-nodes and memkind-auto-dax-kmem-nodes)
 #   1. checks each "sysfs", "distance" and "access" line of TOPOFILE
 #      against /sys/devices/system/node (node lists, distances, the best
 #      access0 initiator and its HMAT read bandwidth (MiB/s) and latency
@@ -116,6 +117,24 @@ if [ -n "${TOPO_OMP:-}" ] && grep -q '^omp ' "$topo"; then
             [ "$o" = "$d" ] || echo "1.14 differs: ours: $o | 1.14: $d"
         done
     fi
+fi
+
+# tool NAME NODES: our memkind-hbw-nodes / memkind-auto-dax-kmem-nodes
+# (from $TOPO_TOOLS) print exactly NODES and exit 0; "-": no node printed.
+if [ -n "${TOPO_TOOLS:-}" ]; then
+    while read -r kw tool want rest; do
+        [ "$kw" = tool ] || continue
+        out=$("$TOPO_TOOLS/$tool" 2>"$tmp/tool.err")
+        rc=$?
+        if [ "$want" = - ]; then
+            if [ -z "$out" ]; then ok "$tool prints no node (exit status $rc)"
+            else notok "$tool: '$out', expected no node"; fi
+        elif [ $rc = 0 ] && [ "$out" = "$want" ]; then
+            ok "$tool -> $out"
+        else
+            notok "$tool: '$out' (exit status $rc), expected $want $(head -n 1 "$tmp/tool.err")"
+        fi
+    done <"$topo"
 fi
 
 # memtier POLICY DRAM-NODES DRAM-RATIO KMEM-NODES KMEM-RATIO: plain malloc
