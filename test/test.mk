@@ -40,7 +40,9 @@ EXTRA_DIST += test/summary.sh
 # check-all: the README's test command.  Runs every test (make check), the
 # man page lint, the format check, the source lint, the real-DAX VM lane
 # (check-dax-auto: where the machine can run it, test/dax/dax.mk; four to
-# five minutes, verified from a fresh clone, #6) and the hardening lanes
+# five minutes, verified from a fresh clone, #6), the NUMA topology lane
+# (check-topology-auto: same rule, test/topology/topology.mk, #18) and the
+# hardening lanes
 # (check-hardening: fuzzing, valgrind, stress, ASan+UBSan+LSan, TSan;
 # test/hardening/hardening.mk, about 15 minutes on two cores, #8), then
 # prints the failing logs, if any, and one closing line "N passed, N
@@ -57,6 +59,7 @@ check-all:
 	done; \
 	$(MAKE) $(AM_MAKEFLAGS) lint || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) check-dax-auto || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) check-topology-auto || rc=1; \
 	case '$(MK_CHECK_LANES)' in \
 	    0|no) $(MAKE) $(AM_MAKEFLAGS) check-hardening-skip || rc=1 ;; \
 	    *) $(MAKE) $(AM_MAKEFLAGS) check-hardening || rc=1 ;; \
@@ -71,6 +74,7 @@ include test/api/api.mk
 include test/compat/compat.mk
 include test/abi/abi.mk
 include test/dax/dax.mk
+include test/topology/topology.mk
 include test/bench/bench.mk
 include test/preload/preload.mk
 include test/kinds/numa.mk

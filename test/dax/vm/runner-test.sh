@@ -42,6 +42,16 @@ expect "NVDIMM size not a multiple of 16M" 125 "multiple of 16M" -- --mem 100M -
 expect "unknown option" 125 "unknown option" -- --frobnicate -- /bin/true
 expect "missing program" 125 "no such program" -- -- "$w/no/such/program"
 expect "missing --copy path" 125 "no such file" -- --copy "$w/missing" -- /bin/true
+# --numa (check-topology's layouts): refused before any boot when unreadable,
+# when a line is not "-object|-numa VALUE", or with too little RAM.
+expect "unreadable --numa file" 125 "cannot read it" -- --numa "$w/no-numa" -- /bin/true
+printf -- '-machine q35\n' >"$w/numa-bad"
+expect "--numa line that is not -object or -numa" 125 "is not -object or -numa" -- \
+    --numa "$w/numa-bad" -- /bin/true
+printf -- '-object memory-backend-ram,id=m0,size=128M\n' >"$w/numa-small"
+expect "--numa with under 256M of RAM" 125 "at least 256M" -- \
+    --numa "$w/numa-small" -- /bin/true
+expect "--kmem-node not a number" 125 "a node number" -- --kmem-node x -- /bin/true
 
 # Broken caches: a copy of the real one with the kernel or the base
 # initramfs cut short.  The runner takes both as they are (same key).
