@@ -1,0 +1,62 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# static-symbols.sh (make check): the static archives of this build
+# (src/pkg/pkg.mk) keep their jemalloc private.
+#  - the defined global symbols of libmemkind.a and libmemtier.a are
+#    exactly the dynamic exports of libmemkind.so.0 and libmemtier.so.0;
+#  - libmemkind.a has no global je_*, jemk_* or jemalloc* symbol;
+#  - a program linking libmemkind.a next to Debian's static libjemalloc
+#    (whose malloc is then the program's) links and runs both allocators.
+# The packaging lane (check-packaging.sh) repeats the first two on the
+# installed packages.
+set -u
+b=${top_builddir:-.}
+s=${top_srcdir:-.}
+fail() { echo "FAIL: $*"; exit 1; }
+syms() { nm "$@" --defined-only | awk 'NF == 3 && $2 ~ /^[A-TV-Z]$/ { print $3 }' | sort -u; }
+t=${TMPDIR:-/tmp}/static-symbols.$$
+mkdir -p "$t" || exit 99
+trap 'rm -rf "$t"' EXIT
+
+for l in libmemkind libmemtier; do
+    [ -f "$b/src/pkg/$l.a" ] || fail "no $b/src/pkg/$l.a (make all builds it)"
+    syms -D "$b/.libs/$l.so" > "$t/so" || fail "nm $l.so"
+    syms "$b/src/pkg/$l.a" > "$t/a" || fail "nm $l.a"
+    [ -s "$t/so" ] || fail "$l.so exports nothing?"
+    cmp -s "$t/so" "$t/a" || { diff "$t/so" "$t/a" | head -n 20; fail "$l.a globals != $l.so exports"; }
+    echo "$l.a: $(wc -l < "$t/a") global symbols = $l.so exports"
+done
+syms "$b/src/pkg/libmemkind.a" | grep -E '^(je_|jemk_|jemalloc)' && fail "global jemalloc symbols"
+n=$(nm "$b/src/pkg/libmemkind.a" | grep -c ' [a-z] jemk_')
+[ "$n" -gt 100 ] || fail "only $n local jemk_ symbols: is the jemalloc inside?"
+echo "libmemkind.a: $n jemk_ symbols, all local"
+
+ls /usr/lib/*/libjemalloc.a > /dev/null 2>&1 ||
+    { echo "SKIP: no libjemalloc.a (libjemalloc-dev) for the link test"; exit 77; }
+cat > "$t/both.c" <<'C'
+#include <jemalloc/jemalloc.h>
+#include <memkind.h>
+#include <stdio.h>
+#include <string.h>
+int main(void)
+{
+    const char *v = NULL;
+    size_t len = sizeof(v);
+    if (mallctl("version", &v, &len, NULL, 0) != 0)
+        return 2;
+    void *a = malloc(100), *b = memkind_malloc(MEMKIND_DEFAULT, 100000);
+    void *c = mallocx(1 << 20, 0);
+    if (!a || !b || !c || memkind_detect_kind(b) != MEMKIND_DEFAULT)
+        return 3;
+    memset(a, 1, 100);
+    memset(b, 2, 100000);
+    free(a);
+    memkind_free(NULL, b);
+    dallocx(c, 0);
+    printf("libjemalloc %s and libmemkind.a in one static program\n", v);
+    return 0;
+}
+C
+${CC:-cc} -static -I"$s/include" -o "$t/both" "$t/both.c" "$b/src/pkg/libmemkind.a" \
+    -ljemalloc -lnuma -lpthread -ldl -lm 2> "$t/err" || { cat "$t/err"; fail "static link"; }
+"$t/both" || fail "the static program exited $?"
