@@ -36,7 +36,7 @@
 set -u
 srcdir=$(cd "$1" && pwd)
 builddir=$(cd "$2" && pwd)
-tarball=$3
+tarball=$(cd "$(dirname "$3")" && pwd)/$(basename "$3")
 out=$builddir/_build/packaging
 work=$out/work
 version=$(cat "$srcdir/VERSION")
@@ -104,15 +104,13 @@ step_source() {
     mkdir -p comp/jemalloc-src
     cp "$jem" comp/jemalloc-src/
     tar -C comp --owner=0 --group=0 -czf "memkind_$version.orig-jemalloc-src.tar.gz" jemalloc-src
-    mkdir stage
-    tar -C stage -xzf "memkind_$version.orig.tar.gz"
-    [ -d "stage/memkind-$version" ] || fail "the dist tarball has no memkind-$version/"
-    mkdir "stage/memkind-$version/jemalloc-src"
-    tar -C "stage/memkind-$version" -xzf "memkind_$version.orig-jemalloc-src.tar.gz"
-    cp -R "$srcdir/debian" "stage/memkind-$version/"
-    (cd stage && dpkg-source -b "memkind-$version")
-    mv stage/*.dsc stage/*.debian.tar.* .
-    rm -rf stage comp
+    tar -xzf "memkind_$version.orig.tar.gz"
+    [ -d "memkind-$version" ] || fail "the dist tarball has no memkind-$version/"
+    mkdir "memkind-$version/jemalloc-src"
+    tar -C "memkind-$version" -xzf "memkind_$version.orig-jemalloc-src.tar.gz"
+    cp -R "$srcdir/debian" "memkind-$version/"
+    dpkg-source -b "memkind-$version"
+    rm -rf "memkind-$version" comp
     # What a Debian user downloads is the .dsc: build from its unpacking.
     dpkg-source -x "memkind_$want.dsc" "memkind-$version"
     [ -f "$src/jemalloc-src/jemalloc-5.3.0.tar.bz2" ] || fail "the component did not unpack"
