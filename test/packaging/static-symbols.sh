@@ -6,7 +6,11 @@
 #    exactly the dynamic exports of libmemkind.so.0 and libmemtier.so.0;
 #  - libmemkind.a has no global je_*, jemk_* or jemalloc* symbol;
 #  - a program linking libmemkind.a next to Debian's static libjemalloc
-#    (whose malloc is then the program's) links and runs both allocators.
+#    (whose malloc is then the program's) links and runs both allocators;
+#  - a program linking libmemtier.a and libmemkind.a (malloc replaced at
+#    link time instead of by LD_PRELOAD) builds its tiers and runs: the
+#    constructors of the two archives run in one list there, so this checks
+#    that libmemkind's runs first (src/registry.c).
 # The packaging lane (check-packaging.sh) repeats the first two on the
 # installed packages.
 set -u
@@ -67,3 +71,29 @@ C
 ${CC:-cc} -static -I"$s/include" -o "$t/both" "$t/both.c" "$b/src/pkg/libmemkind.a" \
     -ljemalloc -lnuma -lpthread -ldl -lm 2> "$t/err" || { cat "$t/err"; fail "static link"; }
 "$t/both" || fail "the static program exited $?"
+
+# libmemtier.a: its constructor builds the tiers through libmemkind.a.
+cat > "$t/tier.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int main(void)
+{
+    char *p = malloc(1000);
+    if (!p)
+        return 2;
+    memset(p, 1, 1000);
+    p = realloc(p, 1 << 20);
+    if (!p)
+        return 3;
+    free(p);
+    puts("libmemtier.a: tiered malloc in a program linked with the archives");
+    return 0;
+}
+C
+${CC:-cc} -o "$t/tier" "$t/tier.c" "$b/src/pkg/libmemtier.a" "$b/src/pkg/libmemkind.a" \
+    -lnuma -lpthread -ldl || fail "link with libmemtier.a"
+MEMKIND_MEM_TIERS='KIND:DRAM,RATIO:1;POLICY:STATIC_RATIO' MEMKIND_MEM_TIERS_LOG_LEVEL=1 \
+    "$t/tier" > "$t/tier.out" 2>&1 || { cat "$t/tier.out"; fail "the libmemtier.a program exited $?"; }
+cat "$t/tier.out"
+grep -q 'libmemtier: loaded' "$t/tier.out" || fail "libmemtier.a did not build its tiers"
