@@ -290,9 +290,13 @@ int mk_library_init(void)
 
 /*
  * Library constructor: initialise before main() so that the address map
- * exists before jemalloc's first mapping is made.
+ * exists before jemalloc's first mapping is made.  Priority 102 (after
+ * fault.c's 101): in a program linked with the static archives, the
+ * constructors of all objects run in one list, and libmemtier.a's (which
+ * allocates through this library) must find it initialised, as the
+ * dynamic loader guarantees for the shared libraries by their order.
  */
-__attribute__((constructor)) static void mk_registry_ctor(void)
+__attribute__((constructor(102))) static void mk_registry_ctor(void)
 {
     (void)mk_library_init();
 }

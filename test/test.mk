@@ -41,8 +41,9 @@ EXTRA_DIST += test/summary.sh
 # man page lint, the format check, the source lint, the real-DAX VM lane
 # (check-dax-auto: where the machine can run it, test/dax/dax.mk; four to
 # five minutes, verified from a fresh clone, #6), the NUMA topology lane
-# (check-topology-auto: same rule, test/topology/topology.mk, #18) and the
-# hardening lanes
+# (check-topology-auto: same rule, test/topology/topology.mk, #18), the
+# Debian packaging lane (check-packaging-auto, test/packaging/packaging.mk,
+# #19) and the hardening lanes
 # (check-hardening: fuzzing, valgrind, stress, ASan+UBSan+LSan, TSan;
 # test/hardening/hardening.mk, about 15 minutes on two cores, #8), then
 # prints the failing logs, if any, and one closing line "N passed, N
@@ -60,6 +61,7 @@ check-all:
 	$(MAKE) $(AM_MAKEFLAGS) lint || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) check-dax-auto || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) check-topology-auto || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) check-packaging-auto || rc=1; \
 	case '$(MK_CHECK_LANES)' in \
 	    0|no) $(MAKE) $(AM_MAKEFLAGS) check-hardening-skip || rc=1 ;; \
 	    *) $(MAKE) $(AM_MAKEFLAGS) check-hardening || rc=1 ;; \
@@ -80,3 +82,4 @@ include test/preload/preload.mk
 include test/kinds/numa.mk
 include test/env/env.mk
 include test/hardening/hardening.mk
+include test/packaging/packaging.mk
