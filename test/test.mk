@@ -40,7 +40,9 @@ EXTRA_DIST += test/summary.sh
 # check-all: the README's test command.  Runs every test (make check), the
 # man page lint, the format check, the source lint, the real-DAX VM lane
 # (check-dax-auto: where the machine can run it, test/dax/dax.mk; four to
-# five minutes, verified from a fresh clone, #6) and the hardening lanes
+# five minutes, verified from a fresh clone, #6), the arm64 lane
+# (check-arm64-auto: cross-built tests in an emulated arm64 VM, where the
+# machine can; test/arm64/arm64.mk, #20) and the hardening lanes
 # (check-hardening: fuzzing, valgrind, stress, ASan+UBSan+LSan, TSan;
 # test/hardening/hardening.mk, about 15 minutes on two cores, #8), then
 # prints the failing logs, if any, and one closing line "N passed, N
@@ -57,6 +59,7 @@ check-all:
 	done; \
 	$(MAKE) $(AM_MAKEFLAGS) lint || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) check-dax-auto || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) check-arm64-auto || rc=1; \
 	case '$(MK_CHECK_LANES)' in \
 	    0|no) $(MAKE) $(AM_MAKEFLAGS) check-hardening-skip || rc=1 ;; \
 	    *) $(MAKE) $(AM_MAKEFLAGS) check-hardening || rc=1 ;; \
@@ -76,3 +79,4 @@ include test/preload/preload.mk
 include test/kinds/numa.mk
 include test/env/env.mk
 include test/hardening/hardening.mk
+include test/arm64/arm64.mk
