@@ -76,8 +76,10 @@ if [ ! -f Makefile ] || [ ! -f .lane-args ]; then
 fi
 
 # 3. Build the library and only the test programs the lane runs.
+# Two makes: `all` runs a sub-make of its own, which would build the
+# private jemalloc at the same time as the test programs' make does.
 # shellcheck disable=SC2086
-if ! $make -j"$jobs" all ${MK_ARM64_BUILDS:-} >lane-build.log 2>&1; then
+if ! { $make -j"$jobs" all && $make -j"$jobs" ${MK_ARM64_BUILDS:-}; } >lane-build.log 2>&1; then
     grep -E 'error|Error' lane-build.log | head -n 30
     lane_fail "build failed (see $lane/build/lane-build.log)"
 fi
@@ -99,7 +101,9 @@ guest=$lane/run-tests.sh
     echo 'ulimit -c 0'
     for t in $MK_ARM64_TESTS; do
         echo "echo '@@MK-BEGIN $t'"
-        echo "sh '$lane/src/test/run-test.sh' '$lane/build/$t'"
+        # Scripts are sources; programs are built.
+        case $t in *.sh) d=$lane/src ;; *) d=$lane/build ;; esac
+        echo "sh '$lane/src/test/run-test.sh' '$d/$t'"
         echo "echo \"@@MK-END $t \$?\""
     done
 } >"$guest"
@@ -141,7 +145,7 @@ vm_start=$(date +%s)
 # shellcheck disable=SC2086
 "$runner" --nodes 2 --cpus 2 --ram 2G --timeout "${MK_ARM64_TIMEOUT:-600}" \
     --libdir "$lane/build/.libs" --overlay "$stage" --copy "$lane/src/test" \
-    --copy "$lane/build/config.h" $bins -- /bin/sh "$guest" >"$res/console.out" 2>"$res/runner.err"
+    --copy "$lane/build/config.h" --copy "$guest" $bins -- /bin/sh "$guest" >"$res/console.out" 2>"$res/runner.err"
 vrc=$?
 vm_end=$(date +%s)
 [ -s "$res/runner.err" ] && cat "$res/runner.err"
