@@ -143,7 +143,7 @@ done
 say "booting the arm64 VM ($(echo "$MK_ARM64_TESTS" | wc -w) tests)"
 vm_start=$(date +%s)
 # shellcheck disable=SC2086
-"$runner" --nodes 2 --cpus 2 --ram 2G --timeout "${MK_ARM64_TIMEOUT:-600}" \
+"$runner" --nodes 2 --cpus 2 --ram 4G --timeout "${MK_ARM64_TIMEOUT:-600}" \
     --libdir "$lane/build/.libs" --overlay "$stage" --copy "$lane/src/test" \
     --copy "$lane/build/config.h" --copy "$guest" $bins -- /bin/sh "$guest" >"$res/console.out" 2>"$res/runner.err"
 vrc=$?
