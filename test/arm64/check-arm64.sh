@@ -108,7 +108,9 @@ guest=$lane/run-tests.sh
     done
 } >"$guest"
 copies=""
-for p in $MK_ARM64_TESTS; do
+# The tools memtier(1) runs (launcher*.sh) go in like the test programs.
+tools="src/tools/memkind-hbw-nodes src/tools/memkind-auto-dax-kmem-nodes"
+for p in $MK_ARM64_TESTS $tools; do
     case $p in
         *.sh) continue ;;
     esac
@@ -131,7 +133,7 @@ for f in "$lane"/build/test/preload/mt_* "$lane"/build/test/preload/.libs/*.so \
     "$lane"/build/src/memtier_preload/memtier "$lane"/build/.libs; do
     [ -e "$f" ] && bins="$bins --copy $f"
 done
-for p in $MK_ARM64_TESTS; do
+for p in $MK_ARM64_TESTS $tools; do
     case $p in *.sh) ;; *)
         [ -e "$stage$lane/build/$p" ] || bins="$bins --copy $lane/build/$p" ;;
     esac
