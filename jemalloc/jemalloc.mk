@@ -35,7 +35,8 @@ JEMK_CONFIGURE_FLAGS = \
 	--disable-zone-allocator \
 	--with-malloc-conf=retain:true,percpu_arena:disabled,dss:disabled \
 	--disable-cache-oblivious \
-	$(JEMALLOC_DEBUG_FLAGS)
+	$(JEMALLOC_DEBUG_FLAGS) \
+	$(JEMK_HOST_FLAGS)
 
 $(JEMK_DIR)/.stamp-fetch: $(top_srcdir)/jemalloc/fetch-source.sh
 	@$(MKDIR_P) $(JEMK_DIR)

@@ -37,6 +37,17 @@ int mk_arena_refresh_stats(void)
                : 0;
 }
 
+/* jemalloc's page ("arenas.page"), the unit of its pactive counters: it is
+ * fixed when jemalloc is built (64 KiB on arm64, jemalloc/README) and may
+ * be larger than the kernel's page. */
+static size_t jemk_page(void)
+{
+    size_t v = 0, sz = sizeof(v);
+    if (jemk_mallctl("arenas.page", &v, &sz, NULL, 0) || v == 0)
+        return mk_os_page_size();
+    return v;
+}
+
 /* One statistic of one arena.  Returns 0 or MEMKIND_ERROR_*. */
 static int arena_stat(unsigned idx, memkind_stat_type stat, size_t *out)
 {
@@ -51,7 +62,7 @@ static int arena_stat(unsigned idx, memkind_stat_type stat, size_t *out)
         case MEMKIND_STAT_TYPE_ACTIVE:
             if (mk_ctl_arena_stat(idx, MK_CTL_STAT_PACTIVE, &a))
                 return MEMKIND_ERROR_RUNTIME;
-            *out = a * mk_os_page_size();
+            *out = a * jemk_page();
             return 0;
         case MEMKIND_STAT_TYPE_ALLOCATED:
             if (mk_ctl_arena_stat(idx, MK_CTL_STAT_SMALL_ALLOCATED, &a) ||

@@ -44,6 +44,8 @@ EXTRA_DIST += test/summary.sh
 # (check-topology-auto: same rule, test/topology/topology.mk, #18), the
 # Debian packaging lane (check-packaging-auto, test/packaging/packaging.mk,
 # #19) and the hardening lanes
+# (not yet: the arm64 lane, make check-arm64, test/arm64/README, #20: it is
+# run on demand until its last failures are fixed and it fits CI's time)
 # (check-hardening: fuzzing, valgrind, stress, ASan+UBSan+LSan, TSan;
 # test/hardening/hardening.mk, about 15 minutes on two cores, #8), then
 # prints the failing logs, if any, and one closing line "N passed, N
@@ -83,3 +85,4 @@ include test/kinds/numa.mk
 include test/env/env.mk
 include test/hardening/hardening.mk
 include test/packaging/packaging.mk
+include test/arm64/arm64.mk

@@ -628,4 +628,171 @@ TEST(DetectDestroyed, CreateKindResultSurvivesDestroy)
     memkind_free(dk, dl);
 }
 
+// ------------------------------------------------ addresses above 2^47
+//
+// x86_64 user space ends at 2^47 (or 2^56 with LA57); arm64's at 2^48 (or
+// 2^52), and there every mapping the kernel places top-down, the heap of
+// MEMKIND_DEFAULT included, already lies above 2^47.  The kernel gives an
+// address above 2^47 on x86_64, or above 2^48 on arm64, only to a mapping
+// that asks for it with a hint.  These tests prove the address map covers
+// what the kernel hands out: a fixed kind on a buffer placed above 2^47
+// with a hint, and the blocks of the other kinds wherever they lie.
+
+constexpr uintptr_t k2To47 = uintptr_t(1) << 47;
+
+/// A mapping of len bytes at or above hint, or a reason why the kernel
+/// would not give one (it then places the mapping lower: no LA57 on x86_64).
+struct HighMap {
+    void *base = MAP_FAILED;
+    size_t len = 0;
+    std::string why;
+
+    HighMap(uintptr_t hint, size_t n) : len(n)
+    {
+        void *m =
+            mmap(reinterpret_cast<void *>(hint), n, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED) {
+            why = std::string("mmap at a hint above 2^47 failed: ") +
+                  std::strerror(errno);
+        } else if (uintptr_t(m) < k2To47) {
+            char b[160];
+            std::snprintf(b, sizeof(b),
+                          "the kernel refused the hint %#lx (gave %p): user "
+                          "space ends at 2^47 here (x86_64 without LA57)",
+                          (unsigned long)hint, m);
+            why = b;
+            munmap(m, n);
+            m = MAP_FAILED;
+        }
+        base = m;
+    }
+    ~HighMap()
+    {
+        if (base != MAP_FAILED)
+            munmap(base, len);
+    }
+    char *ptr() const
+    {
+        return static_cast<char *>(base);
+    }
+};
+
+/// Hints: just above 2^47 (x86_64 LA57, arm64's 48 bits), then just above
+/// 2^48 (arm64 with 52 bits, LA57), each a few granules in.
+std::vector<uintptr_t> high_hints()
+{
+    return {k2To47 + 64 * kGranule + 12345, (k2To47 << 1) + 64 * kGranule};
+}
+
+TEST(DetectHigh, FixedKindAboveTwoTo47IsDetectedAndFreed)
+{
+    for (uintptr_t hint : high_hints()) {
+        char where[40];
+        std::snprintf(where, sizeof(where), "hint %#lx", (unsigned long)hint);
+        SCOPED_TRACE(where);
+        const size_t len = 32 * MiB;
+        HighMap m(hint & ~uintptr_t(4095), len);
+        if (m.base == MAP_FAILED) {
+            if (hint == high_hints()[0])
+                GTEST_SKIP() << m.why;
+            continue; // only the narrower hint is given here
+        }
+        std::printf("fixed kind buffer at %p (%u address bits)\n", m.base,
+                    64u - unsigned(__builtin_clzl(uintptr_t(m.base))));
+        // An unaligned buffer: the edges share granules with foreign memory.
+        char *buf = m.ptr() + 4096 + 333;
+        const size_t blen = len - 3 * 4096;
+        memkind_t k = nullptr;
+        ASSERT_EQ(memkind_create_fixed(buf, blen, &k), 0);
+        expect_foreign(m.ptr(), "the mapping below the buffer");
+        expect_foreign(buf + blen, "the mapping above the buffer");
+
+        // Every size class family, detected and sized through the map.
+        std::vector<void *> ps;
+        for (size_t sz : {size_t(8), size_t(100), size_t(4000),
+                          size_t(64 * KiB), size_t(1 * MiB), 3 * MiB}) {
+            void *p = memkind_malloc(k, sz);
+            ASSERT_NE(p, nullptr) << "size " << sz;
+            EXPECT_GE(uintptr_t(p), k2To47);
+            EXPECT_EQ(memkind_detect_kind(p), k) << "size " << sz;
+            EXPECT_GE(memkind_malloc_usable_size(nullptr, p), sz);
+            std::memset(p, 0x5a, sz);
+            ps.push_back(p);
+        }
+        // realloc through the map keeps the block in its kind.
+        void *r = memkind_realloc(nullptr, ps[1], 200 * KiB);
+        ASSERT_NE(r, nullptr);
+        EXPECT_EQ(memkind_detect_kind(r), k);
+        EXPECT_EQ(static_cast<unsigned char *>(r)[99], 0x5a);
+        ps[1] = r;
+        for (void *p : ps)
+            memkind_free(nullptr, p);
+
+        // Freed to the right kind: the buffer takes as many 1 MiB blocks
+        // again as it did the first time (a free lost or sent to another
+        // kind would leave fewer).
+        auto fill = [&](std::vector<void *> &v) {
+            while (void *p = memkind_malloc(k, 1 * MiB))
+                v.push_back(p);
+        };
+        std::vector<void *> first, second;
+        fill(first);
+        ASSERT_GT(first.size(), size_t(8));
+        for (void *p : first) {
+            EXPECT_EQ(memkind_detect_kind(p), k);
+            memkind_free(nullptr, p);
+        }
+        fill(second);
+        EXPECT_EQ(second.size(), first.size())
+            << "blocks freed through the address map did not come back";
+        for (void *p : second)
+            memkind_free(nullptr, p);
+
+        ASSERT_EQ(memkind_destroy_kind(k), 0);
+        expect_foreign(buf, "buffer of a destroyed high fixed kind");
+    }
+}
+
+TEST(DetectHigh, ForeignMappingAboveTwoTo47IsNotOurs)
+{
+    HighMap m(high_hints()[0] & ~uintptr_t(4095), 4 * MiB);
+    if (m.base == MAP_FAILED)
+        GTEST_SKIP() << m.why;
+    for (size_t off : {size_t(0), size_t(4096 + 7), 4 * MiB - 1})
+        expect_foreign(m.ptr() + off, "a foreign mapping above 2^47");
+}
+
+// The kinds the library maps itself, wherever the kernel put them: on
+// arm64 (48-bit user space) they all lie above 2^47, which this test then
+// reports; on x86_64 they lie below and the test checks the same things.
+TEST(DetectHigh, EveryKindWhereverTheKernelPlacedIt)
+{
+    TempDir dir;
+    if (!dir.ok())
+        GTEST_SKIP() << dir.why();
+    memkind_t pmem = nullptr;
+    ASSERT_EQ(memkind_create_pmem(dir.c_str(), 0, &pmem), 0);
+    unsigned high = 0, total = 0;
+    for (memkind_t k :
+         {MEMKIND_DEFAULT, MEMKIND_REGULAR, MEMKIND_INTERLEAVE, pmem}) {
+        for (size_t sz : {size_t(24), size_t(5000), 5 * MiB}) {
+            void *p = memkind_malloc(k, sz);
+            ASSERT_NE(p, nullptr) << "size " << sz;
+            total++;
+            high += uintptr_t(p) >= k2To47;
+            EXPECT_EQ(memkind_detect_kind(p), k) << p;
+            EXPECT_GE(memkind_malloc_usable_size(nullptr, p), sz);
+            memkind_free(nullptr, p);
+        }
+    }
+    std::printf("%u of %u blocks lie above 2^47\n", high, total);
+    ASSERT_EQ(memkind_destroy_kind(pmem), 0);
+#if defined(__aarch64__)
+    // Debian's arm64 kernels have 48 bits of user space or more and place
+    // mappings top-down from below the stack: all of them above 2^47.
+    EXPECT_EQ(high, total) << "arm64: expected every block above 2^47";
+#endif
+}
+
 } // namespace
