@@ -393,6 +393,24 @@ int mk_os_extents(int fd, off_t end,
     return 0;
 }
 
+int mk_os_copy_range(int from, int to, off_t off, size_t len)
+{
+    int saved = errno;
+    off_t in = off, out = off;
+    while (len) {
+        ssize_t n = copy_file_range(from, &in, to, &out, len, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0)
+            errno = EIO; /* the source ended early */
+        if (n <= 0)
+            return os_result(-1, saved);
+        len -= (size_t)n;
+    }
+    errno = saved;
+    return 0;
+}
+
 int mk_os_write_at(int fd, const void *buf, size_t len, off_t off)
 {
     int saved = errno;

@@ -120,6 +120,11 @@ int mk_os_next_data(int fd, off_t off, off_t end, off_t *start, off_t *stop);
 /// has no FIEMAP (tmpfs).  A stack buffer only.
 int mk_os_extents(int fd, off_t end,
                   int (*fn)(void *arg, off_t off, size_t len), void *arg);
+/// Copies [off, off+len) of file from to the same offsets of file to with
+/// copy_file_range(2) (in the kernel, at memory speed on tmpfs and ext4;
+/// may share blocks on XFS).  EXDEV, EOPNOTSUPP, EINVAL or ENOSYS where
+/// the kernel cannot: see mk_os_write_at().
+int mk_os_copy_range(int from, int to, off_t off, size_t len);
 /// pwrite(2) of all of [buf, buf+len) at off (short writes continued).
 int mk_os_write_at(int fd, const void *buf, size_t len, off_t off);
 /// pipe2(2), both ends close-on-exec.

@@ -17,8 +17,9 @@
  * copy_file_range() in the prepare handler, with every allocator lock held:
  * 4 to 6 s for 2 GiB, every allocating thread of the parent stalled.  Now
  * the child makes its own copy, in its fork handler, before fork() returns
- * to it, from its inherited mapping of the parent's file (the data moves at
- * memory speed through pwrite, only the ranges that hold data; the blocks
+ * to it, from the parent's file (the data moves at
+ * memory speed with copy_file_range (pwrite from the mapping where the
+ * kernel cannot), only the ranges that hold data; the blocks
  * of committed but unwritten ranges are allocated in the copy from FIEMAP,
  * so the child keeps the "no SIGBUS" reservation where the file system
  * reports them).  Where the file system can share blocks (XFS, btrfs) and
@@ -147,10 +148,19 @@ static int snapshot(struct memkind_pmem *p, int to)
     if (err && err != EOPNOTSUPP && err != ENOTTY)
         return err;
     off_t pos = 0, a, b;
+    bool in_kernel = true;
     while (pos < end && (err = mk_os_next_data(p->fd, pos, end, &a, &b)) == 0) {
-        err = mk_fault_hit()
-                  ? EIO
-                  : mk_os_write_at(to, (char *)p->base + a, (size_t)(b - a), a);
+        size_t len = (size_t)(b - a);
+        err = mk_fault_hit() ? EIO : 0;
+        if (!err) {
+            err = in_kernel ? mk_os_copy_range(p->fd, to, a, len) : ENOSYS;
+            if (err == EXDEV || err == EOPNOTSUPP || err == EINVAL ||
+                err == ENOSYS) {
+                /* No copy_file_range here: from the mapping instead. */
+                in_kernel = false;
+                err = mk_os_write_at(to, (char *)p->base + a, len, a);
+            }
+        }
         if (err)
             return err;
         pos = b;
