@@ -296,7 +296,7 @@ static bool pmem_hook_decommit(extent_hooks_t *h, void *addr, size_t size,
      * While a forked child copies the heap, a punched block could be one
      * it has still to read: the range stays committed (jemalloc purges it
      * again later). */
-    if (p->fork_broken || p->devdax || mk_pmem_fork_copying())
+    if (p->fork_broken || p->fork_shared || p->devdax || mk_pmem_fork_copying())
         return true;
     /* Reached from free paths: the OS boundary keeps errno. */
     if (mk_os_punch_hole(p->fd, off, length) != 0)

@@ -273,6 +273,12 @@ void mk_pmem_postfork_child(struct memkind *kind)
     size_t carved = (size_t)p->offset;
     switch (p->fork_how) {
         case FORK_NOTHING:
+            /* Shared mode: the file is the parent's too.  The child's frees
+             * (and its purger) must never punch it: a range free in the
+             * child's copy of jemalloc's metadata may be live in the
+             * parent's. */
+            if (fork_mode() == MK_PMEM_FORK_SHARED)
+                p->fork_shared = true;
             break;
         case FORK_NOT_INHERITED:
             /* The range is gone: keep its addresses taken (they are in the

@@ -144,6 +144,11 @@ TEST_F(PmemFork, ChildSeesTheHeapAsAtFork)
         }
         // shared: the child's write lands in the parent's heap (1.14).
         std::memset(heap[0].p, 0xCC, heap[0].size);
+        // Its frees must not give the shared file's blocks back: they are
+        // the parent's live objects (the child's purger runs meanwhile).
+        for (unsigned i = 1; i < heap.size(); i++)
+            memkind_free(kind, heap[i].p);
+        usleep(800000);
         _exit(0);
     }
     if (m == "copy") {
@@ -169,6 +174,11 @@ TEST_F(PmemFork, ChildSeesTheHeapAsAtFork)
         ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
         EXPECT_TRUE(holds(heap[0], 0xCC))
             << "shared mode: the child's write is not in the parent's heap";
+        for (unsigned i = 1; i < heap.size(); i++)
+            EXPECT_TRUE(holds(heap[i], int(i % 251) + 1))
+                << "the child's frees punched the shared file under the "
+                   "parent's block "
+                << i;
     } else {
         int st = wait_child(pid);
         ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);

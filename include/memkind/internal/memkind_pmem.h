@@ -35,6 +35,7 @@ struct memkind_pmem {
     memkind_mem_usage_policy policy; ///< decay policy
     int fork_fd;                     ///< copy the parent made (fallback)
     unsigned char fork_how;          ///< this fork's plan (pmem_fork.c)
+    bool fork_shared;                ///< child sharing the parent's file
     bool fork_broken;                ///< child without a copy: read-only
     bool devdax;                     ///< Device DAX (pmem_devdax.c), not a file
     bool limit_hit;                  ///< at max_size: carve no holes
