@@ -177,17 +177,23 @@ static bool tcs_reserve(struct mk_arena_set *set)
 
 /*
  * Most arenas set may have for node: the kind's cap, and for a CPU node at
- * most its CPUs (a node with no CPU listed still gets one).  Pure apart
- * from reading the topology snapshot.
+ * most its CPUs and its share of MK_ARENAS_MAX, so that every CPU node can
+ * have one (with more CPU nodes than MK_ARENAS_MAX, the last ones get
+ * none and their threads ENOMEM: memory bound for another node would be
+ * wrong).  At least 1.  Pure apart from reading the topology snapshot.
  */
 static unsigned node_cap(const struct mk_arena_set *set, unsigned node)
 {
     if (node == MK_NO_NODE)
         return set->arena_cap;
     const struct mk_topology *t = mk_topology_get();
+    unsigned nodes = mk_nodemask_weight(t->cpu);
+    unsigned cap = set->arena_cap;
+    if (nodes && MK_ARENAS_MAX / nodes < cap)
+        cap = MK_ARENAS_MAX / nodes;
     unsigned cpus = 0;
-    for (unsigned c = 0; c < t->nr_cpus && cpus < set->arena_cap; c++)
-        if (t->cpu_node && t->cpu_node[c] == node)
+    for (unsigned c = 0; c < t->nr_cpus && cpus < cap; c++)
+        if (t->cpu_node[c] == node)
             cpus++;
     return cpus ? cpus : 1;
 }

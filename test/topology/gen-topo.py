@@ -79,7 +79,9 @@ def kinds_block(i, H, hbw_all, local_cap, local_lat, local_bw, hicap, inter, kme
 
 MOVE_NOTE = """# Threads that move (sched_setaffinity, as libomp does) after using a kind
 # on the previous CPU node: their next allocation must follow them, so each
-# move line expects what the place line from the new node expects."""
+# move line expects what the place line from the new node expects.
+# memkind 1.14 fails them: a moved thread keeps allocating memory bound
+# for (or first touched on) its old node."""
 def moves(blocks):
     # One move per kind that allocates, into each CPU node from the one
     # before it (cyclically); none with a single CPU node.
