@@ -24,6 +24,7 @@
 #include <memkind/internal/memkind_dispatch.h>
 #include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_lock.h>
+#include <memkind/internal/memkind_numa.h>
 #include <memkind/internal/memkind_util.h>
 
 #include "jemk_ctl.h"
@@ -50,7 +51,7 @@ __attribute__((noinline)) static bool arena_reclaim(struct memkind *kind,
     struct mk_arena_set *set = kind->arenas;
     if (!set || size > (size_t)PTRDIFF_MAX)
         return false;
-    struct mk_tls_entry *e = mk_tcache_entry(kind);
+    struct mk_tls_entry *e = mk_tcache_entry_gen(kind);
     if (e) {
         mk_tcache_mag_flush(e->mag, e->dflags);
         if (e->tcache != MK_NO_TCACHE) {
@@ -100,7 +101,8 @@ arena_malloc_waited(struct memkind *kind, struct mk_tls_entry *e, size_t size)
     return p;
 }
 
-/* First use of kind by this thread (or after its slot changed hands). */
+/* First use of kind by this thread (or after its slot changed hands, or
+ * after the thread moved to another CPU node for a node-local kind). */
 __attribute__((noinline)) static void *arena_malloc_slow(struct memkind *kind,
                                                          size_t size)
 {
@@ -116,10 +118,53 @@ __attribute__((noinline)) static void *arena_malloc_slow(struct memkind *kind,
 }
 
 /*
+ * memkind_arena_malloc with the thread's current entry e for kind: a
+ * magazine pop for small sizes, else mallocx with e's flags.  Inlined in
+ * both callers below.
+ */
+static inline __attribute__((always_inline)) void *
+arena_malloc_entry(struct memkind *kind, struct mk_tls_entry *e, size_t size)
+{
+    if (MK_UNLIKELY(!mk_cache_enter_fast(e)))
+        return arena_malloc_waited(kind, e, size);
+    struct mk_mag *m = e->mag;
+    if (m && size <= MK_MAG_MAX_SIZE) {
+        unsigned c = mk_mag_class(size);
+        unsigned n = m->n[c];
+        if (MK_LIKELY(n != 0)) {
+            m->n[c] = (uint8_t)(n - 1);
+            void *p = m->obj[c][n - 1];
+            mk_cache_exit(e);
+            return p;
+        }
+    }
+    void *p = jemk_mallocx(size, e->flags);
+    if (MK_UNLIKELY(p == NULL))
+        p = arena_malloc_retry(kind, size, e->flags);
+    mk_cache_exit(e);
+    return p;
+}
+
+/*
+ * memkind_arena_malloc for a node-local kind's entry: checks first that the
+ * thread still runs on the entry's node (else it gets an arena of its new
+ * node).  Out of line, so that the fast path of the other kinds makes no
+ * call and keeps no register across one.
+ */
+__attribute__((noinline)) static void *
+arena_malloc_node(struct memkind *kind, struct mk_tls_entry *e, size_t size)
+{
+    if (mk_tcache_node_moved(e))
+        return arena_malloc_slow(kind, size);
+    return arena_malloc_entry(kind, e, size);
+}
+
+/*
  * malloc op of arena kinds.  Pre: size > 0.  Fast path: one TLS load, the
- * generation check and a magazine pop for small sizes; slow paths are out
- * of line so that this stays free of register spills.  Returns memory or
- * NULL with errno ENOMEM.
+ * generation check, the node-local check (one compare for kinds that are
+ * not) and a magazine pop for small sizes; slow paths are out of line so
+ * that this stays free of register spills.  Returns memory or NULL with
+ * errno ENOMEM.
  */
 MK_EXPORT void *memkind_arena_malloc(struct memkind *kind, size_t size)
 {
@@ -127,24 +172,9 @@ MK_EXPORT void *memkind_arena_malloc(struct memkind *kind, size_t size)
     if (MK_LIKELY(t != NULL)) {
         struct mk_tls_entry *e = &t->e[kind->partition];
         if (MK_LIKELY(e->gen == kind->gen)) {
-            if (MK_UNLIKELY(!mk_cache_enter_fast(e)))
-                return arena_malloc_waited(kind, e, size);
-            struct mk_mag *m = e->mag;
-            if (m && size <= MK_MAG_MAX_SIZE) {
-                unsigned c = mk_mag_class(size);
-                unsigned n = m->n[c];
-                if (MK_LIKELY(n != 0)) {
-                    m->n[c] = (uint8_t)(n - 1);
-                    void *p = m->obj[c][n - 1];
-                    mk_cache_exit(e);
-                    return p;
-                }
-            }
-            void *p = jemk_mallocx(size, e->flags);
-            if (MK_UNLIKELY(p == NULL))
-                p = arena_malloc_retry(kind, size, e->flags);
-            mk_cache_exit(e);
-            return p;
+            if (MK_UNLIKELY(e->node != MK_NO_NODE))
+                return arena_malloc_node(kind, e, size);
+            return arena_malloc_entry(kind, e, size);
         }
     }
     return arena_malloc_slow(kind, size);
@@ -358,7 +388,7 @@ MK_EXPORT int memkind_bijective_get_arena(struct memkind *kind,
         return MEMKIND_ERROR_ARENAS_CREATE;
     mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
     if (set->narenas == 0)
-        (void)mk_arena_set_grow(set);
+        (void)mk_arena_set_grow(set, MK_NO_NODE);
     int err = set->narenas ? 0 : MEMKIND_ERROR_ARENAS_CREATE;
     if (!err)
         *arena = set->arena_idx[0];

@@ -39,6 +39,7 @@
 #include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_lock.h>
 #include <memkind/internal/memkind_log.h>
+#include <memkind/internal/memkind_numa.h>
 #include <memkind/internal/memkind_registry.h>
 #include <memkind/internal/memkind_util.h>
 
@@ -49,6 +50,7 @@
 #include "tcache.h"
 
 #include <errno.h>
+#include <numaif.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -58,6 +60,17 @@ _Static_assert(MALLCTL_ARENAS_ALL > 4095, "jemalloc arena index space");
 
 struct mk_arena_set mk_default_set;
 unsigned mk_default_narenas;
+
+/*
+ * CPU node each kind arena serves, by jemalloc arena index (MK_NO_NODE:
+ * any), for the extent hooks: they receive the index only.  An entry is
+ * written by mk_arena_set_grow() under the set lock before the arena is
+ * handed to any thread, and a thread reaches the hooks of an arena only
+ * through mk_tcache_fill(), under the same lock: no race.  Indices of
+ * destroyed arenas are reused by jemalloc and rewritten then.
+ */
+#define MK_ARENA_IND_MAX 4096u
+static uint16_t arena_node_tab[MK_ARENA_IND_MAX];
 
 /* -------------------------------------------------------------- regions */
 
@@ -234,7 +247,6 @@ static void *hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
                         size_t alignment, bool *zero, bool *commit,
                         unsigned arena_ind)
 {
-    (void)arena_ind;
     struct mk_arena_set *set = hooks_set(h);
     if (new_addr)
         return NULL; /* we place extents ourselves */
@@ -243,8 +255,17 @@ static void *hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
     if (set->premapped) {
         p = alloc_premapped(set, size, alignment, zero, commit);
     } else {
+        /* Bind for the arena's node, not for wherever this thread runs
+         * now (it may have moved since it was handed the arena): an
+         * arena's extents are all for one node. */
+        unsigned node = arena_ind < MK_ARENA_IND_MAX ? arena_node_tab[arena_ind]
+                                                     : MK_NO_NODE;
+        unsigned old =
+            node != MK_NO_NODE ? mk_numa_node_override(node) : MK_NO_NODE;
         size_t least = set->page > MK_GRANULE ? set->page : MK_GRANULE;
         p = alloc_mapped(set, size, alignment > least ? alignment : least);
+        if (node != MK_NO_NODE)
+            (void)mk_numa_node_override(old);
         if (p)
             *zero = *commit = true;
     }
@@ -392,7 +413,7 @@ static int set_decay(unsigned idx, enum mk_ctl_arena_leaf leaf, ssize_t ms)
     return mk_ctl_arena(idx, leaf, &ms, sizeof(ms));
 }
 
-int mk_arena_set_grow(struct mk_arena_set *set)
+int mk_arena_set_grow(struct mk_arena_set *set, unsigned node)
 {
     struct mk_jemk_arena_config cfg = {
         .extent_hooks = &set->hooks,
@@ -411,9 +432,54 @@ int mk_arena_set_grow(struct mk_arena_set *set)
         size_t lim = set->grow_limit;
         (void)mk_ctl_arena(idx, MK_CTL_ARENA_GROW_LIMIT, &lim, sizeof(lim));
     }
+    if (idx < MK_ARENA_IND_MAX)
+        arena_node_tab[idx] = (uint16_t)node;
+    else
+        node = MK_NO_NODE; /* beyond the table: its hooks cannot tell */
+    set->arena_node[set->narenas] = (uint16_t)node;
+    set->arena_users[set->narenas] = 0;
     set->arena_idx[set->narenas++] = idx;
     set->kind->arena_map_len = set->narenas;
     return 0;
+}
+
+bool mk_arena_set_local(struct mk_arena_set *set)
+{
+    if (set->local_known)
+        return set->local;
+    set->local_known = true;
+    set->local = false;
+    struct memkind *kind = set->kind;
+    const struct mk_topology *t = mk_topology_get();
+    if (set == &mk_default_set || set->premapped ||
+        !kind_op_has_mbind_nodemask(kind) || mk_nodemask_weight(t->cpu) < 2)
+        return false;
+    int mode = MPOL_BIND;
+    if (kind_op_get_mbind_mode(kind, &mode) != 0)
+        mode = MPOL_BIND;
+    unsigned long first[MK_NODEMASK_WORDS], mask[MK_NODEMASK_WORDS];
+    int first_err = 0;
+    bool seen = false, local = false;
+    for (unsigned n = 0; n < t->nr_nodes && !local; n++) {
+        if (!mk_nodemask_isset(t->cpu, n))
+            continue;
+        memset(mask, 0, sizeof(mask));
+        unsigned old = mk_numa_node_override(n);
+        int err = kind_op_get_mbind_nodemask(kind, mask, MK_MAX_NODES);
+        (void)mk_numa_node_override(old);
+        if (!err && mode != MPOL_INTERLEAVE && mk_nodemask_weight(mask) > 1)
+            local = true; /* first touch decides among several nodes */
+        if (!seen) {
+            seen = true;
+            first_err = err;
+            memcpy(first, mask, sizeof(mask));
+        } else if (err != first_err ||
+                   (!err && memcmp(first, mask, sizeof(mask)) != 0)) {
+            local = true; /* the node set depends on the CPU node */
+        }
+    }
+    set->local = local;
+    return local;
 }
 
 /* The set of every live kind but DEFAULT, in slot order (fork.c). */

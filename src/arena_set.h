@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /// Largest number of arenas one kind uses (more threads share them).
@@ -54,19 +55,28 @@ struct mk_arena_set {
     unsigned narenas;      ///< arenas created
     unsigned arena_cap;    ///< most arenas this kind may have
     unsigned threads_seen; ///< threads that asked for an arena
+    /// Node-local kind (see mk_arena_set_local): each arena serves the
+    /// threads of one CPU node and its extents are bound for that node.
+    bool local;
+    bool local_known;                  ///< local has been decided
     unsigned arena_idx[MK_ARENAS_MAX]; ///< jemalloc arena indices
-    struct mk_tc_rec *tcs;             ///< explicit tcaches (jemk memory)
-    unsigned ntcs;                     ///< entries used
-    unsigned tcs_cap;                  ///< entries allocated
-    pthread_mutex_t region_lock;       ///< protects regions
-    struct mk_region *regions;         ///< raw-mmap array of mappings
-    size_t nregions;                   ///< entries used
-    size_t regions_cap;                ///< entries allocated
-    size_t grow_limit;                 ///< retain_grow_limit, 0: none
-    ssize_t default_dirty_ms;          ///< dirty decay of DEFAULT policy
-    ssize_t conservative_dirty_ms;     ///< and of CONSERVATIVE
-    ssize_t dirty_decay_ms;            ///< decay applied to new arenas
-    ssize_t muzzy_decay_ms;            ///< decay applied to new arenas
+    /// CPU node each arena serves and binds for, MK_NO_NODE: any (a kind
+    /// that is not node-local).  Written before the arena is handed out;
+    /// read without the lock by the extent hooks of that arena.
+    uint16_t arena_node[MK_ARENAS_MAX];
+    unsigned arena_users[MK_ARENAS_MAX]; ///< threads handed each arena
+    struct mk_tc_rec *tcs;               ///< explicit tcaches (jemk memory)
+    unsigned ntcs;                       ///< entries used
+    unsigned tcs_cap;                    ///< entries allocated
+    pthread_mutex_t region_lock;         ///< protects regions
+    struct mk_region *regions;           ///< raw-mmap array of mappings
+    size_t nregions;                     ///< entries used
+    size_t regions_cap;                  ///< entries allocated
+    size_t grow_limit;                   ///< retain_grow_limit, 0: none
+    ssize_t default_dirty_ms;            ///< dirty decay of DEFAULT policy
+    ssize_t conservative_dirty_ms;       ///< and of CONSERVATIVE
+    ssize_t dirty_decay_ms;              ///< decay applied to new arenas
+    ssize_t muzzy_decay_ms;              ///< decay applied to new arenas
 };
 
 /// MEMKIND_DEFAULT's set: jemalloc's automatic arenas, never destroyed.
@@ -74,9 +84,20 @@ extern struct mk_arena_set mk_default_set;
 /// Automatic arenas jemalloc made for DEFAULT (opt.narenas).
 extern unsigned mk_default_narenas;
 
-/// Creates one more arena for set.  Pre: set->lock held.
-/// Returns 0 or MEMKIND_ERROR_ARENAS_CREATE.
-int mk_arena_set_grow(struct mk_arena_set *set);
+/// Creates one more arena for set, serving CPU node node (MK_NO_NODE:
+/// any).  Pre: set->lock held.  Returns 0 or MEMKIND_ERROR_ARENAS_CREATE.
+int mk_arena_set_grow(struct mk_arena_set *set, unsigned node);
+
+/*
+ * Decides once whether set's kind is node-local: its node set depends on
+ * the CPU node of the thread that asks (MEMKIND_HBW, the *_LOCAL attribute
+ * kinds), or it binds with MPOL_BIND / MPOL_PREFERRED to several nodes,
+ * where the kernel places a page on the node of the thread that first
+ * touches it (MEMKIND_REGULAR).  Always false on a machine with one CPU
+ * node, for kinds without a node set and for premapped kinds.
+ * Pre: set->lock held.  Returns set->local.
+ */
+bool mk_arena_set_local(struct mk_arena_set *set);
 
 /// Fork (src/fork.c): takes or releases every set lock of every live kind
 /// but DEFAULT, in slot order.  Pre: the registry lock is held.

@@ -309,10 +309,20 @@ static void topology_build(void)
         mk_nodemask_set(topo.cpu, (unsigned)mk_nodemask_first(online));
 }
 
+/* Set (release) once topo is built: mk_numa_current_node(), on the
+ * allocation path of node-local kinds, then skips pthread_once. */
+static bool topo_built;
+
+static void topology_build_once(void)
+{
+    topology_build();
+    __atomic_store_n(&topo_built, true, __ATOMIC_RELEASE);
+}
+
 /* The snapshot, built by the first caller.  Returns it, never NULL. */
 const struct mk_topology *mk_topology_get(void)
 {
-    (void)pthread_once(&topo_once, topology_build);
+    (void)pthread_once(&topo_once, topology_build_once);
     return &topo;
 }
 
@@ -731,10 +741,46 @@ int mk_numa_all_nodes(unsigned long *mask, unsigned long maxnode)
     return copy_out(mask, maxnode, mk_topology_get()->mem);
 }
 
-/* Returns the node of the CPU the caller runs on (vDSO sched_getcpu). */
+/* Node the calling thread acts for, MK_NO_NODE when none (see
+ * mk_numa_node_override()).  Same TLS block as the thread caches' state,
+ * which every thread that reaches an extent hook has already touched. */
+static __thread unsigned node_override = MK_NO_NODE;
+
+unsigned mk_numa_node_override(unsigned node)
+{
+    unsigned old = node_override;
+    node_override = node;
+    return old;
+}
+
+/* Returns the node of the CPU the caller runs on, ignoring any override:
+ * the allocation-path check of node-local kinds (src/tcache.h), which runs
+ * outside hooks.  sched_getcpu() reads the rseq area with glibc 2.35 and
+ * later (the vDSO otherwise, and under valgrind). */
+unsigned mk_numa_cpu_node_now(void)
+{
+    const struct mk_topology *t =
+        MK_LIKELY(__atomic_load_n(&topo_built, __ATOMIC_ACQUIRE))
+            ? &topo
+            : mk_topology_get();
+    int cpu = sched_getcpu();
+    if (MK_LIKELY(cpu >= 0 && (unsigned)cpu < t->nr_cpus) &&
+        t->cpu_node[cpu] != MK_NO_NODE)
+        return t->cpu_node[cpu];
+    return mk_topology_cpu_node(t, cpu);
+}
+
+/* Returns the node of the CPU the caller runs on (sched_getcpu: rseq or
+ * vDSO), or the node it acts for (mk_numa_node_override()). */
 unsigned mk_numa_current_node(void)
 {
-    return mk_topology_cpu_node(mk_topology_get(), sched_getcpu());
+    if (node_override != MK_NO_NODE)
+        return node_override;
+    const struct mk_topology *t =
+        MK_LIKELY(__atomic_load_n(&topo_built, __ATOMIC_ACQUIRE))
+            ? &topo
+            : mk_topology_get();
+    return mk_topology_cpu_node(t, sched_getcpu());
 }
 
 /*

@@ -27,6 +27,7 @@
 #include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_lock.h>
 #include <memkind/internal/memkind_log.h>
+#include <memkind/internal/memkind_numa.h>
 #include <memkind/internal/memkind_registry.h>
 
 #include "os.h"
@@ -174,6 +175,65 @@ static bool tcs_reserve(struct mk_arena_set *set)
     return true;
 }
 
+/*
+ * Most arenas set may have for node: the kind's cap, and for a CPU node at
+ * most its CPUs and its share of MK_ARENAS_MAX, so that every CPU node can
+ * have one (with more CPU nodes than MK_ARENAS_MAX, the last ones get
+ * none and their threads ENOMEM: memory bound for another node would be
+ * wrong).  At least 1.  Pure apart from reading the topology snapshot.
+ */
+static unsigned node_cap(const struct mk_arena_set *set, unsigned node)
+{
+    if (node == MK_NO_NODE)
+        return set->arena_cap;
+    const struct mk_topology *t = mk_topology_get();
+    unsigned nodes = mk_nodemask_weight(t->cpu);
+    unsigned cap = set->arena_cap;
+    if (nodes && MK_ARENAS_MAX / nodes < cap)
+        cap = MK_ARENAS_MAX / nodes;
+    unsigned cpus = 0;
+    for (unsigned c = 0; c < t->nr_cpus && cpus < cap; c++)
+        if (t->cpu_node[c] == node)
+            cpus++;
+    return cpus ? cpus : 1;
+}
+
+/*
+ * The arena of node (MK_NO_NODE: of a kind that is not node-local) handed
+ * to the fewest threads, after making a new one while every arena of node
+ * already serves a thread and node_cap allows (sharing is fine when that
+ * fails).  Pre: set->lock held.  Returns its position in set->arena_idx,
+ * or -1 when node has no arena and none can be made.
+ */
+static int pick_arena(struct mk_arena_set *set, unsigned node)
+{
+    int best = -1;
+    unsigned have = 0;
+    for (unsigned i = 0; i < set->narenas; i++) {
+        if (set->arena_node[i] != node)
+            continue;
+        have++;
+        if (best < 0 || set->arena_users[i] < set->arena_users[best])
+            best = (int)i;
+    }
+    if ((best < 0 || set->arena_users[best] > 0) &&
+        have < node_cap(set, node) && mk_arena_set_grow(set, node) == 0)
+        best = (int)set->narenas - 1;
+    return best;
+}
+
+/* Empties the caches of e, current for kind but made for another node:
+ * their objects go back to the old node's arena.  Pre: set->lock held (no
+ * idle sweep can hold them then), e is the caller's. */
+static void entry_flush(struct mk_tls_entry *e)
+{
+    mk_tcache_mag_flush(e->mag, e->dflags);
+    if (e->tcache != MK_NO_TCACHE) {
+        unsigned tc = e->tcache;
+        (void)jemk_mallctl("tcache.flush", NULL, NULL, &tc, sizeof(tc));
+    }
+}
+
 int mk_tcache_fill(struct memkind *kind, unsigned *arena_out)
 {
     /* What fails on the way (the thread's state, a new arena, the tcache
@@ -186,17 +246,24 @@ int mk_tcache_fill(struct memkind *kind, unsigned *arena_out)
         return -1;
     }
     mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
-    if (set->narenas == 0 ||
-        (set->narenas < set->arena_cap && set->threads_seen >= set->narenas))
-        (void)mk_arena_set_grow(set); /* sharing is fine when this fails */
-    if (set->narenas == 0) {
+    unsigned node =
+        mk_arena_set_local(set) ? mk_numa_current_node() : MK_NO_NODE;
+    int pos = pick_arena(set, node);
+    if (pos < 0) {
         mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
         errno = ENOMEM;
         return -1;
     }
-    unsigned arena = set->arena_idx[set->threads_seen++ % set->narenas];
+    set->arena_users[pos]++;
+    set->threads_seen++;
+    unsigned arena = set->arena_idx[pos];
+    struct mk_tls_entry *e = t ? &t->e[kind->partition] : NULL;
     unsigned tc = MK_NO_TCACHE;
-    if (t && tcs_reserve(set)) {
+    if (e && e->gen == kind->gen) {
+        /* Moved to another node: same tcache, emptied. */
+        entry_flush(e);
+        tc = e->tcache;
+    } else if (t && tcs_reserve(set)) {
         unsigned id;
         size_t sz = sizeof(id);
         if (!mk_fault_hit() &&
@@ -208,14 +275,15 @@ int mk_tcache_fill(struct memkind *kind, unsigned *arena_out)
     int dflags =
         tc == MK_NO_TCACHE ? MALLOCX_TCACHE_NONE : (int)MALLOCX_TCACHE(tc);
     int flags = (int)MALLOCX_ARENA(arena) | dflags;
-    if (t) {
-        struct mk_tls_entry *e = &t->e[kind->partition];
-        mag_forget(e->mag); /* objects of an earlier kind in this slot */
+    if (e) {
+        if (e->gen != kind->gen)
+            mag_forget(e->mag); /* objects of an earlier kind in this slot */
         e->gen = kind->gen;
         e->flags = flags;
         e->dflags = dflags;
         e->arena = arena;
         e->tcache = tc;
+        e->node = (uint16_t)node;
     }
     mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
     if (arena_out)

@@ -12,6 +12,8 @@
 
 #include "arena_set.h"
 
+#include <memkind/internal/memkind_numa.h>
+
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -59,11 +61,14 @@ struct mk_mag {
  * tcache are kept beside them, so nothing decodes a flags word.
  */
 struct mk_tls_entry {
-    uint32_t gen;          ///< kind generation the flags are for (0: none)
-    int flags;             ///< mallocx: MALLOCX_ARENA | MALLOCX_TCACHE(_NONE)
-    int dflags;            ///< dallocx: MALLOCX_TCACHE(_NONE), no arena
-    unsigned arena;        ///< the arena in flags
-    unsigned tcache;       ///< the tcache in flags, or MK_NO_TCACHE
+    uint32_t gen;    ///< kind generation the flags are for (0: none)
+    int flags;       ///< mallocx: MALLOCX_ARENA | MALLOCX_TCACHE(_NONE)
+    int dflags;      ///< dallocx: MALLOCX_TCACHE(_NONE), no arena
+    unsigned arena;  ///< the arena in flags
+    unsigned tcache; ///< the tcache in flags, or MK_NO_TCACHE
+    /// CPU node of the arena in flags for a node-local kind, else
+    /// MK_NO_NODE.  In the padding before mag: the entry keeps its size.
+    uint16_t node;
     struct mk_mag *mag;    ///< small-object magazine, or NULL
     _Atomic uint8_t busy;  ///< owner is using mag / tcache
     _Atomic uint8_t used;  ///< owner used them since the sweeper cleared it
@@ -94,9 +99,13 @@ int mk_tcache_init(void);
  * Slow path of mk_tcache_flags(): picks an arena for this thread
  * (creating one while the kind has fewer arenas than threads, up to its
  * cap) and an explicit tcache, and records them in the thread's entry
- * (when its state can be allocated).  *arena (if not NULL) is the arena.
- * Takes the set lock.  Returns the mallocx flags, or -1 with errno ENOMEM
- * when no arena exists.
+ * (when its state can be allocated).  A node-local kind (arena_set.h) has
+ * arenas per CPU node, the cap applying to each node (at most the node's
+ * CPUs): the thread gets one of its current node's.  A thread whose entry
+ * is current but for another node (it moved) keeps its tcache, and its
+ * magazine and tcache are emptied first: their objects belong to the old
+ * node's arena.  *arena (if not NULL) is the arena.  Takes the set lock.
+ * Returns the mallocx flags, or -1 with errno ENOMEM when no arena exists.
  */
 int mk_tcache_fill(struct memkind *kind, unsigned *arena);
 
@@ -107,8 +116,26 @@ void mk_tcache_mag_flush(struct mk_mag *m, int dflags);
 /// away).  Pre: set->lock held.
 void mk_tcache_destroy_all(struct mk_arena_set *set);
 
-/// The calling thread's entry for kind if it is current, else NULL.
-static inline struct mk_tls_entry *mk_tcache_entry(struct memkind *kind)
+/// True when e's arena is for another CPU node than the caller's now.
+static inline bool mk_tcache_node_moved(const struct mk_tls_entry *e)
+{
+    return e->node != mk_numa_cpu_node_now();
+}
+
+/*
+ * Whether e must be refilled before allocating: its kind is node-local and
+ * the thread now runs on another node.  Kinds that are not node-local pay
+ * one compare; node-local ones also sched_getcpu() (rseq-based with glibc
+ * 2.35 and later) and a table look-up.
+ */
+static inline bool mk_tcache_node_stale(const struct mk_tls_entry *e)
+{
+    return MK_UNLIKELY(e->node != MK_NO_NODE) && mk_tcache_node_moved(e);
+}
+
+/// The calling thread's entry for kind if its generation is current (its
+/// caches may then be used and flushed), else NULL.
+static inline struct mk_tls_entry *mk_tcache_entry_gen(struct memkind *kind)
 {
     struct mk_tls *t = mk_tls_cur;
     if (MK_LIKELY(t != NULL)) {
@@ -117,6 +144,14 @@ static inline struct mk_tls_entry *mk_tcache_entry(struct memkind *kind)
             return e;
     }
     return NULL;
+}
+
+/// The calling thread's entry for kind if it is current and for the
+/// thread's CPU node (allocations may use its flags), else NULL.
+static inline struct mk_tls_entry *mk_tcache_entry(struct memkind *kind)
+{
+    struct mk_tls_entry *e = mk_tcache_entry_gen(kind);
+    return e && !mk_tcache_node_stale(e) ? e : NULL;
 }
 
 /// mallocx flags for kind on this thread; -1 (errno set) when impossible.
@@ -163,7 +198,7 @@ static inline void mk_cache_exit(struct mk_tls_entry *e)
 /// NULL.
 static inline struct mk_tls_entry *mk_cache_enter_own(struct memkind *kind)
 {
-    struct mk_tls_entry *e = mk_tcache_entry(kind);
+    struct mk_tls_entry *e = mk_tcache_entry_gen(kind);
     if (e)
         mk_cache_enter(e);
     return e;

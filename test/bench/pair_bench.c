@@ -13,6 +13,9 @@
  *            none              the empty loop (its cost is loop overhead)
  *            default           memkind_malloc/free(MEMKIND_DEFAULT, p)
  *            default-nullfree  the same, freed with memkind_free(NULL, p)
+ *            hbw               memkind_malloc/free(MEMKIND_HBW, p)
+ *                              (MEMKIND_HBW_NODES=0 on a machine without
+ *                              HBW memory)
  *            dynamic           what memkind_create_kind(DEFAULT,
  *                              PREFERRED_LOCAL) returns: MEMKIND_DEFAULT,
  *                              as in memkind 1.14
@@ -171,6 +174,10 @@ static int set_target(const char *target, const char *dir)
     mode = strstr(target, "-nullfree") ? MODE_NULLFREE : MODE_KIND;
     if (!strcmp(target, "default") || !strcmp(target, "default-nullfree")) {
         kind = MEMKIND_DEFAULT;
+        return 0;
+    }
+    if (!strcmp(target, "hbw")) {
+        kind = MEMKIND_HBW;
         return 0;
     }
     if (!strcmp(target, "dynamic")) {

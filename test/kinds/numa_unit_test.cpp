@@ -28,6 +28,7 @@
 #include <initializer_list>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 // libnuma's parser warns on stderr for every bad list; the comparison test
@@ -569,4 +570,24 @@ TEST(Topology, SizesMatchLibnuma)
         EXPECT_EQ(numa_node_size64(int(n), nullptr), (long long)t->size[n])
             << "node " << n;
     }
+}
+
+// The extent hooks of a node-local kind bind for their arena's node through
+// mk_numa_node_override(): while set, mk_numa_current_node() (what the
+// kinds' get_mbind_nodemask ops ask) reports it, in the calling thread
+// only; mk_numa_cpu_node_now() (the allocation-path check) ignores it.
+TEST(Topology, NodeOverrideIsPerThreadAndRestored)
+{
+    const unsigned real = mk_numa_cpu_node_now();
+    EXPECT_EQ(mk_numa_current_node(), real);
+    const unsigned fake = real + 3; // need not exist: it is only reported
+    EXPECT_EQ(mk_numa_node_override(fake), (unsigned)MK_NO_NODE);
+    EXPECT_EQ(mk_numa_current_node(), fake);
+    EXPECT_EQ(mk_numa_cpu_node_now(), real);
+    unsigned seen = MK_NO_NODE;
+    std::thread other([&seen] { seen = mk_numa_current_node(); });
+    other.join();
+    EXPECT_NE(seen, fake);
+    EXPECT_EQ(mk_numa_node_override(MK_NO_NODE), fake);
+    EXPECT_EQ(mk_numa_current_node(), real);
 }

@@ -77,6 +77,25 @@ def kinds_block(i, H, hbw_all, local_cap, local_lat, local_bw, hicap, inter, kme
     L.append("omp large_cap %d in %s"%(i, kmem_all if kmem else dram))
     return L
 
+MOVE_NOTE = """# Threads that move (sched_setaffinity, as libomp does) after using a kind
+# on the previous CPU node: their next allocation must follow them, so each
+# move line expects what the place line from the new node expects.
+# memkind 1.14 fails them: a moved thread keeps allocating memory bound
+# for (or first touched on) its old node."""
+def moves(blocks):
+    # One move per kind that allocates, into each CPU node from the one
+    # before it (cyclically); none with a single CPU node.
+    if len(blocks) < 2: return []
+    L=["", MOVE_NOTE]
+    nodes=[int([l for l in b if l.startswith("place ")][0].split()[2]) for b in blocks]
+    for j,b in enumerate(blocks):
+        src=nodes[j-1]
+        for l in b:
+            w=l.split()
+            if w[0]!="place" or w[3]=="fail" or w[1]=="MEMKIND_DEFAULT": continue
+            L.append("move %s %d %s"%(w[1],src," ".join(w[2:])))
+    return L
+
 def write(name, header, vm, mems, nodes, dist, lb, sysfs, blocks, caches=(), cachechecks=(), extra=()):
     N=len(nodes)
     L=[header.rstrip(), "vm "+vm]
@@ -90,6 +109,7 @@ def write(name, header, vm, mems, nodes, dist, lb, sysfs, blocks, caches=(), cac
     L+=list(cachechecks)
     L+=["", PLACEMENT_NOTE.rstrip()]
     for b in blocks: L+=b
+    L+=moves(blocks)
     L+=["", "# The tools: memkind-hbw-nodes prints the union of every CPU node's HBW",
         "# nodes, memkind-auto-dax-kmem-nodes the KMEM DAX nodes (\"-\": none).",
         "tool memkind-hbw-nodes %s" % TOOLS[name][0],

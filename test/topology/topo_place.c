@@ -38,6 +38,13 @@
  *                                   used, some page must be elsewhere, all
  *                                   of them in ALLOWED: a preferred kind
  *                                   falls back when its node is full)
+ *   move KIND FROMNODE CPUNODE MODE [NODES]  (the thread first takes
+ *                                   and touches SIZE bytes of KIND on CPU
+ *                                   node FROMNODE, then moves itself to
+ *                                   CPUNODE with sched_setaffinity, as
+ *                                   libomp does, and is checked there as
+ *                                   by a place line: a thread's kind
+ *                                   state must follow it to its new node)
  *   capacity KIND CPUNODE NODES     (memkind_get_capacity() from that
  *                                   node equals the sum of the MemTotal of
  *                                   NODES; "-" for "returns -1")
@@ -215,6 +222,8 @@ struct job {
     int got_null, bad_status, verify;
     long long capacity;
     char err[128];
+    int move;          /* move line: run on from_cpus first */
+    cpu_set_t to_cpus; /* move line: the CPUs of CPUNODE */
 };
 
 static void *worker(void *arg)
@@ -223,6 +232,18 @@ static void *worker(void *arg)
     if (j->op == OP_CAPACITY) {
         j->capacity = memkind_get_capacity(j->kind);
         return NULL;
+    }
+    if (j->move) {
+        /* Kept allocated (see SIZE); touched so the node is in use. */
+        char *q = memkind_malloc(j->kind, j->size);
+        if (q)
+            memset(q, 1, j->size);
+        if (sched_setaffinity(0, sizeof(j->to_cpus), &j->to_cpus)) {
+            snprintf(j->err, sizeof(j->err), "sched_setaffinity: %s",
+                     strerror(errno));
+            return NULL;
+        }
+        sched_yield(); /* the kernel moves us at the next switch at latest */
     }
     char *p = j->op == OP_HBW ? hbw_malloc(j->size)
                               : memkind_malloc(j->kind, j->size);
@@ -449,6 +470,24 @@ int main(int argc, char **argv)
             first = 2;
             if (n < 4 || !(j.kind = kind_named(w[1])))
                 goto bad;
+        } else if (!strcmp(w[0], "move") && !hbw_pol) {
+            /* move KIND FROMNODE CPUNODE MODE [NODES]: run() binds the
+             * thread to FROMNODE; the worker moves it to CPUNODE. */
+            j.op = OP_PLACE;
+            j.move = 1;
+            first = 3;
+            if (n < 5 || !(j.kind = kind_named(w[1])) ||
+                node_cpus(atoi(w[3]), &j.to_cpus))
+                goto bad;
+            cpu = atoi(w[first]);
+            if (parse_mode(w[first + 1], &j.mode) ||
+                (j.mode != MODE_FAIL &&
+                 (n != first + 3 || parse_nodes(w[first + 2], j.want))))
+                goto bad;
+            snprintf(what, sizeof(what), "move %s from node %s to node %d",
+                     w[1], w[2], cpu);
+            run(&j, atoi(w[2]), what);
+            continue;
         } else if (!strcmp(w[0], "capacity") && !hbw_pol) {
             j.op = OP_CAPACITY;
             if (n != 4 || !(j.kind = kind_named(w[1])) ||
@@ -511,7 +550,8 @@ int main(int argc, char **argv)
             j.op = OP_HBW;
             first = 2;
         } else if (!strcmp(w[0], "place") || !strcmp(w[0], "capacity") ||
-                   !strcmp(w[0], "create") || !strcmp(w[0], "hbw")) {
+                   !strcmp(w[0], "move") || !strcmp(w[0], "create") ||
+                   !strcmp(w[0], "hbw")) {
             continue;
         } else {
             continue; /* the host script's lines */

@@ -47,7 +47,9 @@
  *   7 MK_RANK_FIXED_KIND  a fixed kind's lock (src/kinds/fixed.c), "many",
  *                         taken inside extent hooks (its carve).
  *   8 MK_RANK_FAMILY      family_lock (src/numa.c): builds a NUMA node
- *                         family on first use, possibly inside extent hooks.
+ *                         family on first use, possibly inside extent hooks
+ *                         or under a set lock (mk_arena_set_local asks the
+ *                         kind's node set for every CPU node).
  *   9 MK_RANK_ADDRMAP     fixed_lock (src/addrmap.c), the address map's
  *                         fixed-area rwlock: a leaf, under which nothing
  *                         else is taken.

@@ -209,6 +209,17 @@ int mk_numa_regular_nodes(unsigned long *mask, unsigned long maxnode);
 int mk_numa_all_nodes(unsigned long *mask, unsigned long maxnode);
 /// Node of the CPU the caller runs on (the first CPU node when unknown).
 unsigned mk_numa_current_node(void);
+
+/// Node of the CPU the caller runs on now, whatever the override below.
+unsigned mk_numa_cpu_node_now(void);
+/*
+ * The node mk_numa_current_node() reports while set: the node of the arena
+ * whose extent an extent hook binds (src/arena.c), or the node whose mask
+ * the arena layer asks a kind for, so that the kind's get_mbind_nodemask op
+ * answers for that node instead of the CPU the thread runs on now.
+ * Returns the previous value, to restore it; MK_NO_NODE clears it.
+ */
+unsigned mk_numa_node_override(unsigned node);
 /*
  * Sum of the sizes of the nodes in kind's node set (all nodes for kinds
  * without one).  COMPAT(1.14): -1 for kinds bound with MPOL_PREFERRED,
