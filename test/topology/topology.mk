@@ -33,15 +33,11 @@ check-topology:
 
 # check-all's step, as check-dax-auto: the lane where this machine can run
 # QEMU (test/dax/can-run-vm.sh), else one counted skip with the reason.
-# "pending" (the default for now): one counted skip naming the known
-# failure the lane found, until its fix lands (issue 18); `make
-# check-topology` or CHECK_TOPOLOGY=auto runs it.
-CHECK_TOPOLOGY = pending
+CHECK_TOPOLOGY = auto
 check-topology-auto:
 	@rm -rf test/topology/lane; why=; \
 	case '$(CHECK_TOPOLOGY)' in \
 	    no) why="CHECK_TOPOLOGY=no" ;; \
-	    pending) why="pending: node-bound kinds share arenas across NUMA nodes (issue 18; make check-topology shows it)" ;; \
 	    yes) ;; \
 	    *) why=$$(top_srcdir='$(abs_top_srcdir)' \
 	              $(SHELL) $(top_srcdir)/test/dax/can-run-vm.sh) && why= ;; \
