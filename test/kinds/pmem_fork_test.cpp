@@ -79,6 +79,15 @@ bool holds(const Block &b, int val)
     return b.p[b.size - 1] == val;
 }
 
+// Every sampled byte is val or jemalloc's free junk (0x5a), never 0.
+bool holds_or_junk(const Block &b, int val)
+{
+    for (size_t i = 0; i < b.size; i += 512)
+        if (b.p[i] != val && b.p[i] != 0x5a)
+            return false;
+    return b.p[b.size - 1] == val || b.p[b.size - 1] == 0x5a;
+}
+
 class PmemFork : public ::testing::Test {
   protected:
     std::string dir;
@@ -174,8 +183,11 @@ TEST_F(PmemFork, ChildSeesTheHeapAsAtFork)
         ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
         EXPECT_TRUE(holds(heap[0], 0xCC))
             << "shared mode: the child's write is not in the parent's heap";
+        // A punched block reads zeros.  With jemalloc's junk filling on
+        // (the ASan lane) the child's frees write 0x5a into the shared
+        // file: that is the child writing, as shared mode allows.
         for (unsigned i = 1; i < heap.size(); i++)
-            EXPECT_TRUE(holds(heap[i], int(i % 251) + 1))
+            EXPECT_TRUE(holds_or_junk(heap[i], int(i % 251) + 1))
                 << "the child's frees punched the shared file under the "
                    "parent's block "
                 << i;
