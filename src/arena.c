@@ -44,6 +44,7 @@
 #include <memkind/internal/memkind_util.h>
 
 #include "arena_set.h"
+#include "jemk_base.h"
 #include "jemk_ctl.h"
 #include "lsan.h"
 #include "os.h"
@@ -741,6 +742,29 @@ MK_EXPORT int memkind_arena_create_map(struct memkind *kind,
 }
 
 /*
+ * Destroys arena idx and unmaps its metadata blocks, which jemalloc (with
+ * retain:true) only purges and forgets (jemk_base.c): without this, every
+ * kind lifecycle left a 2 MiB mapping behind.  The blocks are listed before
+ * the destroy and unmapped only once it succeeded; a block beyond the list
+ * (a base that grew past MK_BASE_BLOCKS_MAX blocks, far more metadata than
+ * any kind has) is left mapped.  Pre: the arena's kind is being destroyed.
+ */
+#define MK_BASE_BLOCKS_MAX 24
+static void destroy_arena(const struct memkind *kind, unsigned idx)
+{
+    struct mk_jemk_block blocks[MK_BASE_BLOCKS_MAX];
+    unsigned n = mk_jemk_base_blocks(idx, blocks, MK_BASE_BLOCKS_MAX);
+    if (mk_ctl_arena(idx, MK_CTL_ARENA_DESTROY, NULL, 0)) {
+        mk_log_err("[%s] cannot destroy arena %u", kind->name, idx);
+        return;
+    }
+    if (n > MK_BASE_BLOCKS_MAX)
+        n = MK_BASE_BLOCKS_MAX;
+    for (unsigned i = 0; i < n; i++)
+        (void)mk_jemk_munmap(blocks[i].addr, blocks[i].len);
+}
+
+/*
  * destroy op for jemalloc-backed kinds: destroys the kind's tcaches and
  * arenas (all their memory returns) and unmaps what the hooks mapped.
  * Pre: no other thread uses the kind; the registry lock is held.
@@ -753,11 +777,8 @@ MK_EXPORT int memkind_arena_destroy(struct memkind *kind)
         return 0;
     mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
     mk_tcache_destroy_all(set);
-    for (unsigned i = 0; i < set->narenas; i++) {
-        if (mk_ctl_arena(set->arena_idx[i], MK_CTL_ARENA_DESTROY, NULL, 0))
-            mk_log_err("[%s] cannot destroy arena %u", kind->name,
-                       set->arena_idx[i]);
-    }
+    for (unsigned i = 0; i < set->narenas; i++)
+        destroy_arena(kind, set->arena_idx[i]);
     set->narenas = 0;
     mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
     regions_release(set);

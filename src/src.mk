@@ -54,7 +54,19 @@ libmemkind_core_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src \
 # libdaxctl and libhwloc are not linked: src/kinds/dax_kmem.c and src/hmat.c
 # dlopen() them when DAX_KMEM nodes or memory attributes are first needed
 # (their dependencies cost every process start).
-libmemkind_core_la_LIBADD = -lnuma -lpthread -ldl
+libmemkind_core_la_LIBADD = libmemkind_jemk_base.la -lnuma -lpthread -ldl
+
+# src/jemk_base.c reads jemalloc's internal structures, so it is compiled
+# against jemalloc's internal headers (and only it: they define names that
+# would clash with ours).  They are system headers to the compiler here:
+# they are not written for our warning set, and this file must still build
+# with -Werror.
+noinst_LTLIBRARIES += libmemkind_jemk_base.la
+libmemkind_jemk_base_la_SOURCES = src/jemk_base.c src/jemk_base.h
+libmemkind_jemk_base_la_CPPFLAGS = -isystem $(JEMK_INC) \
+	-isystem $(JEMK_SRC)/include \
+	-D_GNU_SOURCE
+$(libmemkind_jemk_base_la_OBJECTS): $(JEMK_DIR)/.stamp-configure
 
 # Every object needs the generated jemalloc.h first (the demo and tests
 # include only public headers).

@@ -4,7 +4,8 @@
 if HAVE_GTEST
 MK_KIND_TESTS = test/kinds/hugetlb_test test/kinds/pmem_test \
 	test/kinds/gbtlb_test test/kinds/fixed_test \
-	test/kinds/pmem_max_size_test test/kinds/pmem_fork_test
+	test/kinds/pmem_max_size_test test/kinds/pmem_fork_test \
+	test/kinds/lifecycle_test
 check_PROGRAMS += $(MK_KIND_TESTS)
 TESTS += $(MK_KIND_TESTS)
 # The other MEMKIND_PMEM_FORK modes (pmem_fork_test alone runs "copy").
@@ -13,6 +14,9 @@ EXTRA_DIST += test/kinds/pmem-fork-modes.sh
 test_kinds_pmem_fork_test_SOURCES = test/kinds/pmem_fork_test.cpp
 test_kinds_pmem_fork_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_kinds_pmem_fork_test_LDADD = $(MK_GTEST_API_LIBS)
+test_kinds_lifecycle_test_SOURCES = test/kinds/lifecycle_test.cpp
+test_kinds_lifecycle_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
+test_kinds_lifecycle_test_LDADD = $(MK_GTEST_API_LIBS)
 test_kinds_hugetlb_test_SOURCES = test/kinds/hugetlb_test.cpp
 test_kinds_hugetlb_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_kinds_hugetlb_test_LDADD = $(MK_GTEST_API_LIBS)

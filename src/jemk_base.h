@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* jemk_base.h: the base (metadata) blocks of a private jemalloc arena; see
+ * jemk_base.c for why the arena layer needs them. */
+#ifndef MK_JEMK_BASE_H
+#define MK_JEMK_BASE_H
+
+#include <stddef.h>
+
+/* One mapping jemalloc made for an arena's metadata. */
+struct mk_jemk_block {
+    void *addr;
+    size_t len;
+};
+
+unsigned mk_jemk_base_blocks(unsigned ind, struct mk_jemk_block *blocks,
+                             unsigned max);
+
+#endif
