@@ -71,7 +71,7 @@ $(JEMK_DIR)/.stamp-configure: $(JEMK_DIR)/.stamp-unpack $(top_srcdir)/jemalloc/j
 	@touch $@
 
 $(JEMK_DIR)/.stamp-build: $(JEMK_DIR)/.stamp-configure
-	$(AM_V_GEN)$(MAKE) -C $(JEMK_OBJ) build_lib_static > $(JEMK_OBJ)/build.log 2>&1 || \
+	$(AM_V_GEN)$(MAKE) -C $(JEMK_OBJ) lib/libjemalloc_pic.a > $(JEMK_OBJ)/build.log 2>&1 || \
 	  { tail -n 40 $(JEMK_OBJ)/build.log; echo "jemalloc build failed" >&2; exit 1; }
 	@test -f $(JEMK_PIC)
 	@touch $@

@@ -45,6 +45,7 @@
 
 #include "arena_set.h"
 #include "jemk_base.h"
+#include "jemk_conf.h"
 #include "jemk_ctl.h"
 #include "lsan.h"
 #include "os.h"
@@ -529,138 +530,6 @@ void mk_arena_region_unlock_all(void)
 /* ------------------------------------------------------ global set-up */
 
 /*
- * jemalloc's options that memkind_detect_kind() depends on, forced whatever
- * the user's configuration says:
- *  - retain:true: jemalloc never unmaps extents (partial unmaps of DEFAULT
- *    granules would be frequent) and never asks mk_jemk_mmap for a mapping
- *    at a hint to grow an extent in place (src/addrmap.c refuses those);
- *  - dss:disabled: sbrk memory is never recorded (mk_jemk_sbrk refuses it
- *    anyway; this keeps jemalloc from trying).
- * jemalloc 5.3.0 reads five configuration sources in order, each
- * overriding the ones before: --with-malloc-conf (jemalloc/jemalloc.mk),
- * the malloc_conf symbol, the /etc/jemk_malloc.conf link, JEMK_MALLOC_CONF,
- * and last the malloc_conf_2_conf_harder symbol, which is defined here (a
- * strong definition over jemalloc's weak one; hidden, so a program cannot
- * interpose it).  test/unit's JemallocOptions test reads the options back
- * under hostile values (test/env/jemk-conf.sh).
- */
-#define MK_JEMK_FORCED_CONF "retain:true,dss:disabled"
-extern const char *jemk_malloc_conf_2_conf_harder;
-__attribute__((visibility("hidden")))
-const char *jemk_malloc_conf_2_conf_harder = MK_JEMK_FORCED_CONF;
-
-/* One forced option: the key, the only value kept, and the user's
- * effective setting of it (pointers into the source's string). */
-struct mk_forced_opt {
-    const char *key;
-    const char *value;
-    const char *user_src; ///< source of the user's last setting, or NULL
-    const char *user_val;
-    size_t user_vlen;
-};
-
-/*
- * Notes in opts[] the last setting of each forced key in conf (jemalloc's
- * "key:value,key:value" syntax), which overrides the ones before, as later
- * sources override earlier ones.  Reads conf in place: nothing allocated.
- */
-static void scan_conf(struct mk_forced_opt *opts, size_t n, const char *src,
-                      const char *conf)
-{
-    while (conf && *conf) {
-        const char *k = conf;
-        size_t klen = strcspn(k, ":,");
-        const char *v = k + klen;
-        size_t vlen = 0;
-        if (*v == ':') {
-            v++;
-            vlen = strcspn(v, ",");
-        }
-        conf = v + vlen;
-        if (*conf == ',')
-            conf++;
-        for (size_t i = 0; i < n; i++) {
-            if (strlen(opts[i].key) == klen &&
-                strncmp(k, opts[i].key, klen) == 0) {
-                opts[i].user_src = src;
-                opts[i].user_val = v;
-                opts[i].user_vlen = vlen;
-            }
-        }
-    }
-}
-
-/*
- * Warns once for each forced option the user set to another value, in the
- * sources jemalloc reads after its built-in string (the malloc_conf symbol
- * is not exported: only the library could set it).
- */
-static void warn_user_conf(void)
-{
-    struct mk_forced_opt opts[] = {{.key = "retain", .value = "true"},
-                                   {.key = "dss", .value = "disabled"}};
-    const size_t n = sizeof(opts) / sizeof(opts[0]);
-    char link[4096];
-    ssize_t len = readlink("/etc/jemk_malloc.conf", link, sizeof(link) - 1);
-    if (len > 0) {
-        link[len] = '\0';
-        scan_conf(opts, n, "/etc/jemk_malloc.conf", link);
-    }
-    scan_conf(opts, n, "JEMK_MALLOC_CONF", secure_getenv("JEMK_MALLOC_CONF"));
-    for (size_t i = 0; i < n; i++) {
-        if (!opts[i].user_src ||
-            (strlen(opts[i].value) == opts[i].user_vlen &&
-             strncmp(opts[i].user_val, opts[i].value, opts[i].user_vlen) == 0))
-            continue;
-        mk_log_warn("%s: %s:%.*s ignored: memkind_detect_kind() needs %s:%s",
-                    opts[i].user_src, opts[i].key, (int)opts[i].user_vlen,
-                    opts[i].user_val, opts[i].key, opts[i].value);
-    }
-}
-
-/*
- * Applies the core environment variables to jemalloc.  A bad
- * MEMKIND_BACKGROUND_THREAD_LIMIT is fatal, as in memkind 1.14 (there is no
- * error channel at library load).
- */
-static void apply_env(const struct mk_env *env)
-{
-    if (env->heap_manager_bad)
-        mk_log_warn("MEMKIND_HEAP_MANAGER: only JEMALLOC is supported, "
-                    "using it");
-    if (env->bg_thread_limit_bad) {
-        mk_log_fatal("MEMKIND_BACKGROUND_THREAD_LIMIT must be an integer "
-                     "from 0 to the number of CPUs");
-        abort();
-    }
-    if (env->arena_cap_bad)
-        mk_log_err("MEMKIND_ARENA_NUM_PER_KIND must be a positive integer");
-    if (env->pmem_fork_bad)
-        mk_log_warn("MEMKIND_PMEM_FORK must be copy, none or shared; "
-                    "using copy");
-    if (env->hog_memory) {
-        ssize_t never = -1;
-        (void)mk_ctl_arena(MALLCTL_ARENAS_ALL, MK_CTL_ARENA_DIRTY_DECAY_MS,
-                           &never, sizeof(never));
-        (void)mk_ctl_arena(MALLCTL_ARENAS_ALL, MK_CTL_ARENA_MUZZY_DECAY_MS,
-                           &never, sizeof(never));
-        (void)jemk_mallctl("arenas.dirty_decay_ms", NULL, NULL, &never,
-                           sizeof(never));
-        (void)jemk_mallctl("arenas.muzzy_decay_ms", NULL, NULL, &never,
-                           sizeof(never));
-    }
-    if (env->bg_thread_limit >= 0) {
-        size_t limit = env->bg_thread_limit ? (size_t)env->bg_thread_limit
-                                            : (size_t)mk_os_ncpus();
-        bool on = true;
-        if (jemk_mallctl("max_background_threads", NULL, NULL, &limit,
-                         sizeof(limit)) ||
-            jemk_mallctl("background_thread", NULL, NULL, &on, sizeof(on)))
-            mk_log_err("cannot enable background threads");
-    }
-}
-
-/*
  * Reads the machine's facts, reserves the address map (before jemalloc's
  * first mapping, so that every DEFAULT mapping is recorded), then (first
  * jemalloc call) sets up thread caches and DEFAULT's set.  Called once from
@@ -672,7 +541,7 @@ int mk_arena_global_init(void)
     int err = mk_addrmap_init();
     if (err)
         return err;
-    warn_user_conf();
+    mk_jemk_conf_warn_user();
     err = set_init(&mk_default_set, MEMKIND_DEFAULT, NULL);
     if (err)
         return err;
@@ -683,7 +552,7 @@ int mk_arena_global_init(void)
         mk_log_err("cannot read opt.narenas from jemalloc");
         return MEMKIND_ERROR_RUNTIME;
     }
-    apply_env(mk_env_get());
+    mk_jemk_conf_apply_env(mk_env_get());
     err = mk_tcache_init();
     if (err)
         return err;

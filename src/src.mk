@@ -16,6 +16,8 @@ libmemkind_core_la_SOURCES = \
 	src/fork.h \
 	src/hbwmalloc.c \
 	src/hmat.c \
+	src/jemk_conf.c \
+	src/jemk_conf.h \
 	src/jemk_ctl.c \
 	src/jemk_ctl.h \
 	src/lock.c \
@@ -66,7 +68,8 @@ libmemkind_jemk_base_la_SOURCES = src/jemk_base.c src/jemk_base.h
 libmemkind_jemk_base_la_CPPFLAGS = -isystem $(JEMK_INC) \
 	-isystem $(JEMK_SRC)/include \
 	-D_GNU_SOURCE
-$(libmemkind_jemk_base_la_OBJECTS): $(JEMK_DIR)/.stamp-configure
+# jemalloc's build (not its configure) generates private_namespace.h.
+$(libmemkind_jemk_base_la_OBJECTS): $(JEMK_DIR)/.stamp-build
 
 # Every object needs the generated jemalloc.h first (the demo and tests
 # include only public headers).
