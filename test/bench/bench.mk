@@ -14,7 +14,8 @@ MK_BENCH_PROGS = \
 	test/bench/pair_bench \
 	test/bench/mixed_bench \
 	test/bench/pmem_bench \
-	test/bench/fork_bench
+	test/bench/fork_bench \
+	test/bench/kind_bench
 EXTRA_PROGRAMS = $(MK_BENCH_PROGS)
 CLEANFILES += $(MK_BENCH_PROGS)
 
@@ -38,6 +39,12 @@ test_bench_fork_bench_CPPFLAGS = $(MK_BENCH_INCLUDES)
 test_bench_fork_bench_LDADD = $(MK_BENCH_LINK)
 test_bench_fork_bench_LDFLAGS = $(MK_BENCH_LDOPTS)
 EXTRA_DIST += test/bench/bench-fork.sh
+
+test_bench_kind_bench_SOURCES = test/bench/kind_bench.c
+test_bench_kind_bench_CPPFLAGS = $(MK_BENCH_INCLUDES)
+test_bench_kind_bench_LDADD = $(MK_BENCH_LINK)
+test_bench_kind_bench_LDFLAGS = $(MK_BENCH_LDOPTS)
+EXTRA_DIST += test/bench/bench-kinds.sh
 
 test_bench_pmem_bench_SOURCES = test/bench/pmem_bench.c $(MK_BENCH_COMMON)
 test_bench_pmem_bench_CPPFLAGS = $(MK_BENCH_INCLUDES)
