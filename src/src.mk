@@ -48,6 +48,7 @@ libmemkind_core_la_SOURCES = \
 	src/kinds/pmem_devdax.c \
 	src/kinds/pmem_fork.c \
 	src/kinds/pmem_purger.c \
+	src/kinds/pmem_range.c \
 	src/kinds/regular.c
 libmemkind_core_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src \
 	$(HWLOC_CFLAGS) $(DAXCTL_CFLAGS)

@@ -53,8 +53,14 @@
  * the file system holds: limited_reserve()). */
 #define PMEM_LIMITED_SLACK     ((size_t)64 << 20)
 #define PMEM_LIMITED_SLACK_MAX ((size_t)1 << 40)
-/* Address space reserved for an unlimited kind, at most. */
-#define PMEM_UNLIMITED_RESERVE ((size_t)1 << 40)
+/* The longest address range an unlimited kind reserves at once (no more
+ * than its file system holds either). */
+#define PMEM_UNLIMITED_RESERVE ((size_t)1 << 42)
+/* File offsets an unlimited kind may carve (the file system fills first). */
+#define PMEM_UNLIMITED_OFFSETS ((size_t)1 << 62)
+/* The first address range of a kind: what an empty kind costs in address
+ * space (memkind 1.14 took 16 MiB; `ulimit -v` users count it). */
+#define PMEM_FIRST_RANGE ((size_t)8 << 20)
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
@@ -132,7 +138,8 @@ static int alloc_blocks(struct memkind_pmem *p, off_t off, size_t len)
 }
 
 /*
- * Takes size bytes (aligned to align) from the reserved range and maps them
+ * Takes size bytes (aligned to align) from the kind's current address range
+ * (or a new one) and maps them
  * (a Device DAX kind is mapped already).  With *commit true the file blocks
  * are allocated first and count against max_size; otherwise the range stays
  * a hole, *commit is set false and the commit hook allocates the blocks of
@@ -153,10 +160,23 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
     if (align < MEMKIND_PMEM_CHUNK_SIZE && size >= MEMKIND_PMEM_CHUNK_SIZE)
         align = MEMKIND_PMEM_CHUNK_SIZE;
     mk_mutex_lock(&p->pmem_lock, MK_RANK_PMEM);
-    /* Align the address, not the file offset (base is granule-aligned). */
-    uintptr_t base = (uintptr_t)p->base;
-    size_t off = mk_round_up(base + (size_t)p->offset, align) - base;
     size_t len = mk_round_up(size, mk_os_page_size());
+    /* Align the address, not the file offset (a range's base and file
+     * offset are granule-aligned alike).  A carving that does not fit in
+     * the current range gets a new one (pmem_range.c). */
+    struct mk_pmem_range *r = mk_pmem_range_current(p);
+    uintptr_t base = (uintptr_t)r->base;
+    size_t at = mk_round_up(base + (size_t)(p->offset - r->foff), align) - base;
+    if (!p->fork_broken && (at > r->len || r->len - at < len)) {
+        if (len > SIZE_MAX - align || mk_pmem_range_add(kind, len + align))
+            goto out;
+        r = mk_pmem_range_current(p);
+        base = (uintptr_t)r->base;
+        at = mk_round_up(base, align) - base;
+        if (at > r->len || r->len - at < len)
+            goto out;
+    }
+    size_t off = (size_t)r->foff + at;
     /* A device has no holes: everything carved is committed.  A file
      * carving is committed whole while it fits under max_size as well: one
      * fallocate() per chunk instead of one per slab when the heap grows
@@ -177,7 +197,7 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
      * carving would take address space for nothing until blocks go back. */
     if (!backed && p->limit_hit)
         goto out;
-    void *addr = (char *)p->base + off;
+    void *addr = r->base + at;
     if (p->devdax) {
         /* Mapped whole at creation; the device keeps old contents. */
         clear = *zero;
@@ -265,7 +285,7 @@ static bool pmem_hook_commit(extent_hooks_t *h, void *addr, size_t size,
 {
     (void)size, (void)arena_ind;
     struct memkind_pmem *p = hook_pmem(h);
-    off_t off = (off_t)((char *)addr + offset - (char *)p->base);
+    off_t off = mk_pmem_off_of(p, (char *)addr + offset);
     bool fail = true;
     mk_lock_enter_jemalloc();
     mk_mutex_lock(&p->pmem_lock, MK_RANK_PMEM);
@@ -290,7 +310,7 @@ static bool pmem_hook_decommit(extent_hooks_t *h, void *addr, size_t size,
 {
     (void)size, (void)arena_ind;
     struct memkind_pmem *p = hook_pmem(h);
-    off_t off = (off_t)((char *)addr + offset - (char *)p->base);
+    off_t off = mk_pmem_off_of(p, (char *)addr + offset);
     /* A forked child's file is the parent's: never punch it.  A device
      * cannot give space back: failing keeps jemalloc from assuming zeros.
      * While a forked child copies the heap, a punched block could be one
@@ -328,13 +348,14 @@ static bool pmem_hook_split(extent_hooks_t *h, void *addr, size_t size,
     return false;
 }
 
+/* Refuses (true) to merge extents of two ranges: adjacent addresses there
+ * are not adjacent file offsets. */
 static bool pmem_hook_merge(extent_hooks_t *h, void *addr_a, size_t size_a,
                             void *addr_b, size_t size_b, bool committed,
                             unsigned arena_ind)
 {
-    (void)h, (void)addr_a, (void)size_a, (void)addr_b, (void)size_b,
-        (void)committed, (void)arena_ind;
-    return false;
+    (void)size_a, (void)size_b, (void)committed, (void)arena_ind;
+    return !mk_pmem_same_range(hook_pmem(h), addr_a, addr_b);
 }
 
 static extent_hooks_t pmem_hooks = {
@@ -365,12 +386,12 @@ MK_EXPORT int memkind_pmem_create(struct memkind *kind, struct memkind_ops *ops,
     int err = memkind_default_create(kind, ops, name);
     if (err)
         return err;
-    err = mk_addrmap_set_range(kind, p->base, p->reserved);
+    err = mk_pmem_ranges_register(kind);
     if (err)
         return err;
     err = memkind_arena_create_map(kind, &pmem_hooks);
     if (err) {
-        mk_addrmap_clear_range(kind, p->base, p->reserved);
+        mk_pmem_ranges_unregister(kind);
         return err;
     }
     /* Grow a chunk at a time so that a small kind fills up evenly.  A
@@ -389,10 +410,7 @@ MK_EXPORT int memkind_pmem_create(struct memkind *kind, struct memkind_ops *ops,
 
 static void pmem_free_priv(struct memkind_pmem *p)
 {
-    if (p->base) {
-        mk_lsan_unregister(p->base, p->reserved);
-        (void)mk_os_unmap(p->base, p->reserved);
-    }
+    mk_pmem_ranges_release(p);
     if (p->fd >= 0)
         mk_os_close(p->fd);
     if (p->fork_fd >= 0)
@@ -408,7 +426,7 @@ MK_EXPORT int memkind_pmem_destroy(struct memkind *kind)
     struct memkind_pmem *p = kind->priv;
     int err = memkind_arena_destroy(kind);
     if (p) {
-        mk_addrmap_clear_range(kind, p->base, p->reserved);
+        mk_pmem_ranges_unregister(kind);
         pmem_free_priv(p);
         kind->priv = NULL;
     }
@@ -509,12 +527,11 @@ static size_t unlimited_reserve(const char *dir)
 }
 
 /*
- * Address space for a kind limited to max_size > PMEM_LIMITED_SLACK_MAX.
+ * File offsets for a kind limited to max_size > PMEM_LIMITED_SLACK_MAX.
  * COMPAT(1.14): any max_size is accepted (SIZE_MAX and 2^47 included): the
- * file system is the real limit, as memkind_pmem(3) says.  So the range is
+ * file system is the real limit, as memkind_pmem(3) says.  So the limit is
  * max_size, or the file system's size where that is smaller (without it,
- * PMEM_UNLIMITED_RESERVE), rounded to granules without wrapping.  Where the
- * address space cannot hold it, pmem_file_map() settles for less.
+ * PMEM_UNLIMITED_RESERVE), rounded to granules without wrapping.
  */
 static size_t limited_reserve(const char *dir, size_t max_size)
 {
@@ -549,40 +566,29 @@ static int pmem_file_map(struct memkind_pmem *p)
         mk_log_perr("[memkind_pmem] cannot create a file in %s", dir);
         return MEMKIND_ERROR_INVALID;
     }
-    /* A size-limited kind gets more address space than max_size: extents
-     * are carved uncommitted and never merge across carvings, so after
-     * churn a large request needs a fresh carving while the old ones still
-     * hold address space (max_size is counted in committed bytes).  It
-     * settles for exactly max_size where the process has little address
-     * space.  An unlimited kind, and one whose limit is beyond
-     * PMEM_LIMITED_SLACK_MAX (limited_reserve()), settle for less, down to
-     * 256 MiB. */
+    /* limit_off bounds the file offsets carved.  A size-limited kind may
+     * carve more than max_size: extents are carved uncommitted and never
+     * merge across carvings, so after churn a large request needs a fresh
+     * carving while the old ones still hold file offsets (max_size is
+     * counted in committed bytes).  An unlimited kind commits what it
+     * carves: the file system is its limit.  Address space is reserved in
+     * ranges as the kind grows (pmem_range.c), each at most range_cap. */
     bool small_limit = max_size && max_size <= PMEM_LIMITED_SLACK_MAX;
-    size_t exact = small_limit ? mk_round_up(max_size, MK_GRANULE) : 0;
-    p->reserved = !max_size     ? unlimited_reserve(dir)
-                  : small_limit ? mk_round_up(2 * max_size + PMEM_LIMITED_SLACK,
-                                              MK_GRANULE)
-                                : limited_reserve(dir, max_size);
-    void *base = NULL;
-    int err;
-    for (;;) {
-        err = mk_fault_hit()
-                  ? ENOMEM
-                  : mk_os_reserve_aligned(p->reserved, MK_GRANULE, &base);
-        if (!err)
-            break;
-        if (small_limit ? p->reserved <= exact : p->reserved <= (256u << 20))
-            break;
-        p->reserved =
-            small_limit ? exact : mk_round_up(p->reserved / 2, MK_GRANULE);
-    }
+    p->limit_off = !max_size ? PMEM_UNLIMITED_OFFSETS
+                   : small_limit
+                       ? mk_round_up(2 * max_size + PMEM_LIMITED_SLACK,
+                                     MK_GRANULE)
+                       : limited_reserve(dir, max_size);
+    size_t cap = unlimited_reserve(dir);
+    if (max_size && p->limit_off < cap)
+        cap = p->limit_off;
+    size_t first = cap < PMEM_FIRST_RANGE ? cap : PMEM_FIRST_RANGE;
+    int err = mk_pmem_range_first(p, first, cap);
     if (err) {
         errno = err;
         mk_log_perr("[memkind_pmem] cannot reserve address space");
         return MEMKIND_ERROR_MMAP;
     }
-    p->base = base;
-    p->limit_off = p->reserved;
     return 0;
 }
 

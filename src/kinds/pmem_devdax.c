@@ -177,8 +177,7 @@ int mk_pmem_devdax_map(struct memkind_pmem *p)
         (void)mk_os_unmap(a, reserved); /* p->base stays NULL: not set up */
         return MEMKIND_ERROR_MMAP;
     }
-    p->base = a;
-    p->reserved = reserved;
+    mk_pmem_range_adopt(p, a, reserved); /* sets base and reserved */
     p->limit_off = mk_round_up(p->max_size, page);
     p->devdax = true;
     return 0;

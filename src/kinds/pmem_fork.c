@@ -114,6 +114,50 @@ static int open_copy(const char *dir)
     return err ? -1 : fd;
 }
 
+/* The carved part of range r: file offsets [r->foff, carved) at most. */
+static size_t carved_in(const struct mk_pmem_range *r, off_t carved)
+{
+    if (carved <= r->foff)
+        return 0;
+    size_t n = (size_t)(carved - r->foff);
+    return n < r->len ? n : r->len;
+}
+
+/* madvise(advice) over every range; on failure the ranges done are given
+ * `undo`.  Returns 0 or an errno value. */
+static int advise_ranges(struct memkind_pmem *p, int advice, int undo)
+{
+    for (unsigned i = 0; i < p->nranges; i++) {
+        int err = mk_os_advise(p->ranges[i].base, p->ranges[i].len, advice);
+        if (err) {
+            while (i-- > 0)
+                (void)mk_os_advise(p->ranges[i].base, p->ranges[i].len, undo);
+            return err;
+        }
+    }
+    return 0;
+}
+
+/* Writes file offsets [a, a + len) of the kind from its mapping to `to`
+ * (the pieces may lie in different ranges).  Returns 0 or an errno value. */
+static int write_from_mapping(struct memkind_pmem *p, int to, off_t a,
+                              size_t len)
+{
+    while (len) {
+        size_t contig;
+        char *src = mk_pmem_addr_of(p, a, &contig);
+        if (!src)
+            return EFAULT; /* a skipped offset between ranges: a hole */
+        size_t n = contig < len ? contig : len;
+        int err = mk_os_write_at(to, src, n, a);
+        if (err)
+            return err;
+        a += (off_t)n;
+        len -= n;
+    }
+    return 0;
+}
+
 static int reserve_extent(void *arg, off_t off, size_t len)
 {
     return mk_os_alloc_blocks(*(int *)arg, off, len);
@@ -158,7 +202,7 @@ static int snapshot(struct memkind_pmem *p, int to)
                 err == ENOSYS) {
                 /* No copy_file_range here: from the mapping instead. */
                 in_kernel = false;
-                err = mk_os_write_at(to, (char *)p->base + a, len, a);
+                err = write_from_mapping(p, to, a, len);
             }
         }
         if (err)
@@ -199,7 +243,7 @@ void mk_pmem_prefork(struct memkind *kind)
         case MK_PMEM_FORK_SHARED:
             return;
         case MK_PMEM_FORK_NONE:
-            if (mk_os_advise(p->base, p->reserved, MADV_DONTFORK) == 0) {
+            if (advise_ranges(p, MADV_DONTFORK, MADV_DOFORK) == 0) {
                 p->fork_how = FORK_NOT_INHERITED;
                 return;
             }
@@ -228,7 +272,7 @@ void mk_pmem_postfork_parent(struct memkind *kind)
     if (!p || p->fork_broken)
         return;
     if (p->fork_how == FORK_NOT_INHERITED)
-        (void)mk_os_advise(p->base, p->reserved, MADV_DOFORK);
+        (void)advise_ranges(p, MADV_DOFORK, MADV_DOFORK);
     if (p->fork_fd >= 0)
         mk_os_close(p->fork_fd);
     p->fork_fd = -1;
@@ -237,24 +281,34 @@ void mk_pmem_postfork_parent(struct memkind *kind)
 }
 
 /*
- * The child could not get a private copy of [base, base + len): it must
- * never write the parent's file.  A private (copy-on-write) view of the
+ * The child could not get a private copy of the carved file offsets
+ * [0, carved): it must never write the parent's file.  A private (copy-on-write) view of the
  * file keeps the data readable; failing that the range becomes
  * inaccessible; failing that too the child stops here, because going on
  * would let it corrupt its parent's heap.  The kind cannot grow or give
  * space back in the child any more (fork_broken).
  */
-static void child_without_copy(struct memkind_pmem *p, size_t len)
+static void child_without_copy(struct memkind_pmem *p, off_t carved)
 {
     p->fork_broken = true;
-    if (!mk_fault_hit() && mk_os_map_fixed(p->base, len, PROT_READ | PROT_WRITE,
-                                           MAP_PRIVATE, p->fd, 0) == 0) {
+    int err = mk_fault_hit() ? ENOMEM : 0;
+    for (unsigned i = 0; !err && i < p->nranges; i++) {
+        struct mk_pmem_range *r = &p->ranges[i];
+        size_t len = carved_in(r, carved);
+        if (len)
+            err = mk_os_map_fixed(r->base, len, PROT_READ | PROT_WRITE,
+                                  MAP_PRIVATE, p->fd, r->foff);
+    }
+    if (!err) {
         mk_log_err("[memkind_pmem] no private copy of a PMEM kind after "
                    "fork: the child sees a copy-on-write view of the "
                    "parent's file and cannot allocate from the kind");
         return;
     }
-    if (!mk_fault_hit() && mk_os_protect(p->base, len, PROT_NONE) == 0) {
+    err = mk_fault_hit() ? ENOMEM : 0;
+    for (unsigned i = 0; !err && i < p->nranges; i++)
+        err = mk_os_protect(p->ranges[i].base, p->ranges[i].len, PROT_NONE);
+    if (!err) {
         mk_log_err("[memkind_pmem] no private copy of a PMEM kind after "
                    "fork: its memory is inaccessible in the child");
         return;
@@ -264,13 +318,31 @@ static void child_without_copy(struct memkind_pmem *p, size_t len)
     abort();
 }
 
+/* Maps the child's copy `fd` over the carved part of every range.  Returns
+ * 0 or an errno value (the child then falls back to child_without_copy(),
+ * which maps over every range again). */
+static int map_copy(struct memkind_pmem *p, int fd, off_t carved)
+{
+    for (unsigned i = 0; i < p->nranges; i++) {
+        struct mk_pmem_range *r = &p->ranges[i];
+        size_t len = carved_in(r, carved);
+        if (!len)
+            continue;
+        int err = mk_os_map_fixed(r->base, len, PROT_READ | PROT_WRITE,
+                                  MAP_SHARED, fd, r->foff);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
 /* The child's side of each mode; see the file comment. */
 void mk_pmem_postfork_child(struct memkind *kind)
 {
     struct memkind_pmem *p = kind->priv;
     if (!p || p->fork_broken)
         return;
-    size_t carved = (size_t)p->offset;
+    off_t carved = p->offset;
     switch (p->fork_how) {
         case FORK_NOTHING:
             /* Shared mode: the file is the parent's too.  The child's frees
@@ -284,11 +356,13 @@ void mk_pmem_postfork_child(struct memkind *kind)
             /* The range is gone: keep its addresses taken (they are in the
              * address map and jemalloc's metadata) and inaccessible. */
             p->fork_broken = true;
-            if (mk_os_map_fixed(p->base, p->reserved, PROT_NONE,
-                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
-                                0) != 0)
-                mk_log_err("[memkind_pmem] cannot reserve a PMEM kind's "
-                           "range again in a forked child");
+            for (unsigned i = 0; i < p->nranges; i++)
+                if (mk_os_map_fixed(p->ranges[i].base, p->ranges[i].len,
+                                    PROT_NONE,
+                                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                                    -1, 0) != 0)
+                    mk_log_err("[memkind_pmem] cannot reserve a PMEM kind's "
+                               "range again in a forked child");
             break;
         case FORK_CHILD_COPIES:
         case FORK_PARENT_COPIED:
@@ -305,10 +379,7 @@ void mk_pmem_postfork_child(struct memkind *kind)
                     fd = -1;
                 }
             }
-            if (fd >= 0 &&
-                (mk_fault_hit() ||
-                 mk_os_map_fixed(p->base, carved, PROT_READ | PROT_WRITE,
-                                 MAP_SHARED, fd, 0) != 0)) {
+            if (fd >= 0 && (mk_fault_hit() || map_copy(p, fd, carved))) {
                 mk_os_close(fd);
                 fd = -1;
             }

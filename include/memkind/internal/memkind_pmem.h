@@ -17,6 +17,20 @@ extern "C" {
 #define MEMKIND_PMEM_CHUNK_SIZE (1ull << 21)
 
 /*
+ * One address range of a file-backed kind: file offsets [foff, foff + len)
+ * are mapped at [base, base + len) as they are carved.  base and foff are
+ * granule aligned, so a DAX mapping can use huge pages.
+ */
+struct mk_pmem_range {
+    char *base;
+    size_t len;
+    off_t foff;
+};
+
+/// Address ranges a kind can have; they grow geometrically (pmem_range.c).
+#define MK_PMEM_RANGES_MAX 64
+
+/*
  * State of a file-backed kind (kind->priv).  The first six fields are
  * memkind 1.14's, in its order and with its names and types
  * (src/abi_layout.c checks the offsets); the rest is ours.
@@ -29,9 +43,9 @@ struct memkind_pmem {
     size_t current_size;       ///< bytes backed by file blocks
     char *dir;                 ///< directory it lives in (NUL-terminated)
     /* Ours from here on. */
-    void *base;                      ///< reserved address range
-    size_t reserved;                 ///< its length
-    size_t limit_off;                ///< carving stops at this offset
+    void *base;                      ///< first range (NULL: not set up)
+    size_t reserved;                 ///< address space of all ranges
+    size_t limit_off;                ///< carving stops at this file offset
     memkind_mem_usage_policy policy; ///< decay policy
     int fork_fd;                     ///< copy the parent made (fallback)
     unsigned char fork_how;          ///< this fork's plan (pmem_fork.c)
@@ -39,7 +53,26 @@ struct memkind_pmem {
     bool fork_broken;                ///< child without a copy: read-only
     bool devdax;                     ///< Device DAX (pmem_devdax.c), not a file
     bool limit_hit;                  ///< at max_size: carve no holes
+    size_t next_range;               ///< length of the next range to reserve
+    size_t range_cap;                ///< longest range worth reserving
+    /* ranges[0, nranges) are set up; nranges is published with release
+     * order (read with acquire by the hooks, without pmem_lock); ranges are
+     * added under pmem_lock and never change or go until destroy. */
+    unsigned nranges;
+    struct mk_pmem_range ranges[MK_PMEM_RANGES_MAX];
 };
+
+/* Address ranges (src/kinds/pmem_range.c). */
+int mk_pmem_range_first(struct memkind_pmem *p, size_t len, size_t cap);
+void mk_pmem_range_adopt(struct memkind_pmem *p, void *base, size_t len);
+int mk_pmem_range_add(struct memkind *kind, size_t need);
+struct mk_pmem_range *mk_pmem_range_current(struct memkind_pmem *p);
+off_t mk_pmem_off_of(struct memkind_pmem *p, const void *addr);
+char *mk_pmem_addr_of(struct memkind_pmem *p, off_t off, size_t *contig);
+bool mk_pmem_same_range(struct memkind_pmem *p, const void *a, const void *b);
+int mk_pmem_ranges_register(struct memkind *kind);
+void mk_pmem_ranges_unregister(struct memkind *kind);
+void mk_pmem_ranges_release(struct memkind_pmem *p);
 
 int memkind_pmem_create(struct memkind *kind, struct memkind_ops *ops,
                         const char *name);
