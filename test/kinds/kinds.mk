@@ -11,6 +11,12 @@ TESTS += $(MK_KIND_TESTS)
 # The other MEMKIND_PMEM_FORK modes (pmem_fork_test alone runs "copy").
 TESTS += test/kinds/pmem-fork-modes.sh
 EXTRA_DIST += test/kinds/pmem-fork-modes.sh
+# PMEM kinds at the scale of a 64 TiB file system (issue 16; root only).
+check_PROGRAMS += test/kinds/pmem_scale
+test_kinds_pmem_scale_SOURCES = test/kinds/pmem_scale.c
+test_kinds_pmem_scale_LDADD = libmemkind.la
+TESTS += test/kinds/pmem-scale.sh
+EXTRA_DIST += test/kinds/pmem-scale.sh
 test_kinds_pmem_fork_test_SOURCES = test/kinds/pmem_fork_test.cpp
 test_kinds_pmem_fork_test_CXXFLAGS = $(MK_GTEST_CXXFLAGS)
 test_kinds_pmem_fork_test_LDADD = $(MK_GTEST_API_LIBS)
