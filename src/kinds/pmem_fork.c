@@ -114,9 +114,14 @@ static int open_copy(const char *dir)
     return err ? -1 : fd;
 }
 
-/* The carved part of range r: file offsets [r->foff, carved) at most. */
-static size_t carved_in(const struct mk_pmem_range *r, off_t carved)
+/* The carved part of range i: file offsets [foff, carved), and short of the
+ * next range's first offset (the tail of a range left for a new one holds
+ * nothing, and its offsets may be the next range's). */
+static size_t carved_in(const struct memkind_pmem *p, unsigned i, off_t carved)
 {
+    const struct mk_pmem_range *r = &p->ranges[i];
+    if (i + 1 < p->nranges && p->ranges[i + 1].foff < carved)
+        carved = p->ranges[i + 1].foff;
     if (carved <= r->foff)
         return 0;
     size_t n = (size_t)(carved - r->foff);
@@ -294,7 +299,7 @@ static void child_without_copy(struct memkind_pmem *p, off_t carved)
     int err = mk_fault_hit() ? ENOMEM : 0;
     for (unsigned i = 0; !err && i < p->nranges; i++) {
         struct mk_pmem_range *r = &p->ranges[i];
-        size_t len = carved_in(r, carved);
+        size_t len = carved_in(p, i, carved);
         if (len)
             err = mk_os_map_fixed(r->base, len, PROT_READ | PROT_WRITE,
                                   MAP_PRIVATE, p->fd, r->foff);
@@ -325,7 +330,7 @@ static int map_copy(struct memkind_pmem *p, int fd, off_t carved)
 {
     for (unsigned i = 0; i < p->nranges; i++) {
         struct mk_pmem_range *r = &p->ranges[i];
-        size_t len = carved_in(r, carved);
+        size_t len = carved_in(p, i, carved);
         if (!len)
             continue;
         int err = mk_os_map_fixed(r->base, len, PROT_READ | PROT_WRITE,

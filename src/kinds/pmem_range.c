@@ -175,13 +175,19 @@ off_t mk_pmem_off_of(struct memkind_pmem *p, const void *addr)
 }
 
 /* Address of file offset off and how many bytes from there are contiguous
- * in the same range (*contig); NULL where no range maps off. */
+ * in the same range (*contig), up to the next range's first offset (the
+ * unused tail of a range shares offsets with the next); NULL where no range
+ * maps off. */
 char *mk_pmem_addr_of(struct memkind_pmem *p, off_t off, size_t *contig)
 {
-    for (unsigned i = nranges_get(p); i-- > 0;) {
+    unsigned n = nranges_get(p);
+    for (unsigned i = n; i-- > 0;) {
         struct mk_pmem_range *r = &p->ranges[i];
         if (off >= r->foff && (size_t)(off - r->foff) < r->len) {
-            *contig = r->len - (size_t)(off - r->foff);
+            size_t c = r->len - (size_t)(off - r->foff);
+            if (i + 1 < n && (size_t)(p->ranges[i + 1].foff - off) < c)
+                c = (size_t)(p->ranges[i + 1].foff - off);
+            *contig = c;
             return r->base + (off - r->foff);
         }
     }

@@ -13,6 +13,7 @@
 #include <memkind/internal/memkind_arena.h>
 #include <memkind/internal/memkind_env.h>
 #include <memkind/internal/memkind_jemk.h>
+#include <memkind/internal/memkind_pmem.h>
 #include <memkind/internal/memkind_registry.h>
 #include <memkind/internal/memkind_util.h>
 
@@ -473,4 +474,71 @@ TEST(JemallocOptions, DetectionOptionsAreForced)
     ASSERT_EQ(0, jemk_mallctl("opt.dss", &dss, &sz, nullptr, 0));
     ASSERT_NE(nullptr, dss);
     EXPECT_STREQ("disabled", dss) << "JEMK_MALLOC_CONF turned dss on";
+}
+
+/*
+ * A PMEM kind grows in address ranges (src/kinds/pmem_range.c): the first
+ * is small, later ones are reserved as objects need them.  Every object of
+ * every range translates to a file offset and back, is found by
+ * memkind_detect_kind(), and ranges and their file offsets are granule
+ * aligned (huge-page DAX mappings need address = offset modulo 2 MiB).
+ */
+TEST(PmemRanges, ObjectsOfEveryRangeTranslateBothWays)
+{
+    std::string dir = mk_test_pmem_dir;
+    memkind_t kind = nullptr;
+    ASSERT_EQ(0, memkind_create_pmem(dir.c_str(), 0, &kind));
+    auto *p = static_cast<struct memkind_pmem *>(kind->priv);
+    ASSERT_EQ(1u, p->nranges) << "an empty kind has one range";
+    EXPECT_LE(p->reserved, (size_t)8 << 20) << "an empty kind is cheap";
+    std::vector<char *> objs;
+    for (int i = 0; i < 40; i++) {
+        auto *o = static_cast<char *>(memkind_malloc(kind, 3 << 20));
+        ASSERT_NE(nullptr, o);
+        o[0] = 1;
+        objs.push_back(o);
+    }
+    EXPECT_GE(p->nranges, 3u) << "120 MiB needs more than the first ranges";
+    for (unsigned i = 0; i < p->nranges; i++) {
+        EXPECT_EQ(0u, (uintptr_t)p->ranges[i].base % MK_GRANULE);
+        EXPECT_EQ(0, p->ranges[i].foff % (off_t)MK_GRANULE);
+        if (i) {
+            EXPECT_GE(p->ranges[i].foff, p->ranges[i - 1].foff);
+        }
+    }
+    for (char *o : objs) {
+        off_t off = mk_pmem_off_of(p, o);
+        ASSERT_GE(off, 0);
+        size_t contig = 0;
+        EXPECT_EQ(o, mk_pmem_addr_of(p, off, &contig));
+        EXPECT_GE(contig, (size_t)3 << 20);
+        EXPECT_EQ(kind, memkind_detect_kind(o));
+    }
+    int local = 0;
+    EXPECT_EQ(-1, mk_pmem_off_of(p, &local));
+    for (char *o : objs)
+        memkind_free(kind, o);
+    EXPECT_EQ(0, memkind_destroy_kind(kind));
+}
+
+// The unused tail of a range shares file offsets with the next range: a
+// lookup there belongs to the newer range, and a piece of the older one
+// stops where the newer one starts.
+TEST(PmemRanges, ContiguityStopsAtTheNextRange)
+{
+    static struct memkind_pmem p;
+    static char a[4 << 20], b[4 << 20];
+    p.ranges[0] = {a, sizeof(a), 0};
+    p.ranges[1] = {b, sizeof(b), (off_t)2 << 20};
+    p.nranges = 2;
+    size_t contig = 0;
+    EXPECT_EQ(a + (1 << 20), mk_pmem_addr_of(&p, 1 << 20, &contig));
+    EXPECT_EQ((size_t)1 << 20, contig);
+    EXPECT_EQ(b, mk_pmem_addr_of(&p, 2 << 20, &contig));
+    EXPECT_EQ(sizeof(b), contig);
+    EXPECT_EQ(nullptr, mk_pmem_addr_of(&p, (off_t)6 << 20, &contig));
+    EXPECT_EQ(0u, contig);
+    EXPECT_EQ((off_t)3 << 20, mk_pmem_off_of(&p, b + (1 << 20)));
+    EXPECT_TRUE(mk_pmem_same_range(&p, a, a + 100));
+    EXPECT_FALSE(mk_pmem_same_range(&p, a, b));
 }
