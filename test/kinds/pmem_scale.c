@@ -11,8 +11,8 @@
  *   pmem_scale soak DIR N      N create/destroy cycles, every 10th with a
  *                              100 B object
  * Each mode runs its workload once to warm up, then again, and checks that
- * the process's mappings and descriptors are back to where they were
- * between the two.  Exit 0 on success, 1 with a message on
+ * the process's mappings, descriptors and resident size (16 MiB of slack)
+ * are back to where they were between the two.  Exit 0 on success, 1 with a message on
  * failure.
  */
 #include <memkind.h>
@@ -45,6 +45,20 @@ static long count_fds(void)
         n++;
     closedir(d);
     return n;
+}
+
+static long rss_kib(void)
+{
+    char line[256];
+    long kib = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (!strncmp(line, "VmRSS:", 6))
+            kib = atol(line + 6);
+    fclose(f);
+    return kib;
 }
 
 static int fail(const char *what, int err)
@@ -152,14 +166,17 @@ int main(int argc, char **argv)
     if (warm)
         return warm;
     long maps0 = count_lines("/proc/self/maps"), fds0 = count_fds();
+    long rss0 = rss_kib();
     int rc = !strcmp(mode, "grow")   ? grow(dir, n)
              : !strcmp(mode, "live") ? live(dir, n)
              : !strcmp(mode, "soak") ? soak(dir, n)
                                      : 2;
     long maps1 = count_lines("/proc/self/maps"), fds1 = count_fds();
-    printf("%s: mappings %ld -> %ld, descriptors %ld -> %ld\n", mode, maps0,
-           maps1, fds0, fds1);
-    if (maps1 > maps0 + 8 || fds1 != fds0)
+    long rss1 = rss_kib();
+    printf("%s: mappings %ld -> %ld, descriptors %ld -> %ld, RSS %ld -> %ld "
+           "KiB\n",
+           mode, maps0, maps1, fds0, fds1, rss0, rss1);
+    if (maps1 > maps0 + 8 || fds1 != fds0 || rss1 > rss0 + 16 * 1024)
         rc = fail("something was left behind", 0);
     return rc;
 }
