@@ -28,6 +28,7 @@ libmemkind_core_la_SOURCES = \
 	src/memtier.c \
 	src/memtier_counters.c \
 	src/memtier_counters.h \
+	src/nodelist.c \
 	src/numa.c \
 	src/os.c \
 	src/os.h \
