@@ -574,11 +574,11 @@ static int pmem_file_map(struct memkind_pmem *p)
      * carves: the file system is its limit.  Address space is reserved in
      * ranges as the kind grows (pmem_range.c), each at most range_cap. */
     bool small_limit = max_size && max_size <= PMEM_LIMITED_SLACK_MAX;
-    p->limit_off = !max_size ? PMEM_UNLIMITED_OFFSETS
-                   : small_limit
-                       ? mk_round_up(2 * max_size + PMEM_LIMITED_SLACK,
-                                     MK_GRANULE)
-                       : limited_reserve(dir, max_size);
+    p->limit_off =
+        !max_size ? PMEM_UNLIMITED_OFFSETS
+        : small_limit
+            ? mk_round_up(2 * max_size + PMEM_LIMITED_SLACK, MK_GRANULE)
+            : limited_reserve(dir, max_size);
     size_t cap = unlimited_reserve(dir);
     if (max_size && p->limit_off < cap)
         cap = p->limit_off;

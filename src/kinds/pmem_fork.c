@@ -287,11 +287,11 @@ void mk_pmem_postfork_parent(struct memkind *kind)
 
 /*
  * The child could not get a private copy of the carved file offsets
- * [0, carved): it must never write the parent's file.  A private (copy-on-write) view of the
- * file keeps the data readable; failing that the range becomes
- * inaccessible; failing that too the child stops here, because going on
- * would let it corrupt its parent's heap.  The kind cannot grow or give
- * space back in the child any more (fork_broken).
+ * [0, carved): it must never write the parent's file.  A private
+ * (copy-on-write) view of the file keeps the data readable; failing that the
+ * range becomes inaccessible; failing that too the child stops here, because
+ * going on would let it corrupt its parent's heap.  The kind cannot grow or
+ * give space back in the child any more (fork_broken).
  */
 static void child_without_copy(struct memkind_pmem *p, off_t carved)
 {

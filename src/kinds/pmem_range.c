@@ -209,8 +209,8 @@ int mk_pmem_ranges_register(struct memkind *kind)
     struct memkind_pmem *p = kind->priv;
     unsigned n = nranges_get(p);
     for (unsigned i = 0; i < n; i++) {
-        int err = mk_addrmap_set_range(kind, p->ranges[i].base,
-                                       p->ranges[i].len);
+        int err =
+            mk_addrmap_set_range(kind, p->ranges[i].base, p->ranges[i].len);
         if (err) {
             while (i-- > 0)
                 mk_addrmap_clear_range(kind, p->ranges[i].base,

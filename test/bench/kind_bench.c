@@ -25,9 +25,9 @@
 #include <string.h>
 #include <time.h>
 
-#define LIVE 64
+#define LIVE  64
 #define TIMED 201
-#define SOAK 2000
+#define SOAK  2000
 
 struct usage {
     long maps, fds, rss_kib, vsz_kib;
@@ -75,8 +75,8 @@ static memkind_t create(int slot)
     else if (!strcmp(type, "pmem64"))
         err = memkind_create_pmem(dir, 64 << 20, &k);
     else
-        err = memkind_create_fixed(fixed_buf[slot], sizeof(fixed_buf[slot]),
-                                   &k);
+        err =
+            memkind_create_fixed(fixed_buf[slot], sizeof(fixed_buf[slot]), &k);
     if (err) {
         char msg[MEMKIND_ERROR_MESSAGE_SIZE];
         memkind_error_message(err, msg, sizeof(msg));
@@ -172,8 +172,8 @@ int main(int argc, char **argv)
            "soak_fds=%ld\n",
            type, cd, cy, (u1.vsz_kib - u0.vsz_kib) / LIVE,
            (double)(u1.rss_kib - u0.rss_kib) / LIVE,
-           (double)(u1.maps - u0.maps) / LIVE,
-           (double)(u1.fds - u0.fds) / LIVE, (u2.vsz_kib - u0.vsz_kib) / LIVE,
+           (double)(u1.maps - u0.maps) / LIVE, (double)(u1.fds - u0.fds) / LIVE,
+           (u2.vsz_kib - u0.vsz_kib) / LIVE,
            (double)(u2.rss_kib - u0.rss_kib) / LIVE,
            (double)(u2.maps - u0.maps) / LIVE, SOAK, s1.maps - s0.maps,
            s1.rss_kib - s0.rss_kib, s1.vsz_kib - s0.vsz_kib, s1.fds - s0.fds);

@@ -12,8 +12,8 @@
  *                              100 B object
  * Each mode runs its workload once to warm up, then again, and checks that
  * the process's mappings, descriptors and resident size (16 MiB of slack)
- * are back to where they were between the two.  Exit 0 on success, 1 with a message on
- * failure.
+ * are back to where they were between the two.  Exit 0 on success, 1 with a
+ * message on failure.
  */
 #include <memkind.h>
 
