@@ -23,7 +23,8 @@
 # .log and a .trs there (test/summary.sh counts them).
 #
 # Environment (set by test/hardening/hardening.mk): top_srcdir,
-# top_builddir, JEMK_INC, JEMK_LIB, MK_CORE_SOURCES, MK_FUZZ_LIBS.
+# top_builddir, JEMK_INC, JEMK_SRC, JEMK_LIB, MK_CORE_SOURCES,
+# MK_JEMK_BASE_SOURCES, MK_FUZZ_LIBS.
 set -u
 mode=${1:-build}
 secs=${2:-${MK_FUZZ_SECONDS:-60}}
@@ -55,12 +56,13 @@ flags="-g -O1 -std=c11 -D_GNU_SOURCE -DMK_SANITIZERS=1
        -I$src/src/autohbw -I$src/test/fuzz"
 
 # Compiles $1 to an object in $out/obj when it is newer; prints the path.
+# $2: more compiler flags (placed first, so that -isystem wins over -I).
 compile()
 {
     o=$out/obj/$(echo "$1" | tr / _ | sed 's/\.c$/.o/')
     if [ ! -f "$o" ] || [ "$src/$1" -nt "$o" ] || [ "$bld/config.h" -nt "$o" ]; then
         # shellcheck disable=SC2086
-        $cc $flags -c "$src/$1" -o "$o" || return 1
+        $cc ${2:-} $flags -c "$src/$1" -o "$o" || return 1
     fi
     echo "$o"
 }
@@ -92,6 +94,13 @@ build()
     for s in $MK_CORE_SOURCES; do
         case "$s" in *.c) ;; *) continue ;; esac
         o=$(compile "$s") || { echo "fuzz: cannot compile $s"; return 1; }
+        lib="$lib $o"
+    done
+    # src/jemk_base.c reads jemalloc's internal headers (src/src.mk).
+    for s in ${MK_JEMK_BASE_SOURCES:-}; do
+        case "$s" in *.c) ;; *) continue ;; esac
+        o=$(compile "$s" "-isystem $JEMK_INC -isystem ${JEMK_SRC:?}/include") ||
+            { echo "fuzz: cannot compile $s"; return 1; }
         lib="$lib $o"
     done
     for t in $targets; do

@@ -202,6 +202,8 @@ check-stress: test/hardening/stress_test
 MK_FUZZ_ENV = top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	JEMK_INC='$(JEMK_INC)' JEMK_LIB='$(JEMK_LIB)' \
 	MK_CORE_SOURCES='$(libmemkind_core_la_SOURCES)' \
+	MK_JEMK_BASE_SOURCES='$(libmemkind_jemk_base_la_SOURCES)' \
+	JEMK_SRC='$(JEMK_SRC)' \
 	MK_FUZZ_LIBS='$(HWLOC_LIBS) $(DAXCTL_LIBS)'
 fuzz-all: $(JEMK_LIB)
 	@$(MK_FUZZ_ENV) $(SHELL) $(top_srcdir)/test/fuzz/fuzz.sh build
