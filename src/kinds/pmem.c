@@ -29,7 +29,6 @@
 #include <memkind/internal/memkind_registry.h>
 #include <memkind/internal/memkind_util.h>
 
-#include "lsan.h"
 #include "os.h"
 
 #include <errno.h>
@@ -167,15 +166,16 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
     struct mk_pmem_range *r = mk_pmem_range_current(p);
     uintptr_t base = (uintptr_t)r->base;
     size_t at = mk_round_up(base + (size_t)(p->offset - r->foff), align) - base;
-    if (!p->fork_broken && (at > r->len || r->len - at < len)) {
-        if (len > SIZE_MAX - align || mk_pmem_range_add(kind, len + align))
-            goto out;
+    bool fits = at <= r->len && r->len - at >= len;
+    if (!fits && !p->fork_broken && len <= SIZE_MAX - align &&
+        mk_pmem_range_add(kind, len + align) == 0) {
         r = mk_pmem_range_current(p);
         base = (uintptr_t)r->base;
         at = mk_round_up(base, align) - base;
-        if (at > r->len || r->len - at < len)
-            goto out;
+        fits = at <= r->len && r->len - at >= len;
     }
+    if (!fits)
+        goto out;
     size_t off = (size_t)r->foff + at;
     /* A device has no holes: everything carved is committed.  A file
      * carving is committed whole while it fits under max_size as well: one
@@ -510,7 +510,9 @@ static int check_dir(const char *dir)
     return 0;
 }
 
-static size_t unlimited_reserve(const char *dir)
+/* The longest address range a kind in dir reserves at once: the file
+ * system's size, at most PMEM_UNLIMITED_RESERVE. */
+static size_t range_cap(const char *dir)
 {
     size_t r = PMEM_UNLIMITED_RESERVE, fs;
     if (mk_os_fs_size(dir, &fs) == 0 && fs && fs < r)
@@ -579,7 +581,7 @@ static int pmem_file_map(struct memkind_pmem *p)
         : small_limit
             ? mk_round_up(2 * max_size + PMEM_LIMITED_SLACK, MK_GRANULE)
             : limited_reserve(dir, max_size);
-    size_t cap = unlimited_reserve(dir);
+    size_t cap = range_cap(dir);
     if (max_size && p->limit_off < cap)
         cap = p->limit_off;
     size_t first = cap < PMEM_FIRST_RANGE ? cap : PMEM_FIRST_RANGE;
@@ -636,8 +638,6 @@ static int create_pmem(const char *dir, size_t max_size,
     err = devdax ? mk_pmem_devdax_map(p) : pmem_file_map(p);
     if (err)
         goto err_free;
-    /* Pointers kept in the kind's memory are references (DESIGN.md 3). */
-    mk_lsan_register(p->base, p->reserved);
     err = mk_registry_create_kind(&MEMKIND_PMEM_OPS, NULL, MK_BACKING_FILE, p,
                                   kind);
     if (err)

@@ -64,10 +64,13 @@ static int reserve(size_t len, size_t need, void **base, size_t *got)
     return err;
 }
 
-/* Publishes range r as ranges[n] (its fields first, then the count). */
+/* Publishes range r as ranges[n] (its fields first, then the count) and
+ * registers it with LeakSanitizer: pointers kept in kind memory are
+ * references (DESIGN.md 3); mk_pmem_ranges_release() unregisters it. */
 static void publish(struct memkind_pmem *p, unsigned n, void *base, size_t len,
                     off_t foff)
 {
+    mk_lsan_register(base, len);
     p->ranges[n].base = base;
     p->ranges[n].len = len;
     p->ranges[n].foff = foff;
@@ -141,7 +144,6 @@ int mk_pmem_range_add(struct memkind *kind, size_t need)
         (void)mk_os_unmap(base, got);
         return ENOMEM;
     }
-    mk_lsan_register(base, got);
     publish(p, n, base, got, (off_t)foff);
     p->offset = (off_t)foff;
     if (p->next_range <= SIZE_MAX / 2)
@@ -195,7 +197,7 @@ char *mk_pmem_addr_of(struct memkind_pmem *p, off_t off, size_t *contig)
     return NULL;
 }
 
-/* True when [a, a + la) and [b, b + lb) lie in one range (the merge hook). */
+/* True when addresses a and b lie in one range (the merge hook). */
 bool mk_pmem_same_range(struct memkind_pmem *p, const void *a, const void *b)
 {
     struct mk_pmem_range *r = range_of(p, a);

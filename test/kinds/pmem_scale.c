@@ -141,6 +141,15 @@ static int soak(const char *dir, long cycles)
     return 0;
 }
 
+/* Runs the workload of mode (2: an unknown mode). */
+static int run(const char *mode, const char *dir, long n)
+{
+    return !strcmp(mode, "grow")   ? grow(dir, n)
+           : !strcmp(mode, "live") ? live(dir, n)
+           : !strcmp(mode, "soak") ? soak(dir, n)
+                                   : 2;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -159,18 +168,12 @@ int main(int argc, char **argv)
      * range it has seen (from its own base 0, kept for reuse, not per
      * kind), and a sanitizer's runtime maps memory of its own: a first run
      * of the workload leaves those behind, a second must not add to them. */
-    int warm = !strcmp(mode, "grow")   ? grow(dir, n)
-               : !strcmp(mode, "live") ? live(dir, n)
-               : !strcmp(mode, "soak") ? soak(dir, n < 1000 ? n : 1000)
-                                       : 2;
+    int warm = run(mode, dir, !strcmp(mode, "soak") && n > 1000 ? 1000 : n);
     if (warm)
         return warm;
     long maps0 = count_lines("/proc/self/maps"), fds0 = count_fds();
     long rss0 = rss_kib();
-    int rc = !strcmp(mode, "grow")   ? grow(dir, n)
-             : !strcmp(mode, "live") ? live(dir, n)
-             : !strcmp(mode, "soak") ? soak(dir, n)
-                                     : 2;
+    int rc = run(mode, dir, n);
     long maps1 = count_lines("/proc/self/maps"), fds1 = count_fds();
     long rss1 = rss_kib();
     printf("%s: mappings %ld -> %ld, descriptors %ld -> %ld, RSS %ld -> %ld "
