@@ -376,7 +376,7 @@ int mk_os_extents(int fd, off_t end,
                 a = pos;
             if (b > (uint64_t)end)
                 b = (uint64_t)end;
-            if (b > a) {
+            if (b > a && (e->fe_flags & FIEMAP_EXTENT_UNWRITTEN)) {
                 int r = fn(arg, (off_t)a, (size_t)(b - a));
                 if (r) {
                     errno = saved;

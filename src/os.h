@@ -114,10 +114,12 @@ int mk_os_clone_file(int from, int to);
 /// SEEK_HOLE.  ENXIO when there is none.  A range allocated but never
 /// written may count as a hole (ext4, XFS, tmpfs): see mk_os_extents().
 int mk_os_next_data(int fd, off_t off, off_t end, off_t *start, off_t *stop);
-/// Calls fn(arg, off, len) for each allocated extent of fd that starts
-/// before end, written or not (FIEMAP), in order, until fn returns
-/// non-zero (that value is returned).  EOPNOTSUPP where the file system
-/// has no FIEMAP (tmpfs).  A stack buffer only.
+/// Calls fn(arg, off, len) for each extent of fd that starts before end
+/// and is allocated but not written (FIEMAP_EXTENT_UNWRITTEN: fallocated,
+/// and reading as zeros), in order, until fn returns non-zero (that value
+/// is returned).  Written and delayed-allocation extents are left out:
+/// they hold data, which SEEK_DATA finds.  EOPNOTSUPP where the file
+/// system has no FIEMAP (tmpfs).  A stack buffer only.
 int mk_os_extents(int fd, off_t end,
                   int (*fn)(void *arg, off_t off, size_t len), void *arg);
 /// Copies [off, off+len) of file from to the same offsets of file to with

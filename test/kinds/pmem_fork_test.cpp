@@ -15,6 +15,10 @@
  * none:   the child has no access to the kind's memory (a read faults) and
  *         the parent's heap is untouched.
  * shared: memkind 1.14: the child's write is seen by the parent.
+ *
+ * copy also keeps the reservation: blocks the parent committed but never
+ * wrote are allocated in the child's copy too, so the child's first write
+ * there cannot meet a full file system (SIGBUS).
  */
 #include <memkind.h>
 
@@ -22,9 +26,15 @@
 
 #include <gtest/gtest.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +43,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -232,6 +244,100 @@ TEST_F(PmemFork, NoneChildCannotTouchTheHeap)
     EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     for (auto &b : heap)
         memkind_free(kind, b.p);
+}
+
+/// The file mapped at address a in this process: a descriptor of it (one
+/// of ours: the kind keeps it open), or -1.
+int fd_mapped_at(const void *a)
+{
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    unsigned long long ino = 0;
+    uintptr_t x = reinterpret_cast<uintptr_t>(a);
+    while (std::getline(maps, line)) {
+        unsigned long long lo, hi, off;
+        char perms[8], dev[16];
+        if (std::sscanf(line.c_str(), "%llx-%llx %7s %llx %15s %llu", &lo, &hi,
+                        perms, &off, dev, &ino) == 6 &&
+            x >= lo && x < hi)
+            break;
+        ino = 0;
+    }
+    if (!ino)
+        return -1;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    int found = -1;
+    while (struct dirent *e = readdir(d)) {
+        int fd = std::atoi(e->d_name);
+        struct stat st;
+        if (e->d_name[0] != '.' && fd != dirfd(d) && fstat(fd, &st) == 0 &&
+            S_ISREG(st.st_mode) && st.st_ino == ino) {
+            found = fd;
+            break;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/// Bytes allocated to fd's file (st_blocks), or 0.
+unsigned long long allocated(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 ? (unsigned long long)st.st_blocks * 512 : 0;
+}
+
+TEST_F(PmemFork, CopyKeepsTheReservationOfUnwrittenBlocks)
+{
+    if (mode() != "copy")
+        GTEST_SKIP() << "copy mode only";
+    const size_t big = 32u << 20;
+    auto *p = static_cast<unsigned char *>(memkind_malloc(kind, big));
+    ASSERT_NE(nullptr, p);
+    // Never written: committed and reserved, but no data for SEEK_DATA to
+    // find (ext4 counts a page in the page cache as data, and its
+    // neighbours with it).
+    int fd = fd_mapped_at(p);
+    ASSERT_GE(fd, 0) << "no descriptor of the kind's file";
+    alignas(8) unsigned char buf[sizeof(fiemap) + sizeof(fiemap_extent)] = {};
+    auto *fm = reinterpret_cast<struct fiemap *>(buf);
+    fm->fm_length = ~0ULL;
+    fm->fm_extent_count = 1;
+    if (ioctl(fd, FS_IOC_FIEMAP, fm) != 0) {
+        memkind_free(kind, p);
+        GTEST_SKIP() << "no FIEMAP on " << dir
+                     << " (tmpfs): the copy cannot see reservations";
+    }
+    unsigned long long parent_bytes = allocated(fd);
+    if (parent_bytes < big) {
+        memkind_free(kind, p);
+        GTEST_SKIP() << "the file system did not allocate the committed "
+                        "blocks in the parent ("
+                     << parent_bytes << " bytes)";
+    }
+    struct stat parent_st;
+    ASSERT_EQ(0, fstat(fd, &parent_st));
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        int cfd = fd_mapped_at(p);
+        if (cfd < 0)
+            _exit(2);
+        struct stat a;
+        if (fstat(cfd, &a) || a.st_ino == parent_st.st_ino)
+            _exit(3); // not a copy
+        if (allocated(cfd) < big)
+            _exit(4); // the unwritten blocks lost their reservation
+        _exit(p[big - 1] == 0 ? 0 : 5);
+    }
+    int st = wait_child(pid);
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        << "child status " << st
+        << " (2: no copy mapped, 3: not a copy, 4: reservation lost, 5: "
+           "data lost)";
+    memkind_free(kind, p);
 }
 
 TEST_F(PmemFork, OtherThreadsAllocateWhileTheChildCopies)
