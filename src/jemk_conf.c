@@ -16,6 +16,7 @@
 #include "jemk_ctl.h"
 #include "os.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,16 +31,36 @@
  *    anyway; this keeps jemalloc from trying).
  * jemalloc 5.3.0 reads five configuration sources in order, each
  * overriding the ones before: --with-malloc-conf (jemalloc/jemalloc.mk),
- * the malloc_conf symbol, the /etc/jemk_malloc.conf link, JEMK_MALLOC_CONF,
- * and last the malloc_conf_2_conf_harder symbol, which is defined here (a
- * strong definition over jemalloc's weak one; hidden, so a program cannot
- * interpose it).  test/unit's JemallocOptions test reads the options back
- * under hostile values (test/env/jemk-conf.sh).
+ * the malloc_conf symbol (MK_JEMK_DEFAULT_CONF below), the
+ * /etc/jemk_malloc.conf link, JEMK_MALLOC_CONF, and last the
+ * malloc_conf_2_conf_harder symbol, which is defined here (a strong definition
+ * over jemalloc's weak one; hidden, so a program cannot interpose it).
+ * test/unit's JemallocOptions test reads the options back under hostile values
+ * (test/env/jemk-conf.sh).
  */
 #define MK_JEMK_FORCED_CONF "retain:true,dss:disabled"
 extern const char *jemk_malloc_conf_2_conf_harder;
 __attribute__((visibility("hidden")))
 const char *jemk_malloc_conf_2_conf_harder = MK_JEMK_FORCED_CONF;
+
+/*
+ * jemalloc's defaults the library changes, which the user's configuration
+ * still overrides (this is the malloc_conf symbol: the second source).
+ *  - oversize_threshold:128 MiB (jemalloc: 8 MiB).  jemalloc purges a
+ *    freed large extent at once when, coalesced with its free neighbours,
+ *    it reaches the threshold; with 8 MiB, a program that frees a batch of
+ *    1 MiB objects and allocates the next batch has the kernel zero and
+ *    fault every page again: 0.048 million 1 MiB malloc+free pairs per CPU
+ *    second in batches of 64, 0.014 at 4 MiB (issue 17).  At 128 MiB, 3.0
+ *    and 3.1 (mimalloc 2.0.9: 4.3 and 3.0).  Smaller freed extents go back
+ *    by jemalloc's decay (10 s) instead; objects of 128 MiB and more still
+ *    live in jemalloc's oversize arena, which purges them when freed.
+ *    32 MiB helped 1 MiB batches but not 4 MiB ones (0.044).
+ */
+#define MK_JEMK_DEFAULT_CONF "oversize_threshold:134217728"
+/* Hidden like every jemalloc name here (-fvisibility=hidden; nm -D shows
+ * none: test/hardening/lint.sh). */
+const char *jemk_malloc_conf = MK_JEMK_DEFAULT_CONF;
 
 /* One forced option: the key, the only value kept, and the user's
  * effective setting of it (pointers into the source's string). */
@@ -111,6 +132,25 @@ void mk_jemk_conf_warn_user(void)
 }
 
 /*
+ * jemalloc 5.3.0 creates arena 0 before it reads opt.oversize_threshold
+ * into the threshold new arenas get (arena_init_huge() runs after
+ * arena_new(0)), so arena 0 keeps the built-in 8 MiB whatever the
+ * configuration says.  Arena 0 is where a single-threaded program's
+ * MEMKIND_DEFAULT memory lives: give it the configured threshold, as every
+ * later arena has.  0 means "no oversize arena": no eager purge either.
+ */
+static void fix_arena0_oversize(void)
+{
+    size_t v = 0, sz = sizeof(v);
+    if (jemk_mallctl("opt.oversize_threshold", &v, &sz, NULL, 0) != 0)
+        return;
+    if (v == 0)
+        v = SIZE_MAX;
+    if (jemk_mallctl("arena.0.oversize_threshold", NULL, NULL, &v, sizeof(v)))
+        mk_log_err("cannot set arena 0's oversize threshold");
+}
+
+/*
  * Applies the core environment variables to jemalloc.  A bad
  * MEMKIND_BACKGROUND_THREAD_LIMIT is fatal, as in memkind 1.14 (there is no
  * error channel at library load).
@@ -141,6 +181,7 @@ void mk_jemk_conf_apply_env(const struct mk_env *env)
         (void)jemk_mallctl("arenas.muzzy_decay_ms", NULL, NULL, &never,
                            sizeof(never));
     }
+    fix_arena0_oversize();
     if (env->bg_thread_limit >= 0) {
         size_t limit = env->bg_thread_limit ? (size_t)env->bg_thread_limit
                                             : (size_t)mk_os_ncpus();
