@@ -53,6 +53,7 @@
 
 #include <errno.h>
 #include <numaif.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -430,6 +431,10 @@ int mk_arena_set_grow(struct mk_arena_set *set, unsigned node)
         return MEMKIND_ERROR_ARENAS_CREATE;
     (void)set_decay(idx, MK_CTL_ARENA_DIRTY_DECAY_MS, set->dirty_decay_ms);
     (void)set_decay(idx, MK_CTL_ARENA_MUZZY_DECAY_MS, set->muzzy_decay_ms);
+    if (set->oversize) {
+        size_t v = set->oversize;
+        (void)mk_ctl_arena(idx, MK_CTL_ARENA_OVERSIZE, &v, sizeof(v));
+    }
     if (set->grow_limit) {
         size_t lim = set->grow_limit;
         (void)mk_ctl_arena(idx, MK_CTL_ARENA_GROW_LIMIT, &lim, sizeof(lim));
@@ -659,13 +664,29 @@ MK_EXPORT int memkind_arena_destroy(struct memkind *kind)
     return 0;
 }
 
+/* CONSERVATIVE's oversize threshold: jemalloc's own 8 MiB, so a freed
+ * large extent that reaches it coalesced goes back at once, as before the
+ * library raised the default (src/jemk_conf.c, issue 17). */
+#define MK_CONSERVATIVE_OVERSIZE ((size_t)8 << 20)
+
+/* The oversize threshold of the configuration (opt.oversize_threshold; 0,
+ * no oversize arena, reads as "never purge eagerly"). */
+static size_t configured_oversize(void)
+{
+    size_t v = 0, sz = sizeof(v);
+    if (jemk_mallctl("opt.oversize_threshold", &v, &sz, NULL, 0) != 0 || v == 0)
+        v = SIZE_MAX;
+    return v;
+}
+
 /*
- * Applies a memory usage policy as decay times: DEFAULT keeps jemalloc's
- * (10 s dirty, no muzzy) or the kind's (mk_arena_tune); CONSERVATIVE
- * returns freed pages at once, or for a file kind within a few
- * milliseconds (its purger thread makes that true when idle; giving each
- * emptied extent back at once made small objects cost up to 34 times as
- * much, in fallocate calls).
+ * Applies a memory usage policy as decay times and oversize thresholds:
+ * DEFAULT keeps jemalloc's (10 s dirty, no muzzy) or the kind's
+ * (mk_arena_tune) and the configured threshold; CONSERVATIVE returns freed
+ * pages at once, or for a file kind within a few milliseconds (its purger
+ * thread makes that true when idle; giving each emptied extent back at
+ * once made small objects cost up to 34 times as much, in fallocate
+ * calls), and large extents from 8 MiB coalesced at once.
  * Returns 0 or MEMKIND_ERROR_INVALID / MEMKIND_ERROR_RUNTIME.
  */
 MK_EXPORT int
@@ -677,16 +698,19 @@ memkind_arena_update_memory_usage_policy(struct memkind *kind,
         return MEMKIND_ERROR_INVALID;
     int err = 0;
     mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
-    if (policy == MEMKIND_MEM_USAGE_POLICY_CONSERVATIVE)
-        set->dirty_decay_ms = set->conservative_dirty_ms;
-    else
-        set->dirty_decay_ms = set->default_dirty_ms;
+    bool conservative = policy == MEMKIND_MEM_USAGE_POLICY_CONSERVATIVE;
+    set->dirty_decay_ms =
+        conservative ? set->conservative_dirty_ms : set->default_dirty_ms;
     set->muzzy_decay_ms = 0;
+    set->oversize = conservative ? MK_CONSERVATIVE_OVERSIZE : 0;
+    size_t oversize = conservative ? set->oversize : configured_oversize();
     for (unsigned i = 0; i < set->narenas; i++) {
         if (set_decay(set->arena_idx[i], MK_CTL_ARENA_DIRTY_DECAY_MS,
                       set->dirty_decay_ms) ||
             set_decay(set->arena_idx[i], MK_CTL_ARENA_MUZZY_DECAY_MS,
-                      set->muzzy_decay_ms))
+                      set->muzzy_decay_ms) ||
+            mk_ctl_arena(set->arena_idx[i], MK_CTL_ARENA_OVERSIZE, &oversize,
+                         sizeof(oversize)))
             err = MEMKIND_ERROR_RUNTIME;
     }
     mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);

@@ -77,6 +77,8 @@ struct mk_arena_set {
     ssize_t conservative_dirty_ms;       ///< and of CONSERVATIVE
     ssize_t dirty_decay_ms;              ///< decay applied to new arenas
     ssize_t muzzy_decay_ms;              ///< decay applied to new arenas
+    size_t oversize;                     ///< oversize_threshold of new
+                                         ///< arenas, 0: the configured one
 };
 
 /// MEMKIND_DEFAULT's set: jemalloc's automatic arenas, never destroyed.

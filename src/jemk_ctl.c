@@ -28,6 +28,7 @@ static const struct mk_ctl_name arena_names[MK_CTL_ARENA_LEAVES] = {
     [MK_CTL_ARENA_DIRTY_DECAY_MS] = {"arena.0.dirty_decay_ms", 1},
     [MK_CTL_ARENA_MUZZY_DECAY_MS] = {"arena.0.muzzy_decay_ms", 1},
     [MK_CTL_ARENA_GROW_LIMIT] = {"arena.0.retain_grow_limit", 1},
+    [MK_CTL_ARENA_OVERSIZE] = {"arena.0.oversize_threshold", 1},
     [MK_CTL_ARENA_PURGE] = {"arena.0.purge", 1},
     [MK_CTL_ARENA_DECAY] = {"arena.0.decay", 1},
     [MK_CTL_ARENA_DESTROY] = {"arena.0.destroy", 1},

@@ -16,6 +16,7 @@ enum mk_ctl_arena_leaf
     MK_CTL_ARENA_DIRTY_DECAY_MS = 0, ///< arena.<i>.dirty_decay_ms (ssize_t)
     MK_CTL_ARENA_MUZZY_DECAY_MS,     ///< arena.<i>.muzzy_decay_ms (ssize_t)
     MK_CTL_ARENA_GROW_LIMIT,         ///< arena.<i>.retain_grow_limit (size_t)
+    MK_CTL_ARENA_OVERSIZE,           ///< arena.<i>.oversize_threshold (size_t)
     MK_CTL_ARENA_PURGE,              ///< arena.<i>.purge (no value)
     MK_CTL_ARENA_DECAY,              ///< arena.<i>.decay (no value)
     MK_CTL_ARENA_DESTROY,            ///< arena.<i>.destroy (no value)

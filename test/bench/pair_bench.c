@@ -7,7 +7,7 @@
  * see); LD_LIBRARY_PATH picks ours or Debian's 1.14.  Raw jemalloc is
  * reached through LD_PRELOAD=libjemalloc.so.2 and dlsym(RTLD_DEFAULT).
  *
- *   pair_bench [-n PAIRS] [-r REPS] [-b BATCH] [-d DIR] TARGET SIZE...
+ *   pair_bench [-n PAIRS] [-r REPS] [-b BATCH] [-w] [-d DIR] TARGET SIZE...
  *
  *   TARGET   version           print memkind_get_version() and exit
  *            none              the empty loop (its cost is loop overhead)
@@ -32,13 +32,17 @@
  *            strict malloc+free pair that never leaves the thread cache);
  *            a batch larger than the thread cache reaches the arena, which
  *            is where the memory usage policy costs
+ *   -w       write the first byte of every object of a batch (as programs
+ *            do): a freed extent the allocator purged is then faulted in
+ *            again, which the untouched loop cannot see
  *   -d DIR   directory of the PMEM kinds (default /tmp)
  *
  * Prints "TARGET SIZE NS" per size: nanoseconds per pair.  Under
  * valgrind --tool=callgrind --toggle-collect=bench_loop with -n PAIRS -r 1
  * the instruction count collected, divided by PAIRS, is the instructions per
  * pair, independent of machine noise (the warm-up runs in warm_loop, outside
- * the collection).  Memory is not touched: this is the allocator's own cost.
+ * the collection).  Without -w memory is not touched: this is the
+ * allocator's own cost.
  */
 #include "bench_common.h"
 
@@ -69,6 +73,7 @@ static memkind_t kind;
 static mallocx_fn j_mallocx;
 static dallocx_fn j_dallocx;
 static void *slots[BATCH_MAX];
+static int touch; /* -w */
 
 /* One loop per mode, so that the loop overhead is the same few
  * instructions whatever is measured (the "none" target shows it). */
@@ -80,8 +85,11 @@ static void *slots[BATCH_MAX];
     }
 #define BATCH_LOOP(ALLOC, FREE)                                                \
     for (long i = 0; i < pairs; i += batch) {                                  \
-        for (long j = 0; j < batch; j++)                                       \
+        for (long j = 0; j < batch; j++) {                                     \
             slots[j] = ALLOC;                                                  \
+            if (touch && slots[j])                                             \
+                *(volatile char *)slots[j] = 1;                                \
+        }                                                                      \
         for (long j = 0; j < batch; j++) {                                     \
             void *p = slots[j];                                                \
             FREE;                                                              \
@@ -237,7 +245,7 @@ int main(int argc, char **argv)
     long batch = 1;
     const char *dir = "/tmp";
     int opt;
-    while ((opt = getopt(argc, argv, "n:r:b:d:")) != -1) {
+    while ((opt = getopt(argc, argv, "n:r:b:wd:")) != -1) {
         switch (opt) {
             case 'n':
                 fixed_pairs = atol(optarg);
@@ -248,6 +256,9 @@ int main(int argc, char **argv)
             case 'b':
                 batch = atol(optarg);
                 break;
+            case 'w':
+                touch = 1;
+                break;
             case 'd':
                 dir = optarg;
                 break;
@@ -257,8 +268,9 @@ int main(int argc, char **argv)
     }
     if (optind >= argc || reps < 1 || batch < 1 || batch > BATCH_MAX ||
         fixed_pairs < 0)
-        bench_die(PROG, "usage: pair_bench [-n PAIRS] [-r REPS] [-b BATCH] "
-                        "[-d DIR] TARGET SIZE...");
+        bench_die(PROG,
+                  "usage: pair_bench [-n PAIRS] [-r REPS] [-b BATCH] [-w] "
+                  "[-d DIR] TARGET SIZE...");
     const char *target = argv[optind];
     if (!strcmp(target, "version")) {
         printf("%d\n", memkind_get_version());
