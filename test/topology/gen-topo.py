@@ -75,6 +75,17 @@ def kinds_block(i, H, hbw_all, local_cap, local_lat, local_bw, hicap, inter, kme
     cap("HIGHEST_BANDWIDTH_LOCAL",local_bw)
     L.append("omp high_bw %d in %s"%(i, dram if nohbw else H))
     L.append("omp large_cap %d in %s"%(i, kmem_all if kmem else dram))
+    L+=huge_lines(i, dram, None if nohbw else H, hbw_all)
+    return L
+
+def huge_lines(i, dram, H, hbw_all):
+    # The hugetlb kinds (topo_place --huge, after the hugepages lines).
+    h=lambda k,m,n=None: "huge MEMKIND_%s %d %s%s"%(k,i,m,(" "+n) if n else "")
+    L=[h("HUGETLB","in",dram)]
+    if H is None:
+        L+=[h(k,"fail") for k in ("HBW_HUGETLB","HBW_ALL_HUGETLB","HBW_PREFERRED_HUGETLB")]
+    else:
+        L+=[h("HBW_HUGETLB","in",H),h("HBW_ALL_HUGETLB","in",hbw_all),h("HBW_PREFERRED_HUGETLB","in",H)]
     return L
 
 MOVE_NOTE = """# Threads that move (sched_setaffinity, as libomp does) after using a kind
@@ -96,7 +107,19 @@ def moves(blocks):
             L.append("move %s %d %s"%(w[1],src," ".join(w[2:])))
     return L
 
-def write(name, header, vm, mems, nodes, dist, lb, sysfs, blocks, caches=(), cachechecks=(), extra=()):
+HUGE_NOTE = """# The hugetlb kinds, from each CPU node, on 2 MiB pages reserved per node
+# (nr_hugepages of /sys/devices/system/node/nodeN; guest.sh reserves them
+# after the other checks, runs "topo_place --huge" and gives them back, or
+# prints a counted skip when a node cannot hold them).  Pages go on the
+# CPU nodes and on the HBW nodes, so each kind has pages of both kinds of
+# memory to choose from.  memkind(3): MEMKIND_HUGETLB is standard memory
+# on huge pages (no binding: a CPU node, as MEMKIND_DEFAULT);
+# MEMKIND_HBW_HUGETLB, _ALL_HUGETLB and _PREFERRED_HUGETLB are MEMKIND_HBW,
+# _ALL and _PREFERRED on huge pages (they fail where those do).  Every
+# page must also be a 2 MiB page (KernelPageSize in /proc/self/smaps)."""
+HUGE_PAGES = 16   # per node: 32 MiB, an eighth of the smallest node
+
+def write(name, header, vm, mems, nodes, dist, lb, sysfs, blocks, caches=(), cachechecks=(), extra=(), hugenodes=()):
     N=len(nodes)
     L=[header.rstrip(), "vm "+vm]
     L+=qemu(mems,nodes,dist,lb,caches)
@@ -108,8 +131,11 @@ def write(name, header, vm, mems, nodes, dist, lb, sysfs, blocks, caches=(), cac
     L+=access(N,lb)
     L+=list(cachechecks)
     L+=["", PLACEMENT_NOTE.rstrip()]
-    for b in blocks: L+=b
+    for b in blocks: L+=[l for l in b if not l.startswith("huge ")]
     L+=moves(blocks)
+    L+=["", HUGE_NOTE]
+    L+=["hugepages %d %d"%(n,HUGE_PAGES) for n in hugenodes]
+    for b in blocks: L+=[l for l in b if l.startswith("huge ")]
     L+=["", "# The tools: memkind-hbw-nodes prints the union of every CPU node's HBW",
         "# nodes, memkind-auto-dax-kmem-nodes the KMEM DAX nodes (\"-\": none).",
         "tool memkind-hbw-nodes %s" % TOOLS[name][0],
@@ -176,7 +202,8 @@ write("hbm-snc", """# hbm-snc: HBM flat mode with sub-NUMA clustering (Xeon Max-
  [(i,str(i),True,i) for i in range(4)]+[(i+4,None,True,i) for i in range(4)],
  d_hbm, lb, [("possible","0-7"),("online","0-7"),("has_cpu","0-3"),("has_memory","0-7")],
  [kinds_block(i,str(i+4),str(i+4),str(i),str(i),str(i+4),"0-3","0-7",dram="0-3",hicap_pref="fail") for i in range(4)],
- extra=OVERFLOW_NOTE + ["overflow MEMKIND_HBW_PREFERRED 0 160 4 0-7", "overflow hbw-preferred 1 160 5 0-7"])
+ extra=OVERFLOW_NOTE + ["overflow MEMKIND_HBW_PREFERRED 0 160 4 0-7", "overflow hbw-preferred 1 160 5 0-7"],
+ hugenodes=range(8))
 
 # ---- knl
 lb={}
@@ -200,7 +227,7 @@ write("knl", """# knl: Knights Landing-like, SNC-2 flat mode.  Nodes 0-1: one CP
  [kinds_block(i,str(i+2),str(i+2),str(i),str(i),str(i+2),"0-1","0-3",dram="0-1") for i in range(2)],
  extra=OVERFLOW_NOTE + ["overflow MEMKIND_HBW_PREFERRED 0 160 2 0-3", "overflow hbw-preferred 1 160 3 0-3"],
  caches=["node-id=0,size=16M,level=1,associativity=direct,policy=write-back,line=64"],
- cachechecks=["cache 0 1 16777216"])
+ cachechecks=["cache 0 1 16777216"], hugenodes=range(4))
 
 # ---- cxl
 lb={(0,0):(100,100),(0,1):(150,60),(0,2):(250,30),(0,3):(300,20),
@@ -223,8 +250,16 @@ write("cxl", """# cxl: CXL-style far memory.  Nodes 0-1: one CPU and 256 MiB of 
         "# a DAX_KMEM tier (node 3): malloc'd bytes by the nodes their pages are",
         "# on, in the tiers' ratio within a factor of 2.",
         "memtier STATIC_RATIO 0-1 1 3 1", "memtier STATIC_RATIO 0-1 4 3 1",
-        "memtier DYNAMIC_THRESHOLD 0-1 1 3 1"] + OVERFLOW_NOTE +
-       ["overflow MEMKIND_DAX_KMEM_PREFERRED 1 448 3 0-3"])
+        "memtier DYNAMIC_THRESHOLD 0-1 1 3 1",
+        "", "# The memtier(1) launcher (our script) running tier_probe: memtier -r",
+        "# RATIO [-t THRESHOLDS] tier_probe (\"-\": option left out), checked as",
+        "# the memtier lines.  Without -r the ratio is the installed memory's:",
+        "# CPU nodes 0-1 (512 MiB) against CPU-less nodes 2-3 (896 MiB), 4:7.",
+        "memtier-tool 1:1 - 0-1 1 3 1", "memtier-tool 1:3 - 0-1 1 3 3",
+        "memtier-tool 1:1 INIT_VAL:1024,MIN_VAL:513,MAX_VAL:1536 0-1 1 3 1",
+        "memtier-tool - - 0-1 4 3 7"] + OVERFLOW_NOTE +
+       ["overflow MEMKIND_DAX_KMEM_PREFERRED 1 448 3 0-3"],
+ hugenodes=(0,1))
 
 # ---- gpu-hbm
 lb={(0,0):(100,100),(0,1):(300,1000)}
@@ -237,7 +272,8 @@ write("gpu-hbm", """# gpu-hbm: GPU memory as a NUMA node (Grace Hopper-like).  N
  [(0,"0-1",True,0),(1,None,True,0)],
  lambda a,b: 40, lb, [("possible","0-1"),("online","0-1"),("has_cpu","0"),("has_memory","0-1")],
  [kinds_block(0,"1","1","0","0","1","0","0-1",dram="0")],
- extra=OVERFLOW_NOTE + ["overflow MEMKIND_HBW_PREFERRED 0 320 1 0-1", "overflow hbw-preferred 0 320 1 0-1"])
+ extra=OVERFLOW_NOTE + ["overflow MEMKIND_HBW_PREFERRED 0 320 1 0-1", "overflow hbw-preferred 0 320 1 0-1"],
+ hugenodes=(0,1))
 
 # ---- nohmat: the KNL layout on firmware without an HMAT
 def nohmat_block(i):
@@ -256,6 +292,7 @@ def nohmat_block(i):
     for k in ("HBW","HBW_ALL","DAX_KMEM","HIGHEST_BANDWIDTH_LOCAL","LOWEST_LATENCY_LOCAL"):
         L.append("capacity MEMKIND_%s %d -"%(k,i))
     L.append("omp high_bw %d in 0-1"%i); L.append("omp large_cap %d in 0-1"%i)
+    L+=huge_lines(i, "0-1", None, None)
     return L
 write("nohmat", """# nohmat: the knl layout (2 CPU nodes with 256 MiB of DDR, 2 CPU-less
 # 128 MiB nodes) booted without an HMAT (older firmware): no -machine
@@ -268,4 +305,4 @@ write("nohmat", """# nohmat: the knl layout (2 CPU nodes with 256 MiB of DDR, 2 
  [(0,"0",True,None),(1,"1",True,None),(2,None,True,None),(3,None,True,None)],
  lambda a,b: knl_d[(a,b)], {}, [("possible","0-3"),("online","0-3"),("has_cpu","0-1"),("has_memory","0-3")],
  [nohmat_block(0), nohmat_block(1)],
- cachechecks=["noaccess %d"%n for n in range(4)])
+ cachechecks=["noaccess %d"%n for n in range(4)], hugenodes=(0,1))

@@ -15,9 +15,15 @@
  *        topo_place FILE --hbw POL  the "hbw POL" lines, after
  *                                   hbw_set_policy(POL) (once per process:
  *                                   hbwmalloc allows one policy)
+ *        topo_place FILE --huge     the "huge" lines (the guest reserves
+ *                                   2 MiB pages on the nodes first)
  * Output: one "ok N - WHAT -> NODES" or "not ok N - WHAT: WHY" line per
  * check (NODES: the page nodes seen, so two libraries' runs can be
- * compared line by line), then "placement: N passed, N failed".  Exit 0
+ * compared check by check; a failed placement also gives the free memory
+ * of the expected nodes just before the allocation, "(free MiB: 0=3)",
+ * which tells a full node from a wrong one), then "placement: N passed,
+ * N failed (VmRSS N MiB)", written out before anything is freed (a
+ * library that crashes at exit is told from one that stops on the way).  Exit 0
  * only when nothing failed; 2 on a malformed file.
  *
  * Lines (fields separated by blanks; "#" starts a comment; other words
@@ -45,6 +51,9 @@
  *                                   libomp does, and is checked there as
  *                                   by a place line: a thread's kind
  *                                   state must follow it to its new node)
+ *   huge KIND CPUNODE MODE [NODES]  (as place, for the hugetlb kinds;
+ *                                   every page must also be a 2 MiB page,
+ *                                   KernelPageSize in /proc/self/smaps)
  *   capacity KIND CPUNODE NODES     (memkind_get_capacity() from that
  *                                   node equals the sum of the MemTotal of
  *                                   NODES; "-" for "returns -1")
@@ -101,6 +110,10 @@ static const struct kindname kinds[] = {
     K(MEMKIND_LOWEST_LATENCY_LOCAL_PREFERRED),
     K(MEMKIND_HIGHEST_BANDWIDTH_LOCAL),
     K(MEMKIND_HIGHEST_BANDWIDTH_LOCAL_PREFERRED),
+    K(MEMKIND_HUGETLB),
+    K(MEMKIND_HBW_HUGETLB),
+    K(MEMKIND_HBW_ALL_HUGETLB),
+    K(MEMKIND_HBW_PREFERRED_HUGETLB),
 };
 
 /* parse_nodes TEXT SET: fills SET (MAXNODE flags) from "0,2-3"; "-" is the
@@ -177,22 +190,57 @@ static int node_cpus(int node, cpu_set_t *cpus)
     return 0;
 }
 
-static long long node_memtotal(int node)
+/* node_meminfo NODE FIELD: a "FIELD:" value of the node's meminfo in
+ * bytes, or -1. */
+static long long node_meminfo(int node, const char *field)
 {
     char path[96], line[256];
     long long kb = -1;
+    size_t len = strlen(field);
     snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo",
              node);
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
     while (fgets(line, sizeof(line), f)) {
-        char *m = strstr(line, "MemTotal:");
-        if (m)
-            kb = strtoll(m + 9, NULL, 10);
+        char *m = strstr(line, field);
+        if (m && m[len] == ':')
+            kb = strtoll(m + len + 1, NULL, 10);
     }
     fclose(f);
     return kb < 0 ? -1 : kb * 1024;
+}
+
+static long long node_memtotal(int node)
+{
+    return node_meminfo(node, "MemTotal");
+}
+
+/* kernel_page_kb ADDR: KernelPageSize (kB) of the mapping holding ADDR,
+ * from /proc/self/smaps, or -1. */
+static long kernel_page_kb(const void *addr)
+{
+    char line[256];
+    long kb = -1;
+    int in = 0;
+    uintptr_t a = (uintptr_t)addr;
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+        size_t hex = strspn(line, "0123456789abcdef");
+        /* A mapping's first line starts "lo-hi "; its fields "Name:". */
+        if (hex && line[hex] == '-' &&
+            sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+            in = a >= lo && a < hi;
+        } else if (in && !strncmp(line, "KernelPageSize:", 15)) {
+            kb = strtol(line + 15, NULL, 10);
+            break;
+        }
+    }
+    fclose(f);
+    return kb;
 }
 
 enum op
@@ -222,8 +270,11 @@ struct job {
     int got_null, bad_status, verify;
     long long capacity;
     char err[128];
-    int move;          /* move line: run on from_cpus first */
-    cpu_set_t to_cpus; /* move line: the CPUs of CPUNODE */
+    int move;                    /* move line: run on from_cpus first */
+    cpu_set_t to_cpus;           /* move line: the CPUs of CPUNODE */
+    int huge;                    /* huge line: pages must be 2 MiB pages */
+    long page_kb;                /* huge line: KernelPageSize seen */
+    long long free_mib[MAXNODE]; /* MemFree of the wanted nodes before */
 };
 
 static void *worker(void *arg)
@@ -245,6 +296,9 @@ static void *worker(void *arg)
         }
         sched_yield(); /* the kernel moves us at the next switch at latest */
     }
+    for (int i = 0; i < MAXNODE; i++)
+        if (j->want[i])
+            j->free_mib[i] = node_meminfo(i, "MemFree") >> 20;
     char *p = j->op == OP_HBW ? hbw_malloc(j->size)
                               : memkind_malloc(j->kind, j->size);
     if (!p) {
@@ -277,6 +331,8 @@ static void *worker(void *arg)
     }
     if (j->op == OP_HBW)
         j->verify = hbw_verify_memory_region(p, j->size, HBW_TOUCH_PAGES);
+    if (j->huge)
+        j->page_kb = kernel_page_kb(p);
     free(pages);
     free(status);
     return NULL;
@@ -378,11 +434,22 @@ static void run(struct job *j, int cpunode, const char *what)
         if (j->mode == MODE_OVERFLOW && (!j->seen[j->first] || !beyond))
             bad = 1;
         if (bad) {
-            snprintf(buf, sizeof(buf), "pages on %s, expected %s %s", got,
+            char fr[MAXNODE * 12] = "";
+            size_t o = 0;
+            for (int i = 0; i < MAXNODE && o + 24 < sizeof(fr); i++)
+                if (j->want[i])
+                    o += (size_t)snprintf(fr + o, sizeof(fr) - o, " %d=%lld", i,
+                                          j->free_mib[i]);
+            snprintf(buf, sizeof(buf),
+                     "pages on %s, expected %s %s (free MiB:%s)", got,
                      j->mode == MODE_SPREAD     ? "spread over"
                      : j->mode == MODE_OVERFLOW ? "node first then others of"
                                                 : "in",
-                     want);
+                     want, fr);
+            why = buf;
+        } else if (j->huge && j->page_kb != 2048) {
+            snprintf(buf, sizeof(buf), "pages on %s in %ld kB pages, not 2 MiB",
+                     got, j->page_kb);
             why = buf;
         } else if (j->op == OP_HBW && j->mode != MODE_OVERFLOW &&
                    j->verify != 0) {
@@ -402,6 +469,21 @@ static void run(struct job *j, int cpunode, const char *what)
     fflush(stdout);
 }
 
+/* The process's resident memory (VmRSS of /proc/self/status), MiB. */
+static long rss_mib(void)
+{
+    char line[256];
+    long kb = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (!strncmp(line, "VmRSS:", 6))
+            kb = strtol(line + 6, NULL, 10);
+    fclose(f);
+    return kb < 0 ? -1 : kb >> 10;
+}
+
 static int parse_mode(const char *s, enum mode *m)
 {
     if (!strcmp(s, "in"))
@@ -418,11 +500,14 @@ static int parse_mode(const char *s, enum mode *m)
 int main(int argc, char **argv)
 {
     const char *hbw_pol = NULL;
+    int huge = 0;
     if (argc == 4 && !strcmp(argv[2], "--hbw"))
         hbw_pol = argv[3];
+    else if (argc == 3 && !strcmp(argv[2], "--huge"))
+        huge = 1;
     else if (argc != 2) {
-        fprintf(stderr,
-                "usage: topo_place FILE [--hbw bind|preferred|interleave]\n");
+        fprintf(stderr, "usage: topo_place FILE [--hbw "
+                        "bind|preferred|interleave | --huge]\n");
         return 2;
     }
     FILE *f = fopen(argv[1], "r");
@@ -465,7 +550,15 @@ int main(int argc, char **argv)
         char what[256];
         int cpu, first; /* index of the CPUNODE word */
         memkind_t created = NULL;
-        if (!strcmp(w[0], "place") && !hbw_pol) {
+        if (huge != !strcmp(w[0], "huge")) {
+            continue; /* --huge runs the huge lines and nothing else */
+        } else if (!strcmp(w[0], "huge")) {
+            j.op = OP_PLACE;
+            j.huge = 1;
+            first = 2;
+            if (n < 4 || !(j.kind = kind_named(w[1])))
+                goto bad;
+        } else if (!strcmp(w[0], "place") && !hbw_pol) {
             j.op = OP_PLACE;
             first = 2;
             if (n < 4 || !(j.kind = kind_named(w[1])))
@@ -566,7 +659,10 @@ int main(int argc, char **argv)
                      w[2], cpu);
         else
             snprintf(what, sizeof(what), "%s %s from node %d",
-                     j.op == OP_HBW ? "hbw" : "place", w[1], cpu);
+                     j.op == OP_HBW ? "hbw"
+                     : j.huge       ? "huge"
+                                    : "place",
+                     w[1], cpu);
         run(&j, cpu, what);
         /* created kinds are kept: their memory is still allocated */
         continue;
@@ -574,7 +670,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s:%d: malformed line\n", argv[1], lineno);
         return 2;
     }
+    printf("placement: %d passed, %d failed (VmRSS %ld MiB)\n", passed, failed,
+           rss_mib());
+    fflush(stdout);
     fclose(f);
-    printf("placement: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
