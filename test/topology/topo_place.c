@@ -319,7 +319,25 @@ static void *worker(void *arg)
         p[i * (size_t)pg] = 1;
         pages[i] = p + i * (size_t)pg;
     }
-    if (syscall(SYS_move_pages, 0, (unsigned long)n, pages, NULL, status, 0)) {
+    long rc =
+        syscall(SYS_move_pages, 0, (unsigned long)n, pages, NULL, status, 0);
+    /* A page the kernel is migrating at that moment (compaction on a full
+     * node) reads as not present (-ENOENT) although it was just written:
+     * touch such pages again and ask again, a few times. */
+    for (int retry = 0; rc == 0 && retry < 5; retry++) {
+        size_t again = 0;
+        for (size_t i = 0; i < n; i++)
+            if (status[i] == -ENOENT) {
+                ((volatile char *)pages[i])[0] = 1;
+                again++;
+            }
+        if (!again)
+            break;
+        usleep(10000);
+        rc = syscall(SYS_move_pages, 0, (unsigned long)n, pages, NULL, status,
+                     0);
+    }
+    if (rc) {
         snprintf(j->err, sizeof(j->err), "move_pages: %s", strerror(errno));
     } else {
         for (size_t i = 0; i < n; i++) {

@@ -497,6 +497,14 @@ TEST(JemallocOptions, LargeExtentsAreKeptUpToTheOversizeThreshold)
     ASSERT_EQ(0,
               jemk_mallctl("arena.0.oversize_threshold", &a0, &sz, nullptr, 0));
     EXPECT_EQ(opt, a0) << "arena 0 kept jemalloc's built-in threshold";
+    if (std::getenv("JEMK_MALLOC_CONF") &&
+        std::strstr(std::getenv("JEMK_MALLOC_CONF"), "tcache_nslots"))
+        return;
+    unsigned slots = 0;
+    sz = sizeof(slots);
+    ASSERT_EQ(0, jemk_mallctl("opt.tcache_nslots_small_min", &slots, &sz,
+                              nullptr, 0));
+    EXPECT_EQ(64u, slots) << "a batch of 64 small objects leaves the thread";
 }
 
 /*
