@@ -53,7 +53,6 @@
 
 #include <errno.h>
 #include <numaif.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -669,16 +668,6 @@ MK_EXPORT int memkind_arena_destroy(struct memkind *kind)
  * library raised the default (src/jemk_conf.c, issue 17). */
 #define MK_CONSERVATIVE_OVERSIZE ((size_t)8 << 20)
 
-/* The oversize threshold of the configuration (opt.oversize_threshold; 0,
- * no oversize arena, reads as "never purge eagerly"). */
-static size_t configured_oversize(void)
-{
-    size_t v = 0, sz = sizeof(v);
-    if (jemk_mallctl("opt.oversize_threshold", &v, &sz, NULL, 0) != 0 || v == 0)
-        v = SIZE_MAX;
-    return v;
-}
-
 /*
  * Applies a memory usage policy as decay times and oversize thresholds:
  * DEFAULT keeps jemalloc's (10 s dirty, no muzzy) or the kind's
@@ -703,7 +692,8 @@ memkind_arena_update_memory_usage_policy(struct memkind *kind,
         conservative ? set->conservative_dirty_ms : set->default_dirty_ms;
     set->muzzy_decay_ms = 0;
     set->oversize = conservative ? MK_CONSERVATIVE_OVERSIZE : 0;
-    size_t oversize = conservative ? set->oversize : configured_oversize();
+    size_t oversize =
+        conservative ? set->oversize : mk_jemk_configured_oversize();
     for (unsigned i = 0; i < set->narenas; i++) {
         if (set_decay(set->arena_idx[i], MK_CTL_ARENA_DIRTY_DECAY_MS,
                       set->dirty_decay_ms) ||

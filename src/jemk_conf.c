@@ -149,14 +149,18 @@ void mk_jemk_conf_warn_user(void)
  * MEMKIND_DEFAULT memory lives: give it the configured threshold, as every
  * later arena has.  0 means "no oversize arena": no eager purge either.
  */
-static void fix_arena0_oversize(void)
+size_t mk_jemk_configured_oversize(void)
 {
     size_t v = 0, sz = sizeof(v);
-    if (jemk_mallctl("opt.oversize_threshold", &v, &sz, NULL, 0) != 0)
-        return;
-    if (v == 0)
+    if (jemk_mallctl("opt.oversize_threshold", &v, &sz, NULL, 0) != 0 || v == 0)
         v = SIZE_MAX;
-    if (jemk_mallctl("arena.0.oversize_threshold", NULL, NULL, &v, sizeof(v)))
+    return v;
+}
+
+static void fix_arena0_oversize(void)
+{
+    size_t v = mk_jemk_configured_oversize();
+    if (mk_ctl_arena(0, MK_CTL_ARENA_OVERSIZE, &v, sizeof(v)))
         mk_log_err("cannot set arena 0's oversize threshold");
 }
 
