@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # fuzz.sh build|run [SECONDS]: the libFuzzer targets of test/fuzz
 # (`make fuzz-all` builds them, `make check-fuzz` builds and runs each for
-# MK_FUZZ_SECONDS, default 60).  Seeds: test/fuzz/corpus-NAME (NAME is the
+# MK_FUZZ_SECONDS, default 60, MK_FUZZ_JOBS of them at a time, default the
+# number of CPUs).  Seeds: test/fuzz/corpus-NAME (NAME is the
 # target without fuzz_; fuzz_memtier_ctl uses corpus-memtier, which
 # test/preload/preload.mk's `make fuzz` also reads).
 #
@@ -116,41 +117,75 @@ build()
     echo "fuzz: targets built in $out"
 }
 
+# Runs one target for $secs seconds: its .log and .trs in $out; returns
+# nonzero when it failed.
+run_one()
+{
+    t=$1
+    log=$out/$t.log trs=$out/$t.trs
+    rm -f "$log" "$trs"
+    if [ ! -x "$out/$t" ]; then
+        echo ":test-result: SKIP" > "$trs"
+        echo "SKIP: $t (parser not in this tree)" | tee "$log"
+        return 0
+    fi
+    corpus=${t#fuzz_}
+    [ "$t" = fuzz_memtier_ctl ] && corpus=memtier # the preload seeds
+    work=$out/corpus-$corpus
+    mkdir -p "$work"
+    seeds=$src/test/fuzz/corpus-$corpus
+    # The seeds are checked first: a regression fails at once.  Each run
+    # has a TMPDIR of its own (fuzz_pmem_config's sandbox), removed
+    # afterwards even when the target crashed.
+    scratch=$(mktemp -d "$out/tmp-$t.XXXXXX") || return 1
+    TMPDIR=$scratch "$out/$t" -max_total_time="$secs" -timeout=20 \
+        -rss_limit_mb=4096 -print_final_stats=1 "$work" "$seeds" \
+        > "$log" 2>&1
+    r=$?
+    rm -rf "$scratch"
+    n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    if [ $r = 0 ]; then
+        echo ":test-result: PASS" > "$trs"
+        echo "PASS: $t: ${n:-?} executions in $secs s, corpus $(ls "$work" | wc -l) inputs" | tee -a "$log"
+        return 0
+    fi
+    echo ":test-result: FAIL" > "$trs"
+    tail -n 40 "$log"
+    echo "FAIL: $t (exit $r; crash input saved as $out/crash-* / ./crash-*)" | tee -a "$log"
+    return 1
+}
+
+# Every target for $secs seconds, MK_FUZZ_JOBS (default: the CPUs) at a
+# time: each libFuzzer process uses one CPU, so on CI's two cores the six
+# targets take three minutes instead of six with the same time per target.
+# Target i goes to group i mod jobs; each group runs its targets in turn.
 run()
 {
+    jobs=${MK_FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+    [ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+    g=0
+    pids=""
+    while [ $g -lt "$jobs" ]; do
+        mine="" i=0
+        for t in $targets; do
+            [ $((i % jobs)) = $g ] && mine="$mine $t"
+            i=$((i + 1))
+        done
+        if [ -n "$mine" ]; then
+            (
+                grc=0
+                for t in $mine; do
+                    run_one "$t" || grc=1
+                done
+                exit $grc
+            ) &
+            pids="$pids $!"
+        fi
+        g=$((g + 1))
+    done
     rc=0
-    for t in $targets; do
-        log=$out/$t.log trs=$out/$t.trs
-        rm -f "$log" "$trs"
-        if [ ! -x "$out/$t" ]; then
-            echo ":test-result: SKIP" > "$trs"
-            echo "SKIP: $t (parser not in this tree)" | tee "$log"
-            continue
-        fi
-        corpus=${t#fuzz_}
-        [ "$t" = fuzz_memtier_ctl ] && corpus=memtier # the preload seeds
-        work=$out/corpus-$corpus
-        mkdir -p "$work"
-        seeds=$src/test/fuzz/corpus-$corpus
-        # The seeds are checked first: a regression fails at once.  Each run
-        # has a TMPDIR of its own (fuzz_pmem_config's sandbox), removed
-        # afterwards even when the target crashed.
-        scratch=$(mktemp -d "$out/tmp-$t.XXXXXX") || return 1
-        TMPDIR=$scratch "$out/$t" -max_total_time="$secs" -timeout=20 \
-            -rss_limit_mb=4096 -print_final_stats=1 "$work" "$seeds" \
-            > "$log" 2>&1
-        r=$?
-        rm -rf "$scratch"
-        n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-        if [ $r = 0 ]; then
-            echo ":test-result: PASS" > "$trs"
-            echo "PASS: $t: ${n:-?} executions in $secs s, corpus $(ls "$work" | wc -l) inputs" | tee -a "$log"
-        else
-            echo ":test-result: FAIL" > "$trs"
-            tail -n 40 "$log"
-            echo "FAIL: $t (exit $r; crash input saved as $out/crash-* / ./crash-*)" | tee -a "$log"
-            rc=1
-        fi
+    for p in $pids; do
+        wait "$p" || rc=1
     done
     return $rc
 }

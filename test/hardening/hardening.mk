@@ -29,7 +29,8 @@
 #   make check-valgrind  memcheck on the API tests (main build)
 #   make check-stress    stress_test for MK_STRESS_SECONDS (60)
 #   make fuzz-all        the libFuzzer targets of test/fuzz (clang)
-#   make check-fuzz      fuzz-all, then each target MK_FUZZ_SECONDS (60)
+#   make check-fuzz      fuzz-all, then each target MK_FUZZ_SECONDS (60),
+#                        MK_FUZZ_JOBS (the CPUs) at a time
 #   make check-hardening lint + every lane above, bounded for CI (check-all
 #                        runs it unless MK_CHECK_LANES=0)
 
