@@ -178,14 +178,6 @@ long HugePageRestore::raised_to = -1;
 ::testing::Environment *const huge_env =
     ::testing::AddGlobalTestEnvironment(new HugePageRestore);
 
-/// 2 MiB pages neither in use nor reserved by a mapping.
-long unreserved_hugepages()
-{
-    return free_hugepages() -
-           read_long(
-               "/sys/kernel/mm/hugepages/hugepages-2048kB/resv_hugepages");
-}
-
 /// Makes need 2 MiB pages free (and not reserved by mappings) if possible;
 /// returns a skip reason, or "" when enough are free.
 std::string ensure_hugepages(long need = kHugePagesNeeded)
@@ -193,7 +185,8 @@ std::string ensure_hugepages(long need = kHugePagesNeeded)
     // Held until exit even when enough pages are free: hugetlb-pool.sh and
     // HugetlbUnavailable empty the pool under this lock.
     hugepage_pool_lock();
-    long have = unreserved_hugepages();
+    // Pages the kinds of earlier tests hold count: they reuse them.
+    long have = usable_hugepages();
     if (have >= need)
         return "";
     if (geteuid() != 0)
@@ -206,7 +199,7 @@ std::string ensure_hugepages(long need = kHugePagesNeeded)
         if (f)
             f << before + (need - have);
     }
-    have = unreserved_hugepages();
+    have = usable_hugepages();
     long after = read_long("/proc/sys/vm/nr_hugepages");
     if (after != before && HugePageRestore::original < 0) {
         HugePageRestore::original = before;
