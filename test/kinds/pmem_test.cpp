@@ -544,7 +544,11 @@ TEST_F(PmemTest, FreedSpaceGoesBackInAForkedChildWhileIdle)
 // The workload of the footprint target (issue 3): TOTAL bytes of objects of
 // 16 B - 64 KiB, each written in full, then a random 90 % freed; returns
 // the file bytes 1 s later and once they stop falling, the live bytes and
-// the bytes of the pages live objects touch.  The 1 s figure is recorded,
+// the bytes of the pages live objects touch.  Those pages are jemalloc's
+// (mk_test::jemalloc_page()): the unit in which it gives space back, 4 KiB
+// on x86_64 and 64 KiB on arm64 (jemalloc/README), where every object up
+// to 256 KiB lies in a slab of whole 64 KiB pages and a page goes back
+// only when no object in it survives.  The 1 s figure is recorded,
 // not asserted: the purger's pace is measured by the benchmark (make
 // bench), while tests also run on emulated machines (the DAX VM lane, where
 // punching holes on xfs took several seconds) and under sanitizers.
@@ -588,7 +592,7 @@ static Footprint sparse_heap_footprint(const std::string &dir, size_t total,
         memkind_free(kind, v[i].first);
     v.erase(v.begin(), v.begin() + (long)nfree);
     std::vector<uintptr_t> pages;
-    const uintptr_t pg = 4096;
+    const uintptr_t pg = mk_test::jemalloc_page();
     for (auto &o : v) {
         f.live += (long)o.second;
         for (uintptr_t a = (uintptr_t)o.first & ~(pg - 1);
@@ -625,11 +629,23 @@ static Footprint sparse_heap_footprint(const std::string &dir, size_t total,
 // Target of issue 3: after freeing a random 90 % of a heap of objects of
 // 16 B - 64 KiB (sizes uniform, which reproduces the issue's figures for
 // memkind 1.14) the file falls to at most 1.25 times the live bytes (within
-// 1 s on this machine: make bench), the process idle.
+// 1 s on this machine: make bench), the process idle.  That target is for
+// jemalloc's 4 KiB pages.  With larger ones (arm64's 64 KiB) the surviving
+// objects alone touch about 4 times their bytes of pages (measured in the
+// arm64 lane), so the target there is the page floor's: at most 1.35 times
+// the bytes of the jemalloc pages live objects touch, as below.
 TEST_F(PmemTest, SparseHeapGivesItsBlocksBack)
 {
     Footprint f = sparse_heap_footprint(dir, 256u << 20, false);
     ASSERT_GT(f.file, 0) << (f.file == -2 ? "live data changed" : "no kind");
+    if (mk_test::jemalloc_page() > 4096) {
+        double rp = (double)f.file / (double)f.live_pages;
+        RecordProperty("file_per_live_page_x1000", (int)(rp * 1000));
+        EXPECT_LE(rp, 1.35) << f.file << " file bytes; live objects touch "
+                            << f.live_pages << " bytes of "
+                            << mk_test::jemalloc_page() << " B pages";
+        return;
+    }
     double r = (double)f.file / (double)f.live;
     RecordProperty("file_per_live_x1000", (int)(r * 1000));
     RecordProperty("file_per_live_at_1s_x1000",
@@ -639,8 +655,8 @@ TEST_F(PmemTest, SparseHeapGivesItsBlocksBack)
 }
 
 // Log-uniform sizes (most objects small): the pages that the surviving
-// objects touch are themselves about 1.24 times their bytes, a floor for any
-// allocator that does not move objects.  Whole free slabs and extents go
+// objects touch are themselves about 1.24 times their bytes (4 KiB pages),
+// a floor for any allocator that does not move objects.  Whole free slabs and extents go
 // back; what stays above the floor is free space inside slabs that still
 // hold a live object (measured 1.29 times the floor at this size).
 TEST_F(PmemTest, SparseHeapOfSmallObjectsStaysNearTheLivePageFloor)
