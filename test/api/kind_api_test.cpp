@@ -178,22 +178,16 @@ long HugePageRestore::raised_to = -1;
 ::testing::Environment *const huge_env =
     ::testing::AddGlobalTestEnvironment(new HugePageRestore);
 
-/// 2 MiB pages neither in use nor reserved by a mapping.
-long unreserved_hugepages()
-{
-    return free_hugepages() -
-           read_long(
-               "/sys/kernel/mm/hugepages/hugepages-2048kB/resv_hugepages");
-}
-
-/// Makes need 2 MiB pages free (and not reserved by mappings) if possible;
-/// returns a skip reason, or "" when enough are free.
-std::string ensure_hugepages(long need = kHugePagesNeeded)
+/// Makes need 2 MiB pages free (and not reserved by mappings) for `kind`
+/// (nullptr: for a kind without mappings yet) if possible; returns a skip
+/// reason, or "" when enough are free.
+std::string ensure_hugepages(memkind_t kind, long need = kHugePagesNeeded)
 {
     // Held until exit even when enough pages are free: hugetlb-pool.sh and
     // HugetlbUnavailable empty the pool under this lock.
     hugepage_pool_lock();
-    long have = unreserved_hugepages();
+    // Pages the same kind holds from earlier tests count: it reuses them.
+    long have = usable_hugepages(kind);
     if (have >= need)
         return "";
     if (geteuid() != 0)
@@ -206,7 +200,7 @@ std::string ensure_hugepages(long need = kHugePagesNeeded)
         if (f)
             f << before + (need - have);
     }
-    have = unreserved_hugepages();
+    have = usable_hugepages(kind);
     long after = read_long("/proc/sys/vm/nr_hugepages");
     if (after != before && HugePageRestore::original < 0) {
         HugePageRestore::original = before;
@@ -241,7 +235,8 @@ class KindApiTest : public ::testing::TestWithParam<KindParam> {
                     << "memkind_check_available() = " << error_text(avail);
         }
         if (p.need == Need::Huge2M || p.also_huge2m) {
-            std::string why = ensure_hugepages();
+            std::string why = ensure_hugepages(
+                p.static_kind ? *p.static_kind : nullptr);
             if (!why.empty())
                 GTEST_SKIP() << p.name << ": " << why;
         }
@@ -253,7 +248,8 @@ class KindApiTest : public ::testing::TestWithParam<KindParam> {
                 GTEST_SKIP() << p.name << " needs HBW nodes: "
                              << "memkind_check_available(MEMKIND_HBW) = "
                              << error_text(hbw);
-            std::string why = ensure_hugepages(kGbtlbPagesNeeded);
+            std::string why = ensure_hugepages(
+                p.static_kind ? *p.static_kind : nullptr, kGbtlbPagesNeeded);
             if (!why.empty())
                 GTEST_SKIP() << p.name << ": " << why;
         }

@@ -6,14 +6,16 @@
 # and runs them there (test/arm64/check-arm64.sh).  Results land in
 # test/arm64/lane/ as .log/.trs pairs that test/summary.sh counts.
 #
-# The tests: unit, API, kind (PMEM included, on the guest's tmpfs),
-# libmemtier's parser and preload drivers, and the address map at the
-# arm64 address width (addr-bits.sh).  Left out: the real-program preload
+# The tests: unit, API, kind (PMEM included, on the guest's tmpfs), the
+# node-list and other parsers of numa_unit_test (char is unsigned on
+# aarch64; AgreesWithLibnuma compares with the guest's libnuma on two
+# nodes), libmemtier's parser and preload drivers, and the address map at
+# the arm64 address width (addr-bits.sh).  Left out: the real-program preload
 # drivers (python3, sqlite3, git... are not in the busybox guest), the DAX
 # tests (no NVDIMMs on this machine), the environment scenarios that
 # drive host tools, and the hardening lanes.
 MK_ARM64_GTESTS = $(MK_UNIT_TESTS) test/unit/lock_rank_test $(MK_API_TESTS) \
-	$(MK_KIND_TESTS) test/preload/ctl_test
+	$(MK_KIND_TESTS) test/kinds/numa_unit_test test/preload/ctl_test
 MK_ARM64_SHTESTS = test/preload/api.sh test/preload/exit.sh \
 	test/preload/fork.sh test/preload/threads.sh test/preload/ratio.sh \
 	test/preload/config.sh test/preload/launcher.sh \

@@ -99,11 +99,34 @@ guest=$lane/run-tests.sh
     echo "top_builddir='$lane/build' top_srcdir='$lane/src'"
     echo 'export top_builddir top_srcdir'
     echo 'ulimit -c 0'
+    # The tests run one after another in one guest, so what one leaves
+    # behind lands on the next: a huge page pool left raised (by a test
+    # killed before its clean-up) took the memory the later tests needed.
+    # after_test puts the pool back and fails the test that changed it,
+    # and copies the kernel's OOM reports (the console shows none at
+    # loglevel=1) into the test's log, so that a SIGKILL says why.
+    cat <<'EOF'
+hp0=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null)
+dmesg -c >/dev/null 2>&1
+after_test() {
+    rc=$1
+    dmesg -c 2>/dev/null | grep -E 'invoked oom-killer|oom-kill:|Out of memory' |
+        sed 's/^/kernel: /'
+    hp=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null)
+    if [ "$hp" != "$hp0" ]; then
+        echo "FAIL: the test left /proc/sys/vm/nr_hugepages at $hp (it was $hp0); put back"
+        echo "$hp0" >/proc/sys/vm/nr_hugepages
+        case $rc in 0 | 77) rc=1 ;; esac
+    fi
+    return "$rc"
+}
+EOF
     for t in $MK_ARM64_TESTS; do
         echo "echo '@@MK-BEGIN $t'"
         # Scripts are sources; programs are built.
         case $t in *.sh) d=$lane/src ;; *) d=$lane/build ;; esac
         echo "sh '$lane/src/test/run-test.sh' '$d/$t'"
+        echo "after_test \$?"
         echo "echo \"@@MK-END $t \$?\""
     done
 } >"$guest"

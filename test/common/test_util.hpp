@@ -3,7 +3,8 @@
  * test_util.hpp - small helpers shared by the black-box API tests:
  * temporary directories for file-backed kinds, errno sentinels, byte
  * patterns, raw enum values (to pass values outside an enum's range without
- * undefined behaviour), the version file, 1 GiB page counts.
+ * undefined behaviour), the version file, 1 GiB page counts, the private
+ * jemalloc's page size.
  */
 #pragma once
 
@@ -186,6 +187,33 @@ inline long file_bytes_in(const std::string &dir)
     }
     closedir(d);
     return total;
+}
+
+/// The private jemalloc's page, the unit of its slabs and extents, fixed
+/// when it was built (64 KiB on arm64, jemalloc/README) and so not always
+/// the kernel's: read through the public API, from the "Page size" line of
+/// memkind_stats_print()'s general section (jemalloc's "arenas.page").
+/// Falls back to the kernel's page when that line is missing.
+inline size_t jemalloc_page()
+{
+    static size_t page = [] {
+        std::string text;
+        auto append = [](void *out, const char *s) {
+            static_cast<std::string *>(out)->append(s);
+        };
+        size_t v = 0;
+        auto opts = raw_enum<memkind_stat_print_opt>(
+            MEMKIND_STAT_PRINT_OMIT_MERGED_ARENA |
+            MEMKIND_STAT_PRINT_OMIT_DESTROYED_MERGED_ARENA |
+            MEMKIND_STAT_PRINT_OMIT_PER_ARENA);
+        if (memkind_stats_print(append, &text, opts) == 0) {
+            size_t at = text.find("Page size: ");
+            if (at != std::string::npos)
+                v = std::strtoul(text.c_str() + at + 11, nullptr, 10);
+        }
+        return v ? v : size_t(sysconf(_SC_PAGESIZE));
+    }();
+    return page;
 }
 
 } // namespace mk_test

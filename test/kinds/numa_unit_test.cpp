@@ -161,6 +161,35 @@ TEST(NodeList, ErrorsSayWhatAndWhere)
     EXPECT_EQ(MK_NODELIST_NONE, parse_bad("!0-3", four).status);
 }
 
+// "!0" names the other nodes: none on a one-node machine (refused), node 1
+// on a two-node one (the arm64 lane's guest), where launcher-dax-nodes.sh
+// once expected a refusal.  The answer depends on the allowed nodes only.
+TEST(NodeList, InvertingNodeZeroDependsOnTheNodeCount)
+{
+    const Mask one{0}, two{0, 1};
+    EXPECT_EQ(MK_NODELIST_NONE, parse_bad("!0", one).status);
+    EXPECT_EQ(Nodes({1}), parse_ok("!0", two));
+    EXPECT_EQ(MK_NODELIST_NONE, parse_bad("!all", one).status);
+    EXPECT_EQ(MK_NODELIST_NONE, parse_bad("!all", two).status);
+    EXPECT_EQ(MK_NODELIST_NONE, parse_bad("!0-1", two).status);
+}
+
+// Bytes above 0x7f are never blanks, digits or signs, whether char is
+// signed (x86_64) or unsigned (aarch64): the parser must not index a
+// ctype table with a negative value nor take such a byte for a separator.
+TEST(NodeList, BytesAbove127AreSyntaxErrors)
+{
+    // Octal escapes: "\2400" is byte 0xa0, then '0'.
+    const char *values[] = {"\2400", "0\240",  "\377",  "0,\2001",
+                            "\2551", "1-\261", "!\2400"};
+    for (const char *v : values) {
+        mk_nodelist_error e = parse_bad(v, four);
+        EXPECT_TRUE(e.status == MK_NODELIST_SYNTAX ||
+                    e.status == MK_NODELIST_MISSING)
+            << "status " << int(e.status);
+    }
+}
+
 TEST(NodeList, HugeInputsAreLinearAndBounded)
 {
     std::string many;
