@@ -43,10 +43,9 @@ EXTRA_DIST += test/summary.sh
 # five minutes, verified from a fresh clone, #6), the NUMA topology lane
 # (check-topology-auto: same rule, test/topology/topology.mk, #18), the
 # Debian packaging lane (check-packaging-auto, test/packaging/packaging.mk,
-# #19) and the hardening lanes
-# (not yet: the arm64 lane, make check-arm64, test/arm64/README, #20: it is
-# run on demand until its last failures are fixed and it fits CI's time)
-# (check-hardening: fuzzing, valgrind, stress, ASan+UBSan+LSan, TSan;
+# #19), the arm64 lane (check-arm64-auto: cross-built, run under
+# qemu-system-aarch64; test/arm64/arm64.mk, #20; about 10 minutes) and the
+# hardening lanes (check-hardening: fuzzing, valgrind, stress, ASan+UBSan+LSan, TSan;
 # test/hardening/hardening.mk, about 15 minutes on two cores, #8), then
 # prints the failing logs, if any, and one closing line "N passed, N
 # failed, N skipped" (googletest cases counted one by one, the lanes'
@@ -64,6 +63,7 @@ check-all:
 	$(MAKE) $(AM_MAKEFLAGS) check-dax-auto || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) check-topology-auto || rc=1; \
 	$(MAKE) $(AM_MAKEFLAGS) check-packaging-auto || rc=1; \
+	$(MAKE) $(AM_MAKEFLAGS) check-arm64-auto || rc=1; \
 	case '$(MK_CHECK_LANES)' in \
 	    0|no) $(MAKE) $(AM_MAKEFLAGS) check-hardening-skip || rc=1 ;; \
 	    *) $(MAKE) $(AM_MAKEFLAGS) check-hardening || rc=1 ;; \
