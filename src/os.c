@@ -353,9 +353,12 @@ int mk_os_extents(int fd, off_t end,
     {
         BATCH = 32
     };
-    struct {
+    /* Room for the header and BATCH extents; a union, because a struct
+     * with a flexible array member cannot be followed by more members. */
+    union {
         struct fiemap map;
-        struct fiemap_extent ext[BATCH];
+        unsigned char room[sizeof(struct fiemap) +
+                           BATCH * sizeof(struct fiemap_extent)];
     } buf;
     int saved = errno;
     uint64_t pos = 0;
@@ -370,7 +373,7 @@ int mk_os_extents(int fd, off_t end,
             break;
         bool last = false;
         for (unsigned i = 0; i < buf.map.fm_mapped_extents; i++) {
-            struct fiemap_extent *e = &buf.ext[i];
+            struct fiemap_extent *e = &buf.map.fm_extents[i];
             uint64_t a = e->fe_logical, b = a + e->fe_length;
             if (a < pos)
                 a = pos;
