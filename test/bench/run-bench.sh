@@ -54,7 +54,7 @@ start=$(date +%s)
 unset LD_PRELOAD MALLOC_CONF JEMK_MALLOC_CONF MEMKIND_ARENA_NUM_PER_KIND \
     MEMKIND_HOG_MEMORY MEMKIND_BACKGROUND_THREAD_LIMIT MEMKIND_DEBUG
 mkdir -p "$RAW" "$OUT/lib" "$OUT/callgrind"
-rm -f "$RAW"/* "$OUT"/callgrind/*
+rm -f "$RAW"/* "$OUT"/callgrind/* "$OUT/peers.md"
 note() { echo "$*" | tee -a "$RAW/notes.txt"; }
 log() { printf '[bench %3ds] %s\n' $(($(date +%s) - start)) "$*"; }
 
