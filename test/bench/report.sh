@@ -698,6 +698,16 @@ img() { [ $have_gp = 1 ] && [ -s "$OUT/$1" ] && printf '![%s](%s)\n\n' "$2" "$1"
         echo "Not measured: test/bench/preload_bench.sh (issue 5) does not exist yet."
     fi
     echo
+    echo "## Other allocators (issue 17)"
+    echo
+    if [ -s "$OUT/peers.md" ]; then
+        echo "Output of test/bench/bench-peers.sh (make bench-peers alone):"
+        echo
+        cat "$OUT/peers.md"
+    else
+        echo "Not measured (make bench --skip-peers; make bench-peers runs it alone)."
+    fi
+    echo
     if [ -s "$RAW/failures.tsv" ] || [ -s "$RAW/notes.txt" ]; then
         echo "## Failed runs and notes"
         echo
@@ -707,7 +717,7 @@ img() { [ $have_gp = 1 ] && [ -s "$OUT/$1" ] && printf '![%s](%s)\n\n' "$2" "$1"
     fi
     echo "## Method"
     echo
-    echo "Programs: test/bench/pair_bench.c, mixed_bench.c, pmem_bench.c; runner"
+    echo "Programs: test/bench/pair_bench.c, mixed_bench.c, pmem_bench.c, peer_bench.c; runner"
     echo "test/bench/run-bench.sh; this report test/bench/report.sh. The programs link"
     echo "libmemkind.so.0 normally and LD_LIBRARY_PATH selects ours (a copy of .libs taken at the"
     echo "start of the run) or Debian's 1.14 (apt-get download libmemkind0, dpkg -x, cached in"

@@ -22,10 +22,12 @@
 #
 # Options: --quick (fewer rounds, shorter timelines: a smoke test),
 #          --rounds N (timed rounds, default 5; the 64 B pairs behind the
-#          targets get 3N), --skip-ref (no 1.14).
+#          targets get 3N), --skip-ref (no 1.14), --skip-peers (no
+#          bench-peers.sh section: mimalloc, tcmalloc and the others).
 # Environment: top_builddir, top_srcdir (set by make), BENCH_OUT,
 #   BENCH_PMEM_DIR (directory for PMEM kinds, default /dev/shm else /tmp),
-#   BENCH_REF_LIBDIR, BENCH_BIN (the programs, default test/bench).
+#   BENCH_REF_LIBDIR, BENCH_BIN (the programs, default test/bench),
+#   BENCH_EXT4_DIR (the peer section's PMEM kind on ext4 as well).
 set -u
 : "${top_builddir:?run through make bench}" "${top_srcdir:?run through make bench}"
 OUT=${BENCH_OUT:-$top_builddir/bench-out}
@@ -34,11 +36,13 @@ RAW=$OUT/raw
 rounds=5
 quick=0
 skip_ref=0
+skip_peers=0
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) quick=1; rounds=3 ;;
         --rounds) rounds=$2; shift ;;
         --skip-ref) skip_ref=1 ;;
+        --skip-peers) skip_peers=1 ;;
         *) echo "run-bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -50,7 +54,7 @@ start=$(date +%s)
 unset LD_PRELOAD MALLOC_CONF JEMK_MALLOC_CONF MEMKIND_ARENA_NUM_PER_KIND \
     MEMKIND_HOG_MEMORY MEMKIND_BACKGROUND_THREAD_LIMIT MEMKIND_DEBUG
 mkdir -p "$RAW" "$OUT/lib" "$OUT/callgrind"
-rm -f "$RAW"/* "$OUT"/callgrind/*
+rm -f "$RAW"/* "$OUT"/callgrind/* "$OUT/peers.md"
 note() { echo "$*" | tee -a "$RAW/notes.txt"; }
 log() { printf '[bench %3ds] %s\n' $(($(date +%s) - start)) "$*"; }
 
@@ -62,40 +66,9 @@ cp -P "$top_builddir"/.libs/libmemkind.so* "$OUT/lib/" || {
 }
 OURS=$OUT/lib
 
-# Prints the directory holding Debian's 1.14 libmemkind.so.0, fetching the
-# package into $OUT/debian if it is not cached there yet.
-fetch_ref() {
-    if [ -n "${BENCH_REF_LIBDIR:-}" ]; then
-        echo "$BENCH_REF_LIBDIR"
-        return
-    fi
-    local deb=$OUT/debian dir=$OUT/debian/root/usr/lib/$arch
-    if [ ! -e "$dir/libmemkind.so.0" ]; then
-        mkdir -p "$deb"
-        rm -f "$deb"/libmemkind0_*.deb
-        if ! (cd "$deb" && apt-get download libmemkind0) > "$deb/apt.log" 2>&1; then
-            note "1.14: apt-get download libmemkind0 failed: $(tail -n 1 "$deb/apt.log")"
-            return
-        fi
-        dpkg -x "$deb"/libmemkind0_*.deb "$deb/root" || return
-    fi
-    echo "$dir"
-}
-
-# Prints the path of Debian's libjemalloc.so.2 (installed, or fetched).
-find_jemalloc() {
-    local f
-    for f in "/usr/lib/$arch/libjemalloc.so.2" "/lib/$arch/libjemalloc.so.2"; do
-        [ -e "$f" ] && { echo "$f"; return; }
-    done
-    f=$OUT/debian/root/usr/lib/$arch/libjemalloc.so.2
-    if [ ! -e "$f" ]; then
-        mkdir -p "$OUT/debian"
-        (cd "$OUT/debian" && apt-get download libjemalloc2 && \
-            dpkg -x libjemalloc2_*.deb root) > "$OUT/debian/apt-je.log" 2>&1
-    fi
-    [ -e "$f" ] && echo "$f"
-}
+# fetch_ref, find_jemalloc
+# shellcheck source=test/bench/bench-libs.sh
+. "$top_srcdir/test/bench/bench-libs.sh"
 
 REF=""
 [ $skip_ref = 1 ] || REF=$(fetch_ref)
@@ -410,6 +383,22 @@ if [ -f "$top_srcdir/test/bench/preload_bench.sh" ]; then
     fi
 else
     note "LD_PRELOAD wall time: test/bench/preload_bench.sh (issue 5) does not exist yet"
+fi
+
+# ------------------------------- other allocators (issue 17, bench-peers.sh)
+if [ $skip_peers = 1 ]; then
+    note "peer benchmark skipped (--skip-peers; make bench-peers runs it alone)"
+else
+    log "peers: mimalloc, tcmalloc, jemalloc, glibc (test/bench/bench-peers.sh)"
+    pargs=()
+    [ $quick = 1 ] && pargs+=(--quick)
+    [ $skip_ref = 1 ] && pargs+=(--skip-ref)
+    # the 1.14 found above (an empty BENCH_REF_LIBDIR makes it fetch its own)
+    if ! BENCH_REF_LIBDIR=$REF bash "$top_srcdir/test/bench/bench-peers.sh" "${pargs[@]}" \
+        > "$RAW/peers.txt" 2> "$RAW/peers.err"; then
+        record_fail "bench-peers.sh" "$?"
+    fi
+    log "peers: tables in $OUT/peers.md"
 fi
 
 rm -f "$RAW/last.err"
