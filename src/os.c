@@ -357,8 +357,8 @@ int mk_os_extents(int fd, off_t end,
      * with a flexible array member cannot be followed by more members. */
     union {
         struct fiemap map;
-        unsigned char room[sizeof(struct fiemap) +
-                           BATCH * sizeof(struct fiemap_extent)];
+        unsigned char
+            room[sizeof(struct fiemap) + BATCH * sizeof(struct fiemap_extent)];
     } buf;
     int saved = errno;
     uint64_t pos = 0;

@@ -235,8 +235,8 @@ class KindApiTest : public ::testing::TestWithParam<KindParam> {
                     << "memkind_check_available() = " << error_text(avail);
         }
         if (p.need == Need::Huge2M || p.also_huge2m) {
-            std::string why = ensure_hugepages(
-                p.static_kind ? *p.static_kind : nullptr);
+            std::string why =
+                ensure_hugepages(p.static_kind ? *p.static_kind : nullptr);
             if (!why.empty())
                 GTEST_SKIP() << p.name << ": " << why;
         }

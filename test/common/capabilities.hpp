@@ -71,8 +71,7 @@ inline long own_hugepages(memkind_t kind)
                    std::sscanf(line.c_str(), "KernelPageSize: %ld kB", &kb) ==
                        1 &&
                    kb == 2048 && hi > lo &&
-                   memkind_detect_kind(reinterpret_cast<void *>(lo)) ==
-                       kind) {
+                   memkind_detect_kind(reinterpret_cast<void *>(lo)) == kind) {
             total_kb += long((hi - lo) / 1024);
         }
     }

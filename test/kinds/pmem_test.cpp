@@ -638,29 +638,30 @@ static Footprint sparse_heap_footprint(const std::string &dir, size_t total,
 // objects survives: in the arm64 lane, after a random 90 % was freed, the
 // slabs still in use held 5.1 (uniform sizes) and 6.4 (log-uniform) times
 // the live bytes, 2.2 and 1.9 times the 64 KiB pages the survivors touch,
-// and the file 1.01 times what jemalloc counted active.  That is jemalloc's floor there, not
-// this library's, so what is checked is the library's part: the file holds
-// no more than the pages jemalloc counts active for the kind (its slabs and
-// extents in use), with 10 % for what the purger has yet to reach.
+// and the file 1.01 times what jemalloc counted active.  That is jemalloc's
+// floor there, not this library's, so what is checked is the library's part:
+// the file holds no more than the pages jemalloc counts active for the kind
+// (its slabs and extents in use), with 10 % for what the purger has yet to
+// reach.
 static void expect_file_within_active(const Footprint &f)
 {
     ASSERT_GT(f.active, 0) << "memkind_get_stat(MEMKIND_STAT_TYPE_ACTIVE)";
     double ra = (double)f.file / (double)f.active;
     ::testing::Test::RecordProperty("file_per_active_x1000", (int)(ra * 1000));
-    ::testing::Test::RecordProperty("file_per_live_x1000",
-                   (int)((double)f.file / (double)f.live * 1000));
-    ::testing::Test::RecordProperty("file_per_live_page_x1000",
-                   (int)((double)f.file / (double)f.live_pages * 1000));
+    ::testing::Test::RecordProperty(
+        "file_per_live_x1000", (int)((double)f.file / (double)f.live * 1000));
+    ::testing::Test::RecordProperty(
+        "file_per_live_page_x1000",
+        (int)((double)f.file / (double)f.live_pages * 1000));
     std::printf("[ footprint] %ld file bytes: %.2f x active, %.2f x live, "
                 "%.2f x the %zu B pages live objects touch\n",
                 f.file, ra, (double)f.file / (double)f.live,
                 (double)f.file / (double)f.live_pages,
                 mk_test::jemalloc_page());
-    EXPECT_LE(ra, 1.10) << f.file << " file bytes; jemalloc counts "
-                        << f.active << " bytes active, live objects "
-                        << f.live << " bytes touching " << f.live_pages
-                        << " bytes of " << mk_test::jemalloc_page()
-                        << " B pages";
+    EXPECT_LE(ra, 1.10) << f.file << " file bytes; jemalloc counts " << f.active
+                        << " bytes active, live objects " << f.live
+                        << " bytes touching " << f.live_pages << " bytes of "
+                        << mk_test::jemalloc_page() << " B pages";
 }
 
 // Target of issue 3: after freeing a random 90 % of a heap of objects of
@@ -686,9 +687,9 @@ TEST_F(PmemTest, SparseHeapGivesItsBlocksBack)
 
 // Log-uniform sizes (most objects small): the pages that the surviving
 // objects touch are themselves about 1.24 times their bytes (4 KiB pages),
-// a floor for any allocator that does not move objects.  Whole free slabs and extents go
-// back; what stays above the floor is free space inside slabs that still
-// hold a live object (measured 1.29 times the floor at this size).
+// a floor for any allocator that does not move objects.  Whole free slabs and
+// extents go back; what stays above the floor is free space inside slabs that
+// still hold a live object (measured 1.29 times the floor at this size).
 TEST_F(PmemTest, SparseHeapOfSmallObjectsStaysNearTheLivePageFloor)
 {
     Footprint f = sparse_heap_footprint(dir, 256u << 20, true);
