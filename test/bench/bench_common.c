@@ -51,19 +51,26 @@ double bench_median(double *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-long bench_rss_kib(void)
+long bench_status_kib(const char *field)
 {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
+    size_t n = strlen(field);
     long kib = -1;
     if (!f)
         return -1;
     while (fgets(line, sizeof(line), f)) {
-        if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+        if (strncmp(line, field, n) == 0 && line[n] == ':' &&
+            sscanf(line + n + 1, " %ld kB", &kib) == 1)
             break;
     }
     fclose(f);
     return kib;
+}
+
+long bench_rss_kib(void)
+{
+    return bench_status_kib("VmRSS");
 }
 
 long long bench_dir_file_bytes(const char *dir, int *nfiles)

@@ -35,6 +35,9 @@ size_t bench_log_uniform(uint64_t *state, size_t lo, size_t hi);
 /* Median of n doubles (sorts v in place).  Returns 0 for n == 0. */
 double bench_median(double *v, size_t n);
 
+/* A "NAME: N kB" field of /proc/self/status (VmRSS, VmHWM...) in KiB, or
+ * -1 when it cannot be read. */
+long bench_status_kib(const char *field);
 /* The process's resident set size in KiB (VmRSS), or -1. */
 long bench_rss_kib(void);
 

@@ -501,21 +501,6 @@ static void sample_single(void)
     batch = saved;
 }
 
-static long peak_rss_kib(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kib = -1;
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof(line), f)) {
-        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
-            break;
-    }
-    fclose(f);
-    return kib;
-}
-
 /* Whose malloc the process has, from the symbols each one exports. */
 static const char *which_malloc(void)
 {
@@ -626,7 +611,7 @@ int main(int argc, char **argv)
         bench_die(PROG, "%ld allocations failed", failed);
     if (mix)
         mix_teardown();
-    long hwm = peak_rss_kib();
+    long hwm = bench_status_kib("VmHWM");
     printf("%s\t%s\t%zu\t%ld\t%.4f\t%.4f\t%.3f\t%.3f\t%ld\t%lld\n",
            pmem_dir ? "pmem" : argv[optind], pattern_names[pattern], size,
            r.pairs, r.cpu, r.wall, (double)r.pairs / r.cpu * 1e-6,
