@@ -505,6 +505,14 @@ TEST(JemallocOptions, LargeExtentsAreKeptUpToTheOversizeThreshold)
     ASSERT_EQ(0, jemk_mallctl("opt.tcache_nslots_small_min", &slots, &sz,
                               nullptr, 0));
     EXPECT_EQ(64u, slots) << "a batch of 64 small objects leaves the thread";
+    const char *conf = std::getenv("JEMK_MALLOC_CONF");
+    if (conf && std::strstr(conf, "tcache_gc"))
+        return;
+    size_t gc = 0;
+    sz = sizeof(gc);
+    ASSERT_EQ(0,
+              jemk_mallctl("opt.tcache_gc_incr_bytes", &gc, &sz, nullptr, 0));
+    EXPECT_EQ(size_t(4) << 20, gc) << "the cache GC runs every 64 KiB again";
 }
 
 /*
