@@ -206,7 +206,12 @@ compare() {
                     if (sig == "none" && got != "") {
                         # NAME: "KW WORDS from node C" or "move K from node F to node C"
                         if (match(c, /^move [^ ]+ from node [0-9]+/)) {
-                            split(c, w, " "); if (subset(got, want["place " w[2], w[5]])) sig = "stale-node"
+                            # "move K from node F to node C": every page on
+                            # the nodes of F, or some there and the rest on
+                            # those of C (an object from extents bound before
+                            # and after the move)
+                            split(c, w, " "); ow = want["place " w[2], w[5]]; nw = want["place " w[2], w[8]]
+                            if (subset(got, ow) || (ow != "" && nw != "" && subset(got, ow "," nw) && !subset(got, nw))) sig = "stale-node"
                         } else if (match(c, / from node [0-9]+$/)) {
                             key = substr(c, 1, RSTART - 1); me = substr(c, RSTART + 11)
                             k = split(cpus[key], cs, " ")
