@@ -109,7 +109,8 @@ static size_t mix_pos;     /* next step of the sequences */
 static atomic_bool stop;   /* multi-threaded patterns: time is up */
 static long long pmem_bytes = -1;
 
-/* With m a constant, each use compiles to one direct call. */
+/* With m a constant (the measured loops), each use compiles to one direct
+ * call; elsewhere (threads, set-up) it is one test of the mode. */
 static inline __attribute__((always_inline)) void *xalloc(enum mode m, size_t n)
 {
     return m == MODE_MALLOC ? malloc(n) : memkind_malloc(kind, n);
@@ -246,7 +247,7 @@ static void mix_setup(void)
     /* the live set, sized from the same distribution */
     for (size_t i = 0; i < MIX_LIVE; i++) {
         size_t n = bench_log_uniform(&rng, 16, hi);
-        mix_live[i] = mode == MODE_MALLOC ? malloc(n) : memkind_malloc(kind, n);
+        mix_live[i] = xalloc(mode, n);
         if (!mix_live[i])
             bench_die(PROG, "filling the live set failed");
         *(volatile char *)mix_live[i] = 1;
@@ -255,12 +256,8 @@ static void mix_setup(void)
 
 static void mix_teardown(void)
 {
-    for (size_t i = 0; i < MIX_LIVE; i++) {
-        if (mode == MODE_MALLOC)
-            free(mix_live[i]);
-        else
-            memkind_free(kind, mix_live[i]);
-    }
+    for (size_t i = 0; i < MIX_LIVE; i++)
+        xfree(mode, mix_live[i]);
     free(mix_live);
     free(mix_slot);
     free(mix_size);
@@ -287,20 +284,15 @@ static void *batch_worker(void *arg)
     /* Warm-up until the main thread starts the clock, then measured. */
     for (;;) {
         for (long j = 0; j < batch; j++) {
-            char *p =
-                mode == MODE_MALLOC ? malloc(size) : memkind_malloc(kind, size);
+            char *p = xalloc(mode, size);
             if (p)
                 *(volatile char *)p = 1;
             else
                 fail++;
             own[j] = p;
         }
-        for (long j = 0; j < batch; j++) {
-            if (mode == MODE_MALLOC)
-                free(own[j]);
-            else
-                memkind_free(kind, own[j]);
-        }
+        for (long j = 0; j < batch; j++)
+            xfree(mode, own[j]);
         if (warm) {
             (void)pthread_barrier_wait(&barrier);
             warm = false;
@@ -347,7 +339,7 @@ static void *producer(void *arg)
         bool last = atomic_load_explicit(&stop, memory_order_relaxed);
         void *p = &ring_end;
         if (!last) {
-            p = mode == MODE_MALLOC ? malloc(size) : memkind_malloc(kind, size);
+            p = xalloc(mode, size);
             if (!p) {
                 fail++;
                 continue;
@@ -388,11 +380,8 @@ static void *consumer(void *arg)
             void *p = ring.slot[head % RING_LEN];
             if (p == &ring_end) {
                 done = true; /* the producer's last slot */
-            } else if (mode == MODE_MALLOC) {
-                free(p);
-                pairs++;
             } else {
-                memkind_free(kind, p);
+                xfree(mode, p);
                 pairs++;
             }
         }
@@ -489,15 +478,9 @@ static void sample_single(void)
     long saved = batch;
     if (pattern == PAT_PAIRS)
         batch = 1;
-    if (mode == MODE_MALLOC)
-        fill_batch(MODE_MALLOC);
-    else
-        fill_batch(MODE_KIND);
+    fill_batch(mode);
     sample_pmem();
-    if (mode == MODE_MALLOC)
-        free_batch(MODE_MALLOC, false);
-    else
-        free_batch(MODE_KIND, false);
+    free_batch(mode, false);
     batch = saved;
 }
 
