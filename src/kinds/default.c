@@ -23,6 +23,7 @@
 #include <memkind/internal/memkind_util.h>
 
 #include "os.h"
+#include "tcache.h"
 
 #include <errno.h>
 #include <numaif.h>
@@ -58,6 +59,11 @@ MK_EXPORT int memkind_default_destroy(struct memkind *kind)
 MK_EXPORT void *memkind_default_malloc(struct memkind *kind, size_t size)
 {
     (void)kind;
+    if (MK_UNLIKELY(mk_lc_covers(size))) {
+        void *p = mk_lc_default_malloc(size);
+        if (p)
+            return p;
+    }
     return jemk_malloc(size);
 }
 
@@ -118,6 +124,8 @@ MK_EXPORT void *memkind_default_realloc(struct memkind *kind, void *ptr,
 MK_EXPORT void memkind_default_free(struct memkind *kind, void *ptr)
 {
     (void)kind;
+    if (((uintptr_t)ptr & 4095) == 0 && ptr && mk_lc_default_free(ptr))
+        return;
     jemk_free(ptr);
 }
 
