@@ -373,26 +373,47 @@ MK_EXPORT void memkind_arena_free(struct memkind *kind, void *ptr)
 void *mk_lc_default_malloc(size_t size)
 {
     struct mk_tls_entry *e = mk_tcache_entry_gen(MEMKIND_DEFAULT);
-    if (!e)
-        return NULL;
-    mk_cache_enter(e);
-    void *p = mk_lc_pop(e->mag, mk_lc_class(size));
-    mk_cache_exit(e);
-    return p;
+    if (e) {
+        mk_cache_enter(e);
+        void *p = mk_lc_pop(e->mag, mk_lc_class(size));
+        mk_cache_exit(e);
+        if (p)
+            return p;
+    }
+    return jemk_malloc(size);
 }
 
-bool mk_lc_default_free(void *ptr)
+/* The last page-aligned small object this thread freed through
+ * mk_lc_default_free: the first object of a slab is page aligned, and a
+ * loop that allocates and frees one small object gets it every time.  A
+ * stale hint (the address reused for a large object) only sends one object
+ * to jemalloc instead of the cache. */
+static __thread void *lc_small_hint;
+
+__attribute__((noinline)) static void lc_default_free_slow(void *ptr)
 {
     size_t usize = jemk_sallocx(ptr, 0);
-    if (!mk_lc_covers(usize) || mk_lookup(ptr) != MEMKIND_DEFAULT)
-        return false;
-    struct mk_tls_entry *e = mk_lc_default_entry();
-    if (!e)
-        return false;
-    mk_cache_enter(e);
-    bool taken = mk_lc_push(e, ptr, usize);
-    mk_cache_exit(e);
-    return taken;
+    if (!mk_lc_covers(usize))
+        lc_small_hint = ptr;
+    else if (mk_lookup(ptr) == MEMKIND_DEFAULT) {
+        struct mk_tls_entry *e = mk_lc_default_entry();
+        if (e) {
+            mk_cache_enter(e);
+            bool taken = mk_lc_push(e, ptr, usize);
+            mk_cache_exit(e);
+            if (taken)
+                return;
+        }
+    }
+    jemk_free(ptr);
+}
+
+void mk_lc_default_free(void *ptr)
+{
+    if (ptr == lc_small_hint)
+        jemk_free(ptr); /* NULL too */
+    else
+        lc_default_free_slow(ptr);
 }
 
 /* free of a pointer of any kind; pointers that are not ours are ignored. */

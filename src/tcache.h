@@ -165,10 +165,11 @@ bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize);
 /// made on first need; NULL when it cannot be made.
 struct mk_tls_entry *mk_lc_default_entry(void);
 
-/// MEMKIND_DEFAULT's large cache (alloc.c): a pop for a covered size, or
-/// NULL; a push of a freed object, true when taken.
+/// MEMKIND_DEFAULT's large cache (alloc.c): malloc of a covered size (a
+/// pop, else jemalloc); free of a page-aligned pointer or NULL (a push when
+/// it is DEFAULT's, covered and within budget, else jemalloc).
 void *mk_lc_default_malloc(size_t size);
-bool mk_lc_default_free(void *ptr);
+void mk_lc_default_free(void *ptr);
 
 /// Forked child: flushes (or, for a PMEM kind without a copy, forgets)
 /// every recorded thread's caches.  Pre: single-threaded, jemalloc ready.
