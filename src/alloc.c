@@ -299,9 +299,10 @@ __attribute__((noinline)) static void arena_free_slow(struct memkind *kind,
  * or the object is not small; leaves the bracket.  wait: the sweeper held
  * the caches at entry; wait for it first.
  */
-__attribute__((noinline)) static void
-arena_free_cached(struct memkind *kind, struct mk_tls_entry *e, void *ptr,
-                  size_t usize, bool wait)
+__attribute__((noinline)) static void arena_free_cached(struct memkind *kind,
+                                                        struct mk_tls_entry *e,
+                                                        void *ptr, size_t usize,
+                                                        bool wait)
 {
     if (wait)
         mk_tcache_wait(e);

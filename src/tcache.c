@@ -83,8 +83,8 @@ static void mag_classes_init(void)
 static void lc_classes_init(const struct mk_env *env)
 {
     size_t first = 0, sz = sizeof(first);
-    size_t budget = env->large_cache < 0 ? MK_LC_MAX_SIZE
-                                         : (size_t)env->large_cache;
+    size_t budget =
+        env->large_cache < 0 ? MK_LC_MAX_SIZE : (size_t)env->large_cache;
     if (env->large_cache_bad)
         mk_log_err("MEMKIND_LARGE_CACHE_BYTES must be an integer from 0 to "
                    "1073741824");
@@ -166,19 +166,43 @@ static void mag_forget(struct mk_mag *m)
     }
 }
 
-void mk_tcache_mag_flush(struct mk_mag *m, int dflags)
+static void lc_flush(struct mk_lcache *lc, int dflags)
 {
-    for (unsigned c = 0; m && c < MK_MAG_CLASSES; c++) {
-        while (m->n[c])
-            jemk_dallocx(m->obj[c][--m->n[c]], dflags);
-    }
-    struct mk_lcache *lc = m ? m->lc : NULL;
     for (unsigned c = 0; lc && c < mk_lc_nclasses; c++) {
         while (lc->n[c])
             jemk_dallocx(lc->obj[mk_lc_off[c] + --lc->n[c]], dflags);
     }
     if (lc)
         lc->bytes = 0;
+}
+
+/*
+ * memkind_update_cached_stats: the calling thread's large caches go back to
+ * jemalloc first, so that its own frees show in the allocated statistic
+ * (other threads' caches still count as allocated until they are swept).
+ */
+void mk_tcache_flush_own_large(void)
+{
+    struct mk_tls *t = mk_tls_cur;
+    for (unsigned slot = 0; t && slot < MEMKIND_MAX_KIND; slot++) {
+        struct mk_tls_entry *e = &t->e[slot];
+        struct memkind *kind =
+            e->gen && e->mag && e->mag->lc ? mk_registry_get(slot) : NULL;
+        if (!kind || kind->gen != e->gen)
+            continue;
+        mk_cache_enter(e);
+        lc_flush(e->mag->lc, e->dflags);
+        mk_cache_exit(e);
+    }
+}
+
+void mk_tcache_mag_flush(struct mk_mag *m, int dflags)
+{
+    for (unsigned c = 0; m && c < MK_MAG_CLASSES; c++) {
+        while (m->n[c])
+            jemk_dallocx(m->obj[c][--m->n[c]], dflags);
+    }
+    lc_flush(m ? m->lc : NULL, dflags);
 }
 
 static void tcache_destroy(unsigned tc)
@@ -455,8 +479,7 @@ unsigned mk_arena_flush_idle(struct memkind *kind)
             mk_tcache_mag_flush(e->mag, e->dflags);
             unsigned tc = r->tcache;
             if (tc != MK_NO_TCACHE)
-                (void)jemk_mallctl("tcache.flush", NULL, NULL, &tc,
-                                   sizeof(tc));
+                (void)jemk_mallctl("tcache.flush", NULL, NULL, &tc, sizeof(tc));
             r->flushed = true;
             nflushed++;
         }

@@ -54,9 +54,9 @@
 #define MK_LC_CLASSES  48 /* room for the classes from 4 KiB pages on */
 
 struct mk_lcache {
-    size_t bytes;                ///< bytes held, <= mk_lc_budget
-    uint16_t n[MK_LC_CLASSES];   ///< objects held per class
-    void *obj[];                 ///< class c: mk_lc_off[c], mk_lc_cap[c] slots
+    size_t bytes;              ///< bytes held, <= mk_lc_budget
+    uint16_t n[MK_LC_CLASSES]; ///< objects held per class
+    void *obj[];               ///< class c: mk_lc_off[c], mk_lc_cap[c] slots
 };
 
 struct mk_mag {
@@ -174,6 +174,10 @@ void mk_lc_default_free(void *ptr);
 /// Forked child: flushes (or, for a PMEM kind without a copy, forgets)
 /// every recorded thread's caches.  Pre: single-threaded, jemalloc ready.
 void mk_tcache_postfork_child(void);
+
+/// Returns the calling thread's large caches (every kind) to jemalloc.
+/// Pre: no lock held.
+void mk_tcache_flush_own_large(void);
 
 /// Start-up: the thread key and the magazine classes.  Returns 0 or
 /// MEMKIND_ERROR_RUNTIME.
