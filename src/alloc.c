@@ -373,6 +373,8 @@ MK_EXPORT void memkind_arena_free(struct memkind *kind, void *ptr)
  */
 void *mk_lc_default_malloc(size_t size)
 {
+    if (size > MK_LC_MAX_SIZE)
+        return jemk_malloc(size);
     struct mk_tls_entry *e = mk_tcache_entry_gen(MEMKIND_DEFAULT);
     if (e) {
         mk_cache_enter(e);
@@ -381,22 +383,23 @@ void *mk_lc_default_malloc(size_t size)
         if (p)
             return p;
     }
-    return jemk_malloc(size);
+    void *p = jemk_malloc(size);
+    /* a small object's old address: forget it, or its free would skip the
+     * cache */
+    _Atomic(void *) *skip = mk_lc_skip_slot(p);
+    if (p && atomic_load_explicit(skip, memory_order_relaxed) == p)
+        atomic_store_explicit(skip, NULL, memory_order_relaxed);
+    return p;
 }
 
-/* The last page-aligned small object this thread freed through
- * mk_lc_default_free: the first object of a slab is page aligned, and a
- * loop that allocates and frees one small object gets it every time.  A
- * stale hint (the address reused for a large object) only sends one object
- * to jemalloc instead of the cache. */
-static __thread void *lc_small_hint;
-
-__attribute__((noinline)) static void lc_default_free_slow(void *ptr)
+void mk_lc_default_free_slow(void *ptr)
 {
+    if (!ptr)
+        return;
     size_t usize = jemk_sallocx(ptr, 0);
-    if (!mk_lc_covers(usize))
-        lc_small_hint = ptr;
-    else if (mk_lookup(ptr) == MEMKIND_DEFAULT) {
+    if (usize <= mk_lc_dmin || usize > MK_LC_MAX_SIZE) {
+        atomic_store_explicit(mk_lc_skip_slot(ptr), ptr, memory_order_relaxed);
+    } else if (mk_lookup(ptr) == MEMKIND_DEFAULT) {
         struct mk_tls_entry *e = mk_lc_default_entry();
         if (e) {
             mk_cache_enter(e);
@@ -407,14 +410,6 @@ __attribute__((noinline)) static void lc_default_free_slow(void *ptr)
         }
     }
     jemk_free(ptr);
-}
-
-void mk_lc_default_free(void *ptr)
-{
-    if (ptr == lc_small_hint)
-        jemk_free(ptr); /* NULL too */
-    else
-        lc_default_free_slow(ptr);
 }
 
 /* free of a pointer of any kind; pointers that are not ours are ignored. */

@@ -50,6 +50,8 @@ unsigned mk_lc_nclasses;
 size_t mk_lc_size[MK_LC_CLASSES];
 uint32_t mk_lc_off[MK_LC_CLASSES];
 uint16_t mk_lc_cap[MK_LC_CLASSES];
+size_t mk_lc_dmin = SIZE_MAX;
+void *_Atomic mk_lc_skip[MK_LC_SKIP];
 static uint32_t mk_lc_slots; /* slots of all classes together */
 
 static size_t mk_class_size[MK_MAG_CLASSES];
@@ -122,6 +124,18 @@ static void lc_classes_init(const struct mk_env *env)
     mk_lc_nclasses = n;
     mk_lc_budget = budget;
     mk_lc_min = lo;
+    /* DEFAULT leaves what jemalloc's thread cache keeps to it */
+    bool tc = false;
+    size_t tcmax = 0;
+    sz = sizeof(tc);
+    if (jemk_mallctl("opt.tcache", &tc, &sz, NULL, 0) != 0)
+        tc = false;
+    sz = sizeof(tcmax);
+    if (!tc || jemk_mallctl("arenas.tcache_max", &tcmax, &sz, NULL, 0) != 0)
+        tcmax = 0;
+    mk_lc_dmin = tcmax > lo ? tcmax : lo;
+    if (mk_lc_dmin >= MK_LC_MAX_SIZE)
+        mk_lc_dmin = SIZE_MAX;
 }
 
 int mk_tcache_init(void)

@@ -126,6 +126,31 @@ extern size_t mk_lc_size[MK_LC_CLASSES];
 extern uint32_t mk_lc_off[MK_LC_CLASSES];
 extern uint16_t mk_lc_cap[MK_LC_CLASSES];
 
+/* MEMKIND_DEFAULT's share of the large cache: sizes in (mk_lc_dmin,
+ * MK_LC_MAX_SIZE].  mk_lc_dmin is the larger of mk_lc_min and jemalloc's
+ * own thread cache limit (arenas.tcache_max, 32 KiB by default): sizes
+ * jemalloc's tcache already keeps stay with it (no sallocx, no lookup).
+ * SIZE_MAX: off. */
+extern size_t mk_lc_dmin;
+
+/*
+ * Page-aligned pointers that memkind_default_free() found it must not
+ * cache (small or <= mk_lc_dmin objects; the first object of a slab is page
+ * aligned, and a malloc/free loop gets it every time), by page number mod
+ * MK_LC_SKIP.  Shared by all threads and only a hint: a hit sends the
+ * pointer straight to jemalloc (always correct), a miss takes the slow path
+ * (sallocx), a stale entry at worst sends one cacheable object to jemalloc;
+ * mk_lc_default_malloc() clears the entry of a covered object jemalloc
+ * hands out.  Not thread-local: no TLSDESC call on the free path.
+ */
+#define MK_LC_SKIP 256
+extern void *_Atomic mk_lc_skip[MK_LC_SKIP];
+
+static inline _Atomic(void *) *mk_lc_skip_slot(const void *p)
+{
+    return &mk_lc_skip[((uintptr_t)p >> 12) & (MK_LC_SKIP - 1)];
+}
+
 /// Whether size (a request or a usable size) is one the large cache keeps.
 static inline bool mk_lc_covers(size_t size)
 {
@@ -167,9 +192,10 @@ struct mk_tls_entry *mk_lc_default_entry(void);
 
 /// MEMKIND_DEFAULT's large cache (alloc.c): malloc of a covered size (a
 /// pop, else jemalloc); free of a page-aligned pointer or NULL (a push when
-/// it is DEFAULT's, covered and within budget, else jemalloc).
+/// it is DEFAULT's, covered and within budget, else jemalloc; the pointer
+/// goes into mk_lc_skip when it is not of a covered size).
 void *mk_lc_default_malloc(size_t size);
-void mk_lc_default_free(void *ptr);
+void mk_lc_default_free_slow(void *ptr);
 
 /// Forked child: flushes (or, for a PMEM kind without a copy, forgets)
 /// every recorded thread's caches.  Pre: single-threaded, jemalloc ready.

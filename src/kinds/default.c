@@ -60,7 +60,7 @@ MK_EXPORT void *memkind_default_malloc(struct memkind *kind, size_t size)
 {
     (void)kind;
     /* Tail calls both: the fast path saves no register. */
-    if (MK_UNLIKELY(mk_lc_covers(size)))
+    if (MK_UNLIKELY(size > mk_lc_dmin))
         return mk_lc_default_malloc(size);
     return jemk_malloc(size);
 }
@@ -123,8 +123,9 @@ MK_EXPORT void memkind_default_free(struct memkind *kind, void *ptr)
 {
     (void)kind;
     /* Large objects are page aligned (no cache-oblivious placement). */
-    if (MK_UNLIKELY(((uintptr_t)ptr & 4095) == 0))
-        mk_lc_default_free(ptr);
+    if (MK_UNLIKELY(((uintptr_t)ptr & 4095) == 0) &&
+        atomic_load_explicit(mk_lc_skip_slot(ptr), memory_order_relaxed) != ptr)
+        mk_lc_default_free_slow(ptr); /* NULL too */
     else
         jemk_free(ptr);
 }
