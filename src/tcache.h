@@ -115,6 +115,8 @@ extern __thread struct mk_tls *mk_tls_cur __attribute__((visibility("hidden")));
 extern uint8_t mk_size2class[(MK_MAG_MAX_SIZE >> 3) + 1];
 extern unsigned mk_mag_nclasses;
 
+/* Hidden: a RIP-relative operand on the fast paths, not a GOT load. */
+#pragma GCC visibility push(hidden)
 /* Large cache geometry, set at start-up (0 classes: off).  Sizes in
  * (mk_lc_min, MK_LC_MAX_SIZE] are cached; mk_lc_lg is lg of the first
  * large class. */
@@ -145,10 +147,15 @@ extern size_t mk_lc_dmin;
  */
 #define MK_LC_SKIP 256
 extern void *_Atomic mk_lc_skip[MK_LC_SKIP];
+#pragma GCC visibility pop
 
+/* The slot of page-aligned p: bits 12.. of p, already scaled to a byte
+ * offset (one shift and one mask, no index scaling). */
 static inline _Atomic(void *) *mk_lc_skip_slot(const void *p)
 {
-    return &mk_lc_skip[((uintptr_t)p >> 12) & (MK_LC_SKIP - 1)];
+    return (_Atomic(void *) *)((char *)mk_lc_skip +
+                               (((uintptr_t)p >> (12 - 3)) &
+                                ((MK_LC_SKIP - 1) * sizeof(void *))));
 }
 
 /// Whether size (a request or a usable size) is one the large cache keeps.
