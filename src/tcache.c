@@ -298,6 +298,25 @@ unsigned mk_arena_thread_tcache_count(void)
     return n;
 }
 
+size_t mk_arena_thread_large_cached(struct memkind *kind)
+{
+    struct mk_tls *t = mk_tls_cur;
+    struct mk_tls_entry *e = t && kind ? &t->e[kind->partition] : NULL;
+    if (!e || e->gen != kind->gen || !e->mag || !e->mag->lc)
+        return 0;
+    return e->mag->lc->bytes;
+}
+
+size_t mk_arena_large_cache_budget(void)
+{
+    return mk_lc_nclasses ? mk_lc_budget : 0;
+}
+
+size_t mk_arena_large_cache_default_min(void)
+{
+    return mk_lc_dmin == SIZE_MAX ? SIZE_MAX : mk_lc_dmin + 1;
+}
+
 /* Makes room for one more tcache record.  Pre: set->lock held. */
 static bool tcs_reserve(struct mk_arena_set *set)
 {
