@@ -614,10 +614,9 @@ TEST(Env, LargeCacheBytes)
 
 // Large sizes from just above jemalloc's tcache limit to the largest class
 // cached; each kind takes those >= min.
-static const size_t lc_sizes[] = {(size_t)20 << 10,  (size_t)40 << 10,
-                                  (size_t)64 << 10,  (size_t)100 << 10,
-                                  (size_t)256 << 10, (size_t)1 << 20,
-                                  (size_t)3 << 20,   (size_t)4 << 20};
+static const size_t lc_sizes[] = {
+    (size_t)20 << 10,  (size_t)40 << 10, (size_t)64 << 10, (size_t)100 << 10,
+    (size_t)256 << 10, (size_t)1 << 20,  (size_t)3 << 20,  (size_t)4 << 20};
 
 static size_t lc_min(memkind_t kind)
 {
@@ -718,8 +717,8 @@ TEST(LargeCacheOff, ZeroBytesTurnsItOff)
         close(fd[0]);
         setenv("MEMKIND_LARGE_CACHE_BYTES", "0", 1);
         setenv("MK_TEST_LC_CHILD", "1", 1);
-        execl("/proc/self/exe", "unit_test", "--gtest_filter=LargeCacheOff.InChild",
-              (char *)nullptr);
+        execl("/proc/self/exe", "unit_test",
+              "--gtest_filter=LargeCacheOff.InChild", (char *)nullptr);
         _exit(127);
     }
     close(fd[1]);
