@@ -28,6 +28,7 @@
 #include <memkind/internal/memkind_util.h>
 
 #include "jemk_ctl.h"
+#include "lookup.h"
 #include "tcache.h"
 
 #include <errno.h>
@@ -92,6 +93,8 @@ arena_malloc_waited(struct memkind *kind, struct mk_tls_entry *e, size_t size)
         unsigned c = mk_mag_class(size);
         if (m->n[c])
             p = m->obj[c][--m->n[c]];
+    } else if (mk_lc_covers(size)) {
+        p = mk_lc_pop(m, mk_lc_class(size));
     }
     if (!p)
         p = jemk_mallocx(size, e->flags);
@@ -138,7 +141,11 @@ arena_malloc_entry(struct memkind *kind, struct mk_tls_entry *e, size_t size)
             return p;
         }
     }
-    void *p = jemk_mallocx(size, e->flags);
+    void *p = NULL;
+    if (MK_UNLIKELY(mk_lc_covers(size)))
+        p = mk_lc_pop(m, mk_lc_class(size));
+    if (!p)
+        p = jemk_mallocx(size, e->flags);
     if (MK_UNLIKELY(p == NULL))
         p = arena_malloc_retry(kind, size, e->flags);
     mk_cache_exit(e);
@@ -292,8 +299,10 @@ __attribute__((noinline)) static void arena_free_slow(struct memkind *kind,
  * or the object is not small; leaves the bracket.  wait: the sweeper held
  * the caches at entry; wait for it first.
  */
-__attribute__((noinline)) static void
-arena_free_cached(struct mk_tls_entry *e, void *ptr, size_t usize, bool wait)
+__attribute__((noinline)) static void arena_free_cached(struct memkind *kind,
+                                                        struct mk_tls_entry *e,
+                                                        void *ptr, size_t usize,
+                                                        bool wait)
 {
     if (wait)
         mk_tcache_wait(e);
@@ -310,6 +319,10 @@ arena_free_cached(struct mk_tls_entry *e, void *ptr, size_t usize, bool wait)
             mk_cache_exit(e);
             return;
         }
+    } else if (mk_lc_covers(usize) && mk_lookup(ptr) == kind &&
+               mk_lc_push(e, ptr, usize)) {
+        mk_cache_exit(e);
+        return;
     }
     jemk_dallocx(ptr, e->dflags);
     mk_cache_exit(e);
@@ -329,7 +342,7 @@ MK_EXPORT void memkind_arena_free(struct memkind *kind, void *ptr)
     struct mk_tls_entry *e = &t->e[kind->partition];
     size_t usize = jemk_sallocx(ptr, 0);
     if (MK_UNLIKELY(!mk_cache_enter_fast(e))) {
-        arena_free_cached(e, ptr, usize, true);
+        arena_free_cached(kind, e, ptr, usize, true);
         return;
     }
     if (usize <= MK_MAG_MAX_SIZE && MK_LIKELY(mk_mag_nclasses != 0)) {
@@ -340,11 +353,63 @@ MK_EXPORT void memkind_arena_free(struct memkind *kind, void *ptr)
             mk_cache_exit(e);
             return;
         }
-        arena_free_cached(e, ptr, usize, false);
+        arena_free_cached(kind, e, ptr, usize, false);
+        return;
+    }
+    if (mk_lc_covers(usize)) {
+        arena_free_cached(kind, e, ptr, usize, false);
         return;
     }
     jemk_dallocx(ptr, e->dflags);
     mk_cache_exit(e);
+}
+
+/*
+ * MEMKIND_DEFAULT's large cache (memkind_default_malloc/free, default.c).
+ * Only for sizes mk_lc_covers(); the free side is reached only for page
+ * aligned pointers (jemalloc is built without cache-oblivious placement,
+ * so every large object is) and keeps only DEFAULT's memory: a pointer of
+ * another kind freed through memkind_default_free goes to jemalloc.
+ */
+void *mk_lc_default_malloc(size_t size)
+{
+    if (size > MK_LC_MAX_SIZE)
+        return jemk_malloc(size);
+    struct mk_tls_entry *e = mk_tcache_entry_gen(MEMKIND_DEFAULT);
+    if (e) {
+        mk_cache_enter(e);
+        void *p = mk_lc_pop(e->mag, mk_lc_class(size));
+        mk_cache_exit(e);
+        if (p)
+            return p;
+    }
+    void *p = jemk_malloc(size);
+    /* a small object's old address: forget it, or its free would skip the
+     * cache */
+    _Atomic(void *) *skip = mk_lc_skip_slot(p);
+    if (p && atomic_load_explicit(skip, memory_order_relaxed) == p)
+        atomic_store_explicit(skip, NULL, memory_order_relaxed);
+    return p;
+}
+
+void mk_lc_default_free_slow(void *ptr)
+{
+    if (!ptr)
+        return;
+    size_t usize = jemk_sallocx(ptr, 0);
+    if (usize <= mk_lc_dmin || usize > MK_LC_MAX_SIZE) {
+        atomic_store_explicit(mk_lc_skip_slot(ptr), ptr, memory_order_relaxed);
+    } else if (mk_lookup(ptr) == MEMKIND_DEFAULT) {
+        struct mk_tls_entry *e = mk_lc_default_entry();
+        if (e) {
+            mk_cache_enter(e);
+            bool taken = mk_lc_push(e, ptr, usize);
+            mk_cache_exit(e);
+            if (taken)
+                return;
+        }
+    }
+    jemk_free(ptr);
 }
 
 /* free of a pointer of any kind; pointers that are not ours are ignored. */

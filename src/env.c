@@ -20,6 +20,7 @@ void mk_env_parse(struct mk_env *out, const char *(*get)(const char *name))
     long n;
     memset(out, 0, sizeof(*out));
     out->bg_thread_limit = -1;
+    out->large_cache = -1;
     v = get("MEMKIND_ARENA_NUM_PER_KIND");
     if (v) {
         if (mk_env_parse_long(v, 1, INT_MAX, &n))
@@ -48,6 +49,13 @@ void mk_env_parse(struct mk_env *out, const char *(*get)(const char *name))
             out->pmem_fork = MK_PMEM_FORK_SHARED;
         else
             out->pmem_fork_bad = true; /* the default stays */
+    }
+    v = get("MEMKIND_LARGE_CACHE_BYTES");
+    if (v) {
+        if (mk_env_parse_long(v, 0, 1L << 30, &n))
+            out->large_cache = n;
+        else
+            out->large_cache_bad = true;
     }
 }
 

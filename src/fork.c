@@ -59,6 +59,7 @@
 #include <memkind/internal/memkind_registry.h>
 
 #include "arena_set.h"
+#include "tcache.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -163,6 +164,7 @@ static void fork_child(void)
         jemk_child();
     mk_arena_unlock_all();
     mk_registry_unlock();
+    mk_tcache_postfork_child();
     mk_pmem_purger_postfork(true);
     errno = oerrno;
 }

@@ -31,6 +31,7 @@ int mk_arena_refresh_stats(void)
 {
     uint64_t epoch = 1;
     size_t sz = sizeof(epoch);
+    mk_tcache_flush_own_large();
     /* COMPAT(1.14): memkind returned mallctl's positive errno here. */
     return jemk_mallctl("epoch", &epoch, &sz, &epoch, sz)
                ? MEMKIND_ERROR_RUNTIME

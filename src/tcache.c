@@ -23,11 +23,13 @@
 
 #include "tcache.h"
 
+#include <memkind/internal/memkind_env.h>
 #include <memkind/internal/memkind_fault.h>
 #include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_lock.h>
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_numa.h>
+#include <memkind/internal/memkind_pmem.h>
 #include <memkind/internal/memkind_registry.h>
 
 #include "os.h"
@@ -40,6 +42,17 @@
 __thread struct mk_tls *mk_tls_cur;
 uint8_t mk_size2class[(MK_MAG_MAX_SIZE >> 3) + 1];
 unsigned mk_mag_nclasses;
+
+size_t mk_lc_min = SIZE_MAX; /* off until lc_classes_init */
+size_t mk_lc_budget;
+unsigned mk_lc_lg;
+unsigned mk_lc_nclasses;
+size_t mk_lc_size[MK_LC_CLASSES];
+uint32_t mk_lc_off[MK_LC_CLASSES];
+uint16_t mk_lc_cap[MK_LC_CLASSES];
+size_t mk_lc_dmin = SIZE_MAX;
+void *_Atomic mk_lc_skip[MK_LC_SKIP];
+static uint32_t mk_lc_slots; /* slots of all classes together */
 
 static size_t mk_class_size[MK_MAG_CLASSES];
 static pthread_key_t mk_tls_key;
@@ -62,6 +75,69 @@ static void mag_classes_init(void)
     mk_mag_nclasses = n;
 }
 
+/*
+ * The large cache's classes: jemalloc's large classes from the first one
+ * (arenas.lextent.0.size) to MK_LC_MAX_SIZE, 4 per doubling; mk_lc_class()
+ * is checked against jemk_nallocx for every size step of 256 bytes, and the
+ * cache stays off when anything differs.  Each class gets as many slots as
+ * the budget holds objects of it (at most 65535).
+ */
+static void lc_classes_init(const struct mk_env *env)
+{
+    size_t first = 0, sz = sizeof(first);
+    size_t budget =
+        env->large_cache < 0 ? MK_LC_MAX_SIZE : (size_t)env->large_cache;
+    if (env->large_cache_bad)
+        mk_log_err("MEMKIND_LARGE_CACHE_BYTES must be an integer from 0 to "
+                   "1073741824");
+    if (budget == 0 ||
+        jemk_mallctl("arenas.lextent.0.size", &first, &sz, NULL, 0) != 0 ||
+        first < 4096 || (first & (first - 1)) || first > MK_LC_MAX_SIZE)
+        return;
+    unsigned lg = (unsigned)__builtin_ctzll((unsigned long long)first);
+    unsigned n = 0;
+    for (size_t c = first; c <= MK_LC_MAX_SIZE; n++) {
+        if (n == MK_LC_CLASSES)
+            return;
+        mk_lc_size[n] = c;
+        /* 2^k <= c < 2^(k+1): the next class is c + 2^(k-2) */
+        c += (size_t)1 << (61 - __builtin_clzll((unsigned long long)c));
+    }
+    mk_lc_lg = lg;
+    size_t lo = first - (first >> 3);
+    if (jemk_nallocx(lo, 0) != lo || jemk_nallocx(lo + 1, 0) != first)
+        return;
+    for (size_t s = lo + 1; s <= MK_LC_MAX_SIZE; s += 256) {
+        unsigned c = mk_lc_class(s);
+        if (c >= n || mk_lc_size[c] != jemk_nallocx(s, 0) ||
+            mk_lc_class(mk_lc_size[c]) != c)
+            return;
+    }
+    uint32_t off = 0;
+    for (unsigned c = 0; c < n; c++) {
+        size_t cap = budget / mk_lc_size[c];
+        mk_lc_cap[c] = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap);
+        mk_lc_off[c] = off;
+        off += mk_lc_cap[c];
+    }
+    mk_lc_slots = off;
+    mk_lc_nclasses = n;
+    mk_lc_budget = budget;
+    mk_lc_min = lo;
+    /* DEFAULT leaves what jemalloc's thread cache keeps to it */
+    bool tc = false;
+    size_t tcmax = 0;
+    sz = sizeof(tc);
+    if (jemk_mallctl("opt.tcache", &tc, &sz, NULL, 0) != 0)
+        tc = false;
+    sz = sizeof(tcmax);
+    if (!tc || jemk_mallctl("arenas.tcache_max", &tcmax, &sz, NULL, 0) != 0)
+        tcmax = 0;
+    mk_lc_dmin = tcmax > lo ? tcmax : lo;
+    if (mk_lc_dmin >= MK_LC_MAX_SIZE)
+        mk_lc_dmin = SIZE_MAX;
+}
+
 int mk_tcache_init(void)
 {
     if (pthread_key_create(&mk_tls_key, tls_destructor)) {
@@ -69,7 +145,28 @@ int mk_tcache_init(void)
         return MEMKIND_ERROR_RUNTIME;
     }
     mag_classes_init();
+    lc_classes_init(mk_env_get());
     return 0;
+}
+
+bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize)
+{
+    unsigned c = mk_lc_class(usize);
+    struct mk_mag *m = e->mag;
+    int oerrno = errno; /* free keeps errno; calloc may set it */
+    if (!m)
+        m = e->mag = mk_meta_calloc(1, sizeof(*m));
+    if (m && !m->lc)
+        m->lc =
+            mk_meta_calloc(1, sizeof(*m->lc) + mk_lc_slots * sizeof(void *));
+    errno = oerrno;
+    struct mk_lcache *lc = m ? m->lc : NULL;
+    if (!lc || lc->n[c] >= mk_lc_cap[c] ||
+        lc->bytes + mk_lc_size[c] > mk_lc_budget)
+        return false;
+    lc->obj[mk_lc_off[c] + lc->n[c]++] = ptr;
+    lc->bytes += mk_lc_size[c];
+    return true;
 }
 
 /* Drops a magazine's objects without touching them (their kind is gone). */
@@ -77,6 +174,40 @@ static void mag_forget(struct mk_mag *m)
 {
     if (m)
         memset(m->n, 0, sizeof(m->n));
+    if (m && m->lc) {
+        memset(m->lc->n, 0, sizeof(m->lc->n));
+        m->lc->bytes = 0;
+    }
+}
+
+static void lc_flush(struct mk_lcache *lc, int dflags)
+{
+    for (unsigned c = 0; lc && c < mk_lc_nclasses; c++) {
+        while (lc->n[c])
+            jemk_dallocx(lc->obj[mk_lc_off[c] + --lc->n[c]], dflags);
+    }
+    if (lc)
+        lc->bytes = 0;
+}
+
+/*
+ * memkind_update_cached_stats: the calling thread's large caches go back to
+ * jemalloc first, so that its own frees show in the allocated statistic
+ * (other threads' caches still count as allocated until they are swept).
+ */
+void mk_tcache_flush_own_large(void)
+{
+    struct mk_tls *t = mk_tls_cur;
+    for (unsigned slot = 0; t && slot < MEMKIND_MAX_KIND; slot++) {
+        struct mk_tls_entry *e = &t->e[slot];
+        struct memkind *kind =
+            e->gen && e->mag && e->mag->lc ? mk_registry_get(slot) : NULL;
+        if (!kind || kind->gen != e->gen)
+            continue;
+        mk_cache_enter(e);
+        lc_flush(e->mag->lc, e->dflags);
+        mk_cache_exit(e);
+    }
 }
 
 void mk_tcache_mag_flush(struct mk_mag *m, int dflags)
@@ -85,10 +216,13 @@ void mk_tcache_mag_flush(struct mk_mag *m, int dflags)
         while (m->n[c])
             jemk_dallocx(m->obj[c][--m->n[c]], dflags);
     }
+    lc_flush(m ? m->lc : NULL, dflags);
 }
 
 static void tcache_destroy(unsigned tc)
 {
+    if (tc == MK_NO_TCACHE)
+        return; /* a DEFAULT record: large cache only */
     (void)jemk_mallctl("tcache.destroy", NULL, NULL, &tc, sizeof(tc));
 }
 
@@ -143,8 +277,11 @@ static void tls_destructor(void *arg)
         mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
     }
     mk_registry_unlock();
-    for (unsigned slot = 0; slot < MEMKIND_MAX_KIND; slot++)
+    for (unsigned slot = 0; slot < MEMKIND_MAX_KIND; slot++) {
+        if (t->e[slot].mag)
+            mk_meta_free(t->e[slot].mag->lc);
         mk_meta_free(t->e[slot].mag);
+    }
     mk_meta_free(t);
 }
 
@@ -159,6 +296,25 @@ unsigned mk_arena_thread_tcache_count(void)
             n++;
     }
     return n;
+}
+
+size_t mk_arena_thread_large_cached(struct memkind *kind)
+{
+    struct mk_tls *t = mk_tls_cur;
+    struct mk_tls_entry *e = t && kind ? &t->e[kind->partition] : NULL;
+    if (!e || e->gen != kind->gen || !e->mag || !e->mag->lc)
+        return 0;
+    return e->mag->lc->bytes;
+}
+
+size_t mk_arena_large_cache_budget(void)
+{
+    return mk_lc_nclasses ? mk_lc_budget : 0;
+}
+
+size_t mk_arena_large_cache_default_min(void)
+{
+    return mk_lc_dmin == SIZE_MAX ? SIZE_MAX : mk_lc_dmin + 1;
 }
 
 /* Makes room for one more tcache record.  Pre: set->lock held. */
@@ -330,7 +486,7 @@ unsigned mk_arena_flush_idle(struct memkind *kind)
 {
     struct mk_arena_set *set = kind->arenas;
     unsigned nclaimed = 0, nflushed = 0;
-    if (!set || set == &mk_default_set)
+    if (!set)
         return 0;
     mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
     for (unsigned i = 0; i < set->ntcs; i++) {
@@ -355,7 +511,8 @@ unsigned mk_arena_flush_idle(struct memkind *kind)
                 continue; /* in use, or used meanwhile: the owner wins */
             mk_tcache_mag_flush(e->mag, e->dflags);
             unsigned tc = r->tcache;
-            (void)jemk_mallctl("tcache.flush", NULL, NULL, &tc, sizeof(tc));
+            if (tc != MK_NO_TCACHE)
+                (void)jemk_mallctl("tcache.flush", NULL, NULL, &tc, sizeof(tc));
             r->flushed = true;
             nflushed++;
         }
@@ -378,4 +535,76 @@ void mk_tcache_destroy_all(struct mk_arena_set *set)
     for (unsigned i = 0; i < set->ntcs; i++)
         tcache_destroy(set->tcs[i].tcache);
     set->ntcs = 0;
+}
+
+/*
+ * The calling thread's entry for MEMKIND_DEFAULT, made on first need for
+ * its large cache: DEFAULT allocates through jemalloc's automatic arenas
+ * and tcache, so the entry has no arena or tcache of its own (flags 0,
+ * dflags MALLOCX_TCACHE_NONE: a flush gives objects back to their arena).
+ * Recorded in mk_default_set's tcache records with MK_NO_TCACHE, so that
+ * thread exit and the idle sweep find it like any other.  Takes the set
+ * lock.  Returns the entry or NULL (errno kept).
+ */
+struct mk_tls_entry *mk_lc_default_entry(void)
+{
+    struct memkind *kind = MEMKIND_DEFAULT;
+    struct mk_tls_entry *e = mk_tcache_entry_gen(kind);
+    if (e)
+        return e;
+    int oerrno = errno;
+    struct mk_tls *t = tls_get();
+    struct mk_arena_set *set = kind->arenas;
+    if (!t || !set) {
+        errno = oerrno;
+        return NULL;
+    }
+    e = &t->e[kind->partition];
+    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
+    if (tcs_reserve(set)) {
+        set->tcs[set->ntcs++] = (struct mk_tc_rec){MK_NO_TCACHE, t, false};
+        mag_forget(e->mag);
+        e->flags = 0;
+        e->dflags = MALLOCX_TCACHE_NONE;
+        e->arena = 0;
+        e->tcache = MK_NO_TCACHE;
+        e->node = (uint16_t)MK_NO_NODE;
+        e->gen = kind->gen;
+    } else {
+        e = NULL;
+    }
+    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
+    errno = oerrno;
+    return e;
+}
+
+/*
+ * Forked child (fork.c, after jemalloc's child handler, single-threaded):
+ * the caches of every thread recorded with a kind - the forking thread's
+ * and those of threads that do not exist in the child - go back to
+ * jemalloc, so that the child does not keep up to a budget per dead thread
+ * cached for ever.  The caches of a PMEM kind the child has no copy of
+ * (fork_broken: its range is PROT_NONE) are forgotten instead.  Explicit
+ * tcaches of the dead threads stay (as before).
+ */
+void mk_tcache_postfork_child(void)
+{
+    for (unsigned slot = 0; slot < MEMKIND_MAX_KIND; slot++) {
+        struct memkind *kind = mk_registry_get(slot);
+        struct mk_arena_set *set = kind ? kind->arenas : NULL;
+        if (!set)
+            continue;
+        const struct memkind_pmem *pm =
+            kind->backing == MK_BACKING_FILE ? kind->priv : NULL;
+        bool broken = pm && pm->fork_broken;
+        for (unsigned i = 0; i < set->ntcs; i++) {
+            struct mk_tls_entry *e = &set->tcs[i].owner->e[slot];
+            if (e->gen != kind->gen)
+                continue;
+            if (broken)
+                mag_forget(e->mag);
+            else
+                mk_tcache_mag_flush(e->mag, MALLOCX_TCACHE_NONE);
+        }
+    }
 }

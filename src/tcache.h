@@ -36,9 +36,33 @@
 /// No explicit tcache: the thread allocates with MALLOCX_TCACHE_NONE.
 #define MK_NO_TCACHE ((unsigned)-1)
 
+/*
+ * Large cache (issue 17, prototype): a per-thread, per-kind stack of freed
+ * large objects per jemalloc size class, from the first large class (16 KiB
+ * with 4 KiB pages) to MK_LC_MAX_SIZE, bounded in bytes (mk_lc_budget,
+ * MEMKIND_LARGE_CACHE_BYTES, 4 MiB by default; 0: off).  jemalloc's own
+ * thread cache counts objects, not bytes, and its GC flushes large ones a
+ * batch is about to reuse.  A free that would take the cache past its
+ * budget goes to jemalloc.  Hung off the magazine, so that every place
+ * that flushes or forgets a magazine (thread exit, idle sweep, node move,
+ * reclaim before ENOMEM, new kind in the slot) does the same for it.
+ * The objects are never touched while cached (the stacks are arrays, not
+ * lists through the blocks): a PMEM block or a forked child's PROT_NONE
+ * range is never written or read by the cache.
+ */
+#define MK_LC_MAX_SIZE ((size_t)4 << 20) /* largest size cached */
+#define MK_LC_CLASSES  48 /* room for the classes from 4 KiB pages on */
+
+struct mk_lcache {
+    size_t bytes;              ///< bytes held, <= mk_lc_budget
+    uint16_t n[MK_LC_CLASSES]; ///< objects held per class
+    void *obj[];               ///< class c: mk_lc_off[c], mk_lc_cap[c] slots
+};
+
 struct mk_mag {
     uint8_t n[MK_MAG_CLASSES];             ///< objects held per class
     void *obj[MK_MAG_CLASSES][MK_MAG_CAP]; ///< the objects (LIFO)
+    struct mk_lcache *lc;                  ///< large cache, or NULL
 };
 
 /*
@@ -90,6 +114,103 @@ extern __thread struct mk_tls *mk_tls_cur __attribute__((visibility("hidden")));
  * jemalloc's own classes.  mk_mag_nclasses == 0: magazines disabled. */
 extern uint8_t mk_size2class[(MK_MAG_MAX_SIZE >> 3) + 1];
 extern unsigned mk_mag_nclasses;
+
+/* Hidden: a RIP-relative operand on the fast paths, not a GOT load. */
+#pragma GCC visibility push(hidden)
+/* Large cache geometry, set at start-up (0 classes: off).  Sizes in
+ * (mk_lc_min, MK_LC_MAX_SIZE] are cached; mk_lc_lg is lg of the first
+ * large class. */
+extern size_t mk_lc_min;
+extern size_t mk_lc_budget;
+extern unsigned mk_lc_lg;
+extern unsigned mk_lc_nclasses;
+extern size_t mk_lc_size[MK_LC_CLASSES];
+extern uint32_t mk_lc_off[MK_LC_CLASSES];
+extern uint16_t mk_lc_cap[MK_LC_CLASSES];
+
+/* MEMKIND_DEFAULT's share of the large cache: sizes in (mk_lc_dmin,
+ * MK_LC_MAX_SIZE].  mk_lc_dmin is the larger of mk_lc_min and jemalloc's
+ * own thread cache limit (arenas.tcache_max, 32 KiB by default): sizes
+ * jemalloc's tcache already keeps stay with it (no sallocx, no lookup).
+ * SIZE_MAX: off. */
+extern size_t mk_lc_dmin;
+
+/*
+ * Page-aligned pointers that memkind_default_free() found it must not
+ * cache (small or <= mk_lc_dmin objects; the first object of a slab is page
+ * aligned, and a malloc/free loop gets it every time), by page number mod
+ * MK_LC_SKIP.  Shared by all threads and only a hint: a hit sends the
+ * pointer straight to jemalloc (always correct), a miss takes the slow path
+ * (sallocx), a stale entry at worst sends one cacheable object to jemalloc;
+ * mk_lc_default_malloc() clears the entry of a covered object jemalloc
+ * hands out.  Not thread-local: no TLSDESC call on the free path.
+ */
+#define MK_LC_SKIP 256
+extern void *_Atomic mk_lc_skip[MK_LC_SKIP];
+#pragma GCC visibility pop
+
+/* The slot of page-aligned p: bits 12.. of p, already scaled to a byte
+ * offset (one shift and one mask, no index scaling). */
+static inline _Atomic(void *) *mk_lc_skip_slot(const void *p)
+{
+    return (_Atomic(void *) *)((char *)mk_lc_skip +
+                               (((uintptr_t)p >> (12 - 3)) &
+                                ((MK_LC_SKIP - 1) * sizeof(void *))));
+}
+
+/// Whether size (a request or a usable size) is one the large cache keeps.
+static inline bool mk_lc_covers(size_t size)
+{
+    return size > mk_lc_min && size <= MK_LC_MAX_SIZE;
+}
+
+/*
+ * Class of a size the large cache covers, by jemalloc's rule of 4 classes
+ * per doubling (checked against jemk_nallocx at start-up): for x = size - 1
+ * in [2^k, 2^(k+1)), the class is 2^k + j * 2^(k-2), j = (x >> (k-2) & 3) + 1.
+ */
+static inline unsigned mk_lc_class(size_t size)
+{
+    size_t x = size - 1;
+    unsigned k = 63u - (unsigned)__builtin_clzll((unsigned long long)x);
+    /* size in (7/8 L, L], L = 2^mk_lc_lg the first large class: k is
+     * mk_lc_lg - 1 and j 4, class 0 */
+    return ((k + 1u - mk_lc_lg) << 2) + (unsigned)((x >> (k - 2)) & 3) - 3u;
+}
+
+/// Pops an object of class c, or NULL.  Pre: inside e's cache bracket.
+static inline void *mk_lc_pop(struct mk_mag *m, unsigned c)
+{
+    struct mk_lcache *lc = m ? m->lc : NULL;
+    if (!lc || lc->n[c] == 0)
+        return NULL;
+    lc->bytes -= mk_lc_size[c];
+    return lc->obj[mk_lc_off[c] + --lc->n[c]];
+}
+
+/// Pushes ptr (usable size usize, covered) into e's large cache, made on
+/// first need.  Returns false when it does not fit the budget (the caller
+/// frees it to jemalloc).  Pre: inside e's cache bracket.
+bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize);
+
+/// The calling thread's entry for MEMKIND_DEFAULT (large cache only),
+/// made on first need; NULL when it cannot be made.
+struct mk_tls_entry *mk_lc_default_entry(void);
+
+/// MEMKIND_DEFAULT's large cache (alloc.c): malloc of a covered size (a
+/// pop, else jemalloc); free of a page-aligned pointer or NULL (a push when
+/// it is DEFAULT's, covered and within budget, else jemalloc; the pointer
+/// goes into mk_lc_skip when it is not of a covered size).
+void *mk_lc_default_malloc(size_t size);
+void mk_lc_default_free_slow(void *ptr);
+
+/// Forked child: flushes (or, for a PMEM kind without a copy, forgets)
+/// every recorded thread's caches.  Pre: single-threaded, jemalloc ready.
+void mk_tcache_postfork_child(void);
+
+/// Returns the calling thread's large caches (every kind) to jemalloc.
+/// Pre: no lock held.
+void mk_tcache_flush_own_large(void);
 
 /// Start-up: the thread key and the magazine classes.  Returns 0 or
 /// MEMKIND_ERROR_RUNTIME.

@@ -23,6 +23,7 @@
 #include <memkind/internal/memkind_util.h>
 
 #include "os.h"
+#include "tcache.h"
 
 #include <errno.h>
 #include <numaif.h>
@@ -58,6 +59,9 @@ MK_EXPORT int memkind_default_destroy(struct memkind *kind)
 MK_EXPORT void *memkind_default_malloc(struct memkind *kind, size_t size)
 {
     (void)kind;
+    /* Tail calls both: the fast path saves no register. */
+    if (MK_UNLIKELY(size > mk_lc_dmin))
+        return mk_lc_default_malloc(size);
     return jemk_malloc(size);
 }
 
@@ -118,7 +122,12 @@ MK_EXPORT void *memkind_default_realloc(struct memkind *kind, void *ptr,
 MK_EXPORT void memkind_default_free(struct memkind *kind, void *ptr)
 {
     (void)kind;
-    jemk_free(ptr);
+    /* Large objects are page aligned (no cache-oblivious placement). */
+    if (MK_UNLIKELY(((uintptr_t)ptr & 4095) == 0) &&
+        atomic_load_explicit(mk_lc_skip_slot(ptr), memory_order_relaxed) != ptr)
+        mk_lc_default_free_slow(ptr); /* NULL too */
+    else
+        jemk_free(ptr);
 }
 
 MK_EXPORT size_t memkind_default_malloc_usable_size(struct memkind *kind,

@@ -114,6 +114,8 @@ static void *purger_main(void *arg)
                                     &ts);
         }
         mk_mutex_unlock(&purger_lock, MK_RANK_PURGER);
+        /* DEFAULT's large caches too (static: no pin needed). */
+        (void)mk_arena_flush_idle(MEMKIND_DEFAULT);
         /* One kind at a time, pinned, with no lock of ours held. */
         for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
             struct memkind *k = mk_registry_pin(s, MK_BACKING_FILE);

@@ -535,6 +535,63 @@ TEST_F(FaultTest, PmemGrowthEveryStep)
 }
 
 /*
+ * A thread's first free of a large object (64 KiB) makes its magazine and
+ * large cache.  When either cannot be made the object goes back to
+ * jemalloc at once: the free still succeeds, keeps errno, and the same
+ * memory is allocatable again (a kind of 8 MiB could not give 64 KiB
+ * twice if a failed push lost the block).  PMEM and DEFAULT take the same
+ * step through different entries.
+ */
+TEST_F(FaultTest, LargeCacheFirstFreeEveryStep)
+{
+    std::string dir = dir_.path();
+    memkind_t kind = nullptr;
+    void *pm = nullptr, *dm = nullptr;
+    const size_t big = 64 << 10;
+    Op op{"first large free of a thread (PMEM and DEFAULT)",
+          [&] {
+              EXPECT_EQ(0, memkind_create_pmem(dir.c_str(),
+                                               MEMKIND_PMEM_MIN_SIZE, &kind));
+              if (kind)
+                  pm = memkind_malloc(kind, big);
+              dm = memkind_malloc(MEMKIND_DEFAULT, big);
+              EXPECT_NE(nullptr, pm);
+              EXPECT_NE(nullptr, dm);
+          },
+          [&]() -> int {
+              int err = 0;
+              std::thread t([&] {
+                  errno = EDOM;
+                  memkind_free(kind, pm);
+                  memkind_free(MEMKIND_DEFAULT, dm);
+                  EXPECT_EQ(EDOM, errno) << "free changed errno";
+                  pm = dm = nullptr;
+                  for (memkind_t k : {kind, MEMKIND_DEFAULT}) {
+                      errno = 0;
+                      void *p = memkind_malloc(k, big);
+                      if (!p && errno != ENOMEM)
+                          err = MEMKIND_ERROR_INVALID;
+                      else if (!p)
+                          err = MEMKIND_ERROR_MALLOC;
+                      (k == kind ? pm : dm) = p;
+                  }
+              });
+              t.join();
+              return err;
+          },
+          [&] {
+              memkind_free(kind, pm);
+              memkind_free(MEMKIND_DEFAULT, dm);
+              pm = dm = nullptr;
+              destroy(kind);
+              kind = nullptr;
+          },
+          {MEMKIND_ERROR_MALLOC},
+          dir};
+    EXPECT_GE(fault_loop(op).steps, 2) << "magazine, large cache";
+}
+
+/*
  * Without membarrier(2) (an old kernel, a seccomp filter) the purger cannot
  * empty the caches of an idle thread safely, so it leaves them: the objects
  * a thread freed stay cached, with their file blocks, and nothing breaks.
@@ -916,7 +973,7 @@ TEST_F(FaultTest, PmemForkEveryStep)
  */
 TEST(FaultInjection, ZzEverySiteWasInjected)
 {
-    const int kLoops = 17; // fault_loop() calls + PmemForkEveryStep
+    const int kLoops = 18; // fault_loop() calls + PmemForkEveryStep
     if (loops_run < kLoops)
         GTEST_SKIP() << "only " << loops_run << " of " << kLoops
                      << " fault loops ran (filtered?)";

@@ -22,6 +22,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdint>
@@ -580,4 +581,250 @@ TEST(PmemRanges, ContiguityStopsAtTheNextRange)
     EXPECT_EQ((off_t)3 << 20, mk_pmem_off_of(&p, b + (1 << 20)));
     EXPECT_TRUE(mk_pmem_same_range(&p, a, a + 100));
     EXPECT_FALSE(mk_pmem_same_range(&p, a, b));
+}
+
+/* -------------------------------------------------------- large cache */
+
+/*
+ * The per-thread, per-kind cache of freed large objects (src/tcache.h,
+ * issue 17): bounded in bytes, off with MEMKIND_LARGE_CACHE_BYTES=0, flushed
+ * in a forked child, and never hands one kind's block to another kind.
+ */
+TEST(Env, LargeCacheBytes)
+{
+    struct mk_env e;
+    fake_env.clear();
+    mk_env_parse(&e, fake_get);
+    EXPECT_EQ(-1, e.large_cache) << "unset: the default budget";
+    fake_env["MEMKIND_LARGE_CACHE_BYTES"] = "0";
+    mk_env_parse(&e, fake_get);
+    EXPECT_EQ(0, e.large_cache);
+    EXPECT_FALSE(e.large_cache_bad);
+    fake_env["MEMKIND_LARGE_CACHE_BYTES"] = "67108864";
+    mk_env_parse(&e, fake_get);
+    EXPECT_EQ(64L << 20, e.large_cache);
+    for (const char *bad : {"-1", "1073741825", "4M", ""}) {
+        fake_env["MEMKIND_LARGE_CACHE_BYTES"] = bad;
+        mk_env_parse(&e, fake_get);
+        EXPECT_TRUE(e.large_cache_bad) << bad;
+        EXPECT_EQ(-1, e.large_cache) << bad;
+    }
+    fake_env.clear();
+}
+
+// Large sizes from just above jemalloc's tcache limit to the largest class
+// cached; each kind takes those >= min.
+static const size_t lc_sizes[] = {
+    (size_t)20 << 10,  (size_t)40 << 10, (size_t)64 << 10, (size_t)100 << 10,
+    (size_t)256 << 10, (size_t)1 << 20,  (size_t)3 << 20,  (size_t)4 << 20};
+
+static size_t lc_min(memkind_t kind)
+{
+    return kind == MEMKIND_DEFAULT ? mk_arena_large_cache_default_min()
+                                   : (size_t)16 << 10;
+}
+
+struct LargeCache : ::testing::Test {
+    memkind_t pmem = nullptr;
+    size_t budget = 0;
+    void SetUp() override
+    {
+        budget = mk_arena_large_cache_budget();
+        if (budget == 0) {
+            GTEST_SKIP() << "large cache off (MEMKIND_LARGE_CACHE_BYTES=0?)";
+        }
+        ASSERT_EQ(0, memkind_create_pmem(mk_test_pmem_dir.c_str(), 0, &pmem));
+    }
+    void TearDown() override
+    {
+        if (pmem) {
+            EXPECT_EQ(0, memkind_destroy_kind(pmem));
+        }
+        (void)memkind_update_cached_stats(); // flushes this thread's caches
+    }
+};
+
+// Frees far more than the budget, of every cached class: after each free
+// the thread's cache holds at most the budget, and holds something.  A
+// malloc of a cached size takes exactly one object of its class out.
+TEST_F(LargeCache, BudgetIsNeverExceeded)
+{
+    for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
+        std::vector<void *> v;
+        size_t total = 0;
+        for (int round = 0; round < 3; round++)
+            for (size_t s : lc_sizes)
+                for (int i = 0; i < 3 && s >= lc_min(kind); i++) {
+                    void *p = memkind_malloc(kind, s);
+                    ASSERT_NE(nullptr, p) << s;
+                    v.push_back(p);
+                    total += s;
+                }
+        ASSERT_GT(total, 2 * budget);
+        size_t most = 0;
+        for (void *p : v) {
+            memkind_free(kind, p);
+            size_t b = mk_arena_thread_large_cached(kind);
+            EXPECT_LE(b, budget) << "kind " << kind->name;
+            most = std::max(most, b);
+        }
+        EXPECT_GT(most, budget / 2) << kind->name << ": the cache is used";
+        ASSERT_EQ(0, memkind_update_cached_stats());
+        EXPECT_EQ(0u, mk_arena_thread_large_cached(kind));
+        void *a = memkind_malloc(kind, 64 << 10);
+        void *b = memkind_malloc(kind, 64 << 10);
+        memkind_free(kind, a);
+        memkind_free(kind, b);
+        EXPECT_EQ((size_t)128 << 10, mk_arena_thread_large_cached(kind));
+        EXPECT_EQ(b, memkind_malloc(kind, 60 << 10)) << "LIFO, same class";
+        EXPECT_EQ((size_t)64 << 10, mk_arena_thread_large_cached(kind));
+        memkind_free(kind, b);
+    }
+}
+
+// Run by LargeCacheOff.ZeroBytesTurnsItOff in a child started with
+// MEMKIND_LARGE_CACHE_BYTES=0.
+TEST(LargeCacheOff, InChild)
+{
+    if (!getenv("MK_TEST_LC_CHILD")) {
+        GTEST_SKIP() << "run by LargeCacheOff.ZeroBytesTurnsItOff";
+    }
+    EXPECT_EQ(0u, mk_arena_large_cache_budget());
+    memkind_t pmem = nullptr;
+    ASSERT_EQ(0, memkind_create_pmem(mk_test_pmem_dir.c_str(), 0, &pmem));
+    for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
+        for (size_t s : lc_sizes) {
+            void *p = memkind_malloc(kind, s);
+            ASSERT_NE(nullptr, p);
+            memkind_free(kind, p);
+            EXPECT_EQ(0u, mk_arena_thread_large_cached(kind)) << s;
+        }
+    }
+    EXPECT_EQ(0, memkind_destroy_kind(pmem));
+}
+
+TEST(LargeCacheOff, ZeroBytesTurnsItOff)
+{
+    if (getenv("MK_TEST_LC_CHILD")) {
+        GTEST_SKIP();
+    }
+    int fd[2];
+    ASSERT_EQ(0, pipe(fd));
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        close(fd[0]);
+        setenv("MEMKIND_LARGE_CACHE_BYTES", "0", 1);
+        setenv("MK_TEST_LC_CHILD", "1", 1);
+        execl("/proc/self/exe", "unit_test",
+              "--gtest_filter=LargeCacheOff.InChild", (char *)nullptr);
+        _exit(127);
+    }
+    close(fd[1]);
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd[0], buf, sizeof(buf))) > 0)
+        out.append(buf, (size_t)n);
+    close(fd[0]);
+    int status = 0;
+    ASSERT_EQ(pid, waitpid(pid, &status, 0));
+    ASSERT_TRUE(WIFEXITED(status)) << out;
+    EXPECT_EQ(0, WEXITSTATUS(status)) << out;
+    EXPECT_NE(std::string::npos, out.find("[  PASSED  ] 1 test.")) << out;
+}
+
+// A forked child starts with empty large caches (the parent's cached blocks
+// went back to the child's jemalloc), its allocations work and no block is
+// handed out twice (each object keeps the pattern written to it); the
+// parent's cache is untouched and gives back exactly the blocks it cached.
+TEST_F(LargeCache, ForkedChildAllocatesAndParentBlocksAreNotHandedOutTwice)
+{
+    const size_t s = 64 << 10;
+    const int n = 8;
+    for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
+        std::vector<void *> v;
+        for (int i = 0; i < n; i++)
+            v.push_back(memkind_malloc(kind, s));
+        for (void *p : v)
+            memkind_free(kind, p);
+        ASSERT_EQ(n * s, mk_arena_thread_large_cached(kind)) << kind->name;
+        pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+            alarm(20);
+            if (mk_arena_thread_large_cached(kind) != 0)
+                _exit(2);
+            std::vector<unsigned char *> c;
+            for (int i = 0; i < 3 * n; i++) {
+                auto *p = static_cast<unsigned char *>(memkind_malloc(kind, s));
+                if (!p)
+                    _exit(3);
+                memset(p, i + 1, s);
+                c.push_back(p);
+            }
+            for (int i = 0; i < 3 * n; i++) {
+                for (size_t off = 0; off < s; off += 4096) {
+                    if (c[i][off] != i + 1 || c[i][s - 1] != i + 1)
+                        _exit(4); // two objects share memory
+                }
+            }
+            for (auto *p : c)
+                memkind_free(kind, p);
+            _exit(0);
+        }
+        int status = 0;
+        ASSERT_EQ(pid, waitpid(pid, &status, 0));
+        ASSERT_TRUE(WIFEXITED(status)) << kind->name;
+        EXPECT_EQ(0, WEXITSTATUS(status)) << kind->name;
+        EXPECT_EQ(n * s, mk_arena_thread_large_cached(kind)) << kind->name;
+        std::vector<void *> again;
+        for (int i = 0; i < n; i++)
+            again.push_back(memkind_malloc(kind, s));
+        std::vector<void *> a = v, b = again;
+        std::sort(a.begin(), a.end());
+        std::sort(b.begin(), b.end());
+        EXPECT_EQ(a, b) << kind->name << ": the cached blocks, once each";
+        for (void *p : again)
+            memkind_free(kind, p);
+    }
+}
+
+// Two PMEM kinds share size classes: a block of one, cached or freed
+// through the other (a wrong kind argument, or detection), never comes out
+// of the other.
+TEST_F(LargeCache, PmemBlocksAreNeverServedToAnotherKind)
+{
+    memkind_t other = nullptr;
+    ASSERT_EQ(0, memkind_create_pmem(mk_test_pmem_dir.c_str(), 0, &other));
+    const size_t s = 64 << 10;
+    std::vector<void *> mine;
+    for (int i = 0; i < 12; i++)
+        mine.push_back(memkind_malloc(pmem, s));
+    for (int i = 0; i < 4; i++)
+        memkind_free(pmem, mine[i]); // pmem's cache
+    for (int i = 4; i < 8; i++)
+        memkind_free(other, mine[i]); // wrong kind given
+    for (int i = 8; i < 12; i++)
+        memkind_free(nullptr, mine[i]); // detected
+    EXPECT_EQ(0u, mk_arena_thread_large_cached(other));
+    std::vector<void *> got;
+    for (int i = 0; i < 24; i++) {
+        void *p = memkind_malloc(other, s);
+        ASSERT_NE(nullptr, p);
+        EXPECT_EQ(other, memkind_detect_kind(p));
+        for (void *m : mine)
+            EXPECT_NE(m, p) << "a block of the other PMEM kind";
+        got.push_back(p);
+    }
+    for (void *p : got)
+        memkind_free(other, p);
+    EXPECT_GT(mk_arena_thread_large_cached(other), 0u);
+    for (int i = 0; i < 4; i++) {
+        void *p = memkind_malloc(pmem, s);
+        EXPECT_EQ(pmem, memkind_detect_kind(p));
+        memkind_free(pmem, p);
+    }
+    ASSERT_EQ(0, memkind_destroy_kind(other));
 }

@@ -76,6 +76,12 @@ int mk_arena_set_bg_threads(bool state);
 void *mk_arena_defrag(struct memkind *kind, void *ptr);
 /// Number of jemalloc explicit tcaches the calling thread holds (tests).
 unsigned mk_arena_thread_tcache_count(void);
+/// Bytes the calling thread's large cache holds for kind (tests).
+size_t mk_arena_thread_large_cached(struct memkind *kind);
+/// The large cache's budget per thread and kind, 0 when it is off, and the
+/// smallest size MEMKIND_DEFAULT caches (tests).
+size_t mk_arena_large_cache_budget(void);
+size_t mk_arena_large_cache_default_min(void);
 
 /*
  * Chunk source of a kind that maps its own range (file, fixed): returns
