@@ -6,8 +6,10 @@
  * PMEM_PURGE_PERIOD_MS runs the idle sweep of thread caches and decay on
  * every PMEM kind's arenas, so freed file space goes back within the kind's
  * dirty decay time even when the process is idle (jemalloc itself only
- * purges an arena when that arena is used).  It parks while no PMEM kind
- * exists.  Does not own: what a sweep or a decay does (tcache.c, arena.c).
+ * purges an arena when that arena is used).  Once some thread has made a
+ * large cache for MEMKIND_DEFAULT it also sweeps DEFAULT, every second
+ * while no PMEM kind exists.  It parks while it has neither.  Does not own:
+ * what a sweep or a decay does (tcache.c, arena.c).
  *
  * Time: the period is measured on CLOCK_MONOTONIC (the condition variable
  * is made with pthread_condattr_setclock), so a step of the wall clock
@@ -41,17 +43,26 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <time.h>
 
 /* How often the purger thread runs decay while PMEM kinds exist. */
 #define PMEM_PURGE_PERIOD_MS 100
+/* How often it sweeps DEFAULT's large caches when no PMEM kind exists: an
+ * idle thread's cache (at most MEMKIND_LARGE_CACHE_BYTES) goes back within
+ * two periods, and a process with no file kind is woken once a second, not
+ * ten times. */
+#define MK_PURGE_DEFAULT_PERIOD_MS 1000
 
 static pthread_mutex_t purger_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t purger_cond; /* CLOCK_MONOTONIC: cond_make() */
 static bool purger_cond_made;
 static bool purger_running;
 static bool purger_parked; /* waiting for a PMEM kind, no timeout */
+/* Some thread made a DEFAULT large cache: sweep DEFAULT even with no PMEM
+ * kind.  Set once, never cleared (the caches live as long as threads). */
+static _Atomic bool purger_default;
 
 /* Makes purger_cond with the monotonic clock.  Under purger_lock.
  * Returns 0 or the pthread error. */
@@ -84,13 +95,22 @@ static bool any_pmem_kind(void)
     return any;
 }
 
-/* The deadline of the next round: now + PMEM_PURGE_PERIOD_MS, monotonic. */
-static struct timespec next_round(void)
+/* Whether the purger has work: a PMEM kind, or DEFAULT's large caches. */
+static bool purger_has_work(bool pmem)
+{
+    return pmem || atomic_load_explicit(&purger_default, memory_order_relaxed);
+}
+
+/* The deadline of the next round, monotonic: now + PMEM_PURGE_PERIOD_MS
+ * while PMEM kinds exist, else + MK_PURGE_DEFAULT_PERIOD_MS. */
+static struct timespec next_round(bool pmem)
 {
     struct timespec ts;
+    long ms = pmem ? PMEM_PURGE_PERIOD_MS : MK_PURGE_DEFAULT_PERIOD_MS;
     /* CLOCK_MONOTONIC cannot fail with a valid pointer */
     (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_nsec += PMEM_PURGE_PERIOD_MS * 1000000L;
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000L;
     if (ts.tv_nsec >= 1000000000L) {
         ts.tv_sec++;
         ts.tv_nsec -= 1000000000L;
@@ -103,12 +123,13 @@ static void *purger_main(void *arg)
     (void)arg;
     for (;;) {
         mk_mutex_lock(&purger_lock, MK_RANK_PURGER);
-        if (!any_pmem_kind()) {
+        bool pmem = any_pmem_kind();
+        if (!purger_has_work(pmem)) {
             purger_parked = true;
             mk_cond_wait(&purger_cond, &purger_lock, MK_RANK_PURGER);
             purger_parked = false;
         } else {
-            struct timespec ts = next_round();
+            struct timespec ts = next_round(pmem);
             /* 0 or ETIMEDOUT: either way a round is due */
             (void)mk_cond_timedwait(&purger_cond, &purger_lock, MK_RANK_PURGER,
                                     &ts);
@@ -173,6 +194,12 @@ void mk_pmem_purger_start(void)
     mk_mutex_unlock(&purger_lock, MK_RANK_PURGER);
 }
 
+void mk_pmem_purger_want_default(void)
+{
+    if (!atomic_exchange_explicit(&purger_default, true, memory_order_relaxed))
+        mk_pmem_purger_start();
+}
+
 #ifdef MK_FAULT_INJECTION
 /* Test-only (memkind_fault.h): the condition the purger waits on. */
 const pthread_cond_t *mk_fault_purger_cond(void)
@@ -205,7 +232,7 @@ void mk_pmem_purger_postfork(bool child)
         mk_registry_drop_pins_in_child();
         if (purger_cond_made && cond_make() != 0)
             mk_log_err("[memkind_pmem] cannot restart the purger in a child");
-        else if (purger_cond_made && any_pmem_kind())
+        else if (purger_cond_made && purger_has_work(any_pmem_kind()))
             thread_start();
     }
     mk_mutex_unlock(&purger_lock, MK_RANK_PURGER);

@@ -23,9 +23,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <climits>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -703,11 +705,12 @@ TEST(LargeCacheOff, InChild)
     EXPECT_EQ(0, memkind_destroy_kind(pmem));
 }
 
-TEST(LargeCacheOff, ZeroBytesTurnsItOff)
+// Runs this test program again in a child with env set (name, value pairs)
+// and only filter; the child must pass exactly one test.
+static void
+run_self_in_child(const std::vector<std::pair<const char *, const char *>> &env,
+                  const char *filter)
 {
-    if (getenv("MK_TEST_LC_CHILD")) {
-        GTEST_SKIP();
-    }
     int fd[2];
     ASSERT_EQ(0, pipe(fd));
     pid_t pid = fork();
@@ -715,10 +718,10 @@ TEST(LargeCacheOff, ZeroBytesTurnsItOff)
     if (pid == 0) {
         dup2(fd[1], 1);
         close(fd[0]);
-        setenv("MEMKIND_LARGE_CACHE_BYTES", "0", 1);
-        setenv("MK_TEST_LC_CHILD", "1", 1);
-        execl("/proc/self/exe", "unit_test",
-              "--gtest_filter=LargeCacheOff.InChild", (char *)nullptr);
+        for (auto &kv : env)
+            setenv(kv.first, kv.second, 1);
+        std::string arg = std::string("--gtest_filter=") + filter;
+        execl("/proc/self/exe", "unit_test", arg.c_str(), (char *)nullptr);
         _exit(127);
     }
     close(fd[1]);
@@ -733,6 +736,75 @@ TEST(LargeCacheOff, ZeroBytesTurnsItOff)
     ASSERT_TRUE(WIFEXITED(status)) << out;
     EXPECT_EQ(0, WEXITSTATUS(status)) << out;
     EXPECT_NE(std::string::npos, out.find("[  PASSED  ] 1 test.")) << out;
+    // the child's own report lines ("[ idle     ] ..."), not gtest's
+    for (size_t at = 0, nl; at < out.size(); at = nl + 1) {
+        nl = out.find('\n', at);
+        if (nl == std::string::npos)
+            nl = out.size();
+        if (out.compare(at, 2, "[ ") == 0 &&
+            islower((unsigned char)out[at + 2]))
+            std::printf("%s\n", out.substr(at, nl - at).c_str());
+    }
+}
+
+TEST(LargeCacheOff, ZeroBytesTurnsItOff)
+{
+    if (getenv("MK_TEST_LC_CHILD")) {
+        GTEST_SKIP();
+    }
+    run_self_in_child(
+        {{"MEMKIND_LARGE_CACHE_BYTES", "0"}, {"MK_TEST_LC_CHILD", "1"}},
+        "LargeCacheOff.InChild");
+}
+
+// Run by LargeCacheIdle.DefaultOnlyProcess in a fresh process that makes no
+// PMEM kind: a thread caches DEFAULT blocks, then sleeps; the purger, which
+// no PMEM kind started, must give them back within two of its DEFAULT-only
+// periods (1 s each) plus slack.  Fails when DEFAULT's first cache does
+// not start the purger (checked).
+TEST(LargeCacheIdle, InChild)
+{
+    if (!getenv("MK_TEST_LC_IDLE_CHILD")) {
+        GTEST_SKIP() << "run by LargeCacheIdle.DefaultOnlyProcess";
+    }
+    if (mk_arena_large_cache_budget() == 0) {
+        GTEST_SKIP() << "MEMKIND_LARGE_CACHE_BYTES=0 in the environment";
+    }
+    const size_t s = 64 << 10;
+    const int n = 8;
+    size_t cached = 0, left = 1;
+    double waited = 0;
+    std::thread t([&] {
+        std::vector<void *> v;
+        for (int i = 0; i < n; i++)
+            v.push_back(memkind_malloc(MEMKIND_DEFAULT, s));
+        for (void *p : v)
+            memkind_free(MEMKIND_DEFAULT, p);
+        cached = mk_arena_thread_large_cached(MEMKIND_DEFAULT);
+        auto t0 = std::chrono::steady_clock::now();
+        while ((left = mk_arena_thread_large_cached(MEMKIND_DEFAULT)) != 0 &&
+               std::chrono::steady_clock::now() - t0 < std::chrono::seconds(8))
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        waited =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+                .count();
+    });
+    t.join();
+    EXPECT_EQ(n * s, cached) << "the frees were not cached";
+    EXPECT_EQ(0u, left) << "an idle thread's DEFAULT cache was never swept";
+    // two periods are 2 s; slack for loaded and instrumented (valgrind) runs
+    EXPECT_LT(waited, 4.5) << "swept, but much later than two periods";
+    std::printf("[ idle     ] %zu KiB cached, %zu KiB left after %.2f s\n",
+                cached >> 10, left >> 10, waited);
+}
+
+TEST(LargeCacheIdle, DefaultOnlyProcess)
+{
+    if (getenv("MK_TEST_LC_IDLE_CHILD")) {
+        GTEST_SKIP();
+    }
+    run_self_in_child({{"MK_TEST_LC_IDLE_CHILD", "1"}},
+                      "LargeCacheIdle.InChild");
 }
 
 // A forked child starts with empty large caches (the parent's cached blocks

@@ -109,6 +109,14 @@ bool mk_pmem_fork_copying(void);
  * records that the thread is gone.
  */
 void mk_pmem_purger_start(void);
+/*
+ * The same thread sweeps MEMKIND_DEFAULT's large caches (tcache.c): the
+ * first DEFAULT large cache made in the process calls this once, so a
+ * process with no PMEM kind also gets idle threads' cached blocks back
+ * (every MK_PURGE_DEFAULT_PERIOD_MS while no PMEM kind exists).  No lock of
+ * ours may be held.
+ */
+void mk_pmem_purger_want_default(void);
 void mk_pmem_purger_prefork(void);
 void mk_pmem_purger_postfork(bool child);
 
