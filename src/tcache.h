@@ -129,10 +129,9 @@ extern uint32_t mk_lc_off[MK_LC_CLASSES];
 extern uint16_t mk_lc_cap[MK_LC_CLASSES];
 
 /* MEMKIND_DEFAULT's share of the large cache: sizes in (mk_lc_dmin,
- * MK_LC_MAX_SIZE].  mk_lc_dmin is the larger of mk_lc_min and jemalloc's
- * own thread cache limit (arenas.tcache_max, 32 KiB by default): sizes
- * jemalloc's tcache already keeps stay with it (no sallocx, no lookup).
- * SIZE_MAX: off. */
+ * MK_LC_MAX_SIZE].  mk_lc_dmin is mk_lc_min, below the first large class:
+ * every large class up to 4 MiB, those jemalloc's tcache also keeps
+ * (16-32 KiB) included (lc_classes_init says why).  SIZE_MAX: off. */
 extern size_t mk_lc_dmin;
 
 /*
