@@ -320,7 +320,7 @@ __attribute__((noinline)) static void arena_free_cached(struct memkind *kind,
             return;
         }
     } else if (mk_lc_covers(usize) && mk_lookup(ptr) == kind &&
-               mk_lc_push(e, ptr, usize)) {
+               mk_lc_push(e, ptr, usize, kind->arenas->lc_budget)) {
         mk_cache_exit(e);
         return;
     }
@@ -403,7 +403,7 @@ void mk_lc_default_free_slow(void *ptr)
         struct mk_tls_entry *e = mk_lc_default_entry();
         if (e) {
             mk_cache_enter(e);
-            bool taken = mk_lc_push(e, ptr, usize);
+            bool taken = mk_lc_push(e, ptr, usize, SIZE_MAX);
             mk_cache_exit(e);
             if (taken)
                 return;

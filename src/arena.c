@@ -388,6 +388,7 @@ static int set_init(struct mk_arena_set *set, struct memkind *kind,
     set->page = mk_os_page_size();
     set->premapped =
         kind->backing == MK_BACKING_FILE || kind->backing == MK_BACKING_FIXED;
+    set->lc_budget = SIZE_MAX;
     const struct mk_env *env = mk_env_get();
     unsigned cap = env->arena_cap ? env->arena_cap : mk_os_ncpus();
     set->arena_cap = cap < MK_ARENAS_MAX ? cap : MK_ARENAS_MAX;
@@ -721,6 +722,12 @@ void mk_arena_set_carve(struct memkind *kind, mk_carve_fn *carve)
 {
     if (kind->arenas)
         kind->arenas->carve = carve;
+}
+
+void mk_arena_limit_large_cache(struct memkind *kind, size_t limit)
+{
+    if (kind->arenas && limit)
+        kind->arenas->lc_budget = limit / MK_LC_LIMIT_SHARE;
 }
 
 /*

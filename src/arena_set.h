@@ -79,6 +79,7 @@ struct mk_arena_set {
     ssize_t muzzy_decay_ms;              ///< decay applied to new arenas
     size_t oversize;                     ///< oversize_threshold of new
                                          ///< arenas, 0: the configured one
+    size_t lc_budget; ///< large cache bytes per thread, SIZE_MAX: global
 };
 
 /// MEMKIND_DEFAULT's set: jemalloc's automatic arenas, never destroyed.

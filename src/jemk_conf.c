@@ -64,7 +64,8 @@ const char *jemk_malloc_conf_2_conf_harder = MK_JEMK_FORCED_CONF;
  *    thread's cache of small objects can hold up to 5.5 MiB (64 of each
  *    of the 36 classes) instead of about 2 MiB, given back by jemalloc's
  *    cache GC as the thread allocates.  The large classes (16-32 KiB) keep
- *    20 slots: 64 would allow 7.5 MiB more per thread (issue 17 left open).
+ *    jemalloc's 20 slots; the library's own large cache, bounded in bytes,
+ *    stands in front of them (src/tcache.h).
  *  - tcache_gc_incr_bytes:4 MiB (jemalloc: 64 KiB).  jemalloc's thread
  *    cache GC visits one bin each time the thread has allocated this many
  *    bytes and flushes part of what that bin kept unused; every 64 KiB it

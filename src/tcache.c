@@ -80,13 +80,13 @@ static void mag_classes_init(void)
  * (arenas.lextent.0.size) to MK_LC_MAX_SIZE, 4 per doubling; mk_lc_class()
  * is checked against jemk_nallocx for every size step of 256 bytes, and the
  * cache stays off when anything differs.  Each class gets as many slots as
- * the budget holds objects of it (at most 65535).
+ * the budget holds objects of it, at most MK_LC_CLASS_SLOTS.
  */
 static void lc_classes_init(const struct mk_env *env)
 {
     size_t first = 0, sz = sizeof(first);
     size_t budget =
-        env->large_cache < 0 ? MK_LC_MAX_SIZE : (size_t)env->large_cache;
+        env->large_cache < 0 ? MK_LC_DEFAULT_BUDGET : (size_t)env->large_cache;
     if (env->large_cache_bad)
         mk_log_err("MEMKIND_LARGE_CACHE_BYTES must be an integer from 0 to "
                    "1073741824");
@@ -116,7 +116,8 @@ static void lc_classes_init(const struct mk_env *env)
     uint32_t off = 0;
     for (unsigned c = 0; c < n; c++) {
         size_t cap = budget / mk_lc_size[c];
-        mk_lc_cap[c] = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap);
+        mk_lc_cap[c] =
+            (uint16_t)(cap > MK_LC_CLASS_SLOTS ? MK_LC_CLASS_SLOTS : cap);
         mk_lc_off[c] = off;
         off += mk_lc_cap[c];
     }
@@ -150,7 +151,26 @@ int mk_tcache_init(void)
     return 0;
 }
 
-bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize)
+/* The large cache's GC (struct mk_lcache): objects of each class unused
+ * since the last GC go back to jemalloc (3/4 of them, the oldest). */
+static void lc_gc(struct mk_lcache *lc, int dflags)
+{
+    for (unsigned c = 0; c < mk_lc_nclasses; c++) {
+        unsigned k = lc->low[c] - lc->low[c] / 4u;
+        void **o = &lc->obj[mk_lc_off[c]];
+        for (unsigned i = 0; i < k; i++)
+            jemk_dallocx(o[i], dflags);
+        if (k) {
+            memmove(o, o + k, (lc->n[c] - k) * sizeof(void *));
+            lc->n[c] = (uint16_t)(lc->n[c] - k);
+            lc->bytes -= k * mk_lc_size[c];
+        }
+        lc->low[c] = lc->n[c];
+    }
+    lc->refused = 0;
+}
+
+bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize, size_t budget)
 {
     unsigned c = mk_lc_class(usize);
     struct mk_mag *m = e->mag;
@@ -162,9 +182,18 @@ bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize)
             mk_meta_calloc(1, sizeof(*m->lc) + mk_lc_slots * sizeof(void *));
     errno = oerrno;
     struct mk_lcache *lc = m ? m->lc : NULL;
-    if (!lc || lc->n[c] >= mk_lc_cap[c] ||
-        lc->bytes + mk_lc_size[c] > mk_lc_budget)
+    if (budget > mk_lc_budget)
+        budget = mk_lc_budget;
+    if (!lc)
         return false;
+    if (lc->n[c] >= mk_lc_cap[c] || lc->bytes + mk_lc_size[c] > budget) {
+        lc->refused += mk_lc_size[c];
+        if (lc->refused < budget / 2)
+            return false;
+        lc_gc(lc, e->dflags);
+        if (lc->n[c] >= mk_lc_cap[c] || lc->bytes + mk_lc_size[c] > budget)
+            return false;
+    }
     lc->obj[mk_lc_off[c] + lc->n[c]++] = ptr;
     lc->bytes += mk_lc_size[c];
     return true;
@@ -177,7 +206,8 @@ static void mag_forget(struct mk_mag *m)
         memset(m->n, 0, sizeof(m->n));
     if (m && m->lc) {
         memset(m->lc->n, 0, sizeof(m->lc->n));
-        m->lc->bytes = 0;
+        memset(m->lc->low, 0, sizeof(m->lc->low));
+        m->lc->bytes = m->lc->refused = 0;
     }
 }
 
@@ -187,8 +217,10 @@ static void lc_flush(struct mk_lcache *lc, int dflags)
         while (lc->n[c])
             jemk_dallocx(lc->obj[mk_lc_off[c] + --lc->n[c]], dflags);
     }
-    if (lc)
-        lc->bytes = 0;
+    if (lc) {
+        memset(lc->low, 0, sizeof(lc->low));
+        lc->bytes = lc->refused = 0;
+    }
 }
 
 /*

@@ -37,26 +37,48 @@
 #define MK_NO_TCACHE ((unsigned)-1)
 
 /*
- * Large cache (issue 17, prototype): a per-thread, per-kind stack of freed
+ * Large cache (issue 17): a per-thread, per-kind stack of freed
  * large objects per jemalloc size class, from the first large class (16 KiB
  * with 4 KiB pages) to MK_LC_MAX_SIZE, bounded in bytes (mk_lc_budget,
- * MEMKIND_LARGE_CACHE_BYTES, 4 MiB by default; 0: off).  jemalloc's own
- * thread cache counts objects, not bytes, and its GC flushes large ones a
- * batch is about to reuse.  A free that would take the cache past its
- * budget goes to jemalloc.  Hung off the magazine, so that every place
- * that flushes or forgets a magazine (thread exit, idle sweep, node move,
- * reclaim before ENOMEM, new kind in the slot) does the same for it.
- * The objects are never touched while cached (the stacks are arrays, not
- * lists through the blocks): a PMEM block or a forked child's PROT_NONE
- * range is never written or read by the cache.
+ * MEMKIND_LARGE_CACHE_BYTES, MK_LC_DEFAULT_BUDGET by default; 0: off).
+ * jemalloc's own thread cache counts objects, not bytes, and its GC flushes
+ * large ones a batch is about to reuse.  A free that would take the cache past
+ * its budget goes to jemalloc.  Hung off the magazine, so that every place that
+ * flushes or forgets a magazine (thread exit, idle sweep, node move, reclaim
+ * before ENOMEM, new kind in the slot) does the same for it. The objects are
+ * never touched while cached (the stacks are arrays, not lists through the
+ * blocks): a PMEM block or a forked child's PROT_NONE range is never written or
+ * read by the cache.
  */
 #define MK_LC_MAX_SIZE ((size_t)4 << 20) /* largest size cached */
-#define MK_LC_CLASSES  48 /* room for the classes from 4 KiB pages on */
+/* Default budget per thread and kind: a batch of 64 objects of 256 KiB or
+ * 8 of 4 MiB fits; 4 MiB left 256 KiB batches at jemalloc's speed (3281
+ * instructions per pair against 312, callgrind, peer_bench fifo 262144),
+ * and the 16 B-4 MiB mix ran at half the speed with more peak RSS
+ * (README, Performance). */
+#define MK_LC_DEFAULT_BUDGET ((size_t)32 << 20)
+#define MK_LC_CLASSES        48 /* room for the classes from 4 KiB pages on */
+#define MK_LC_CLASS_SLOTS                                                      \
+    128 /* most objects of one class: bounds the slot                          \
+           array (about 22 KiB at a 32 MiB budget) */
 
+/*
+ * GC (mk_lc_push): each time frees of half a budget have been refused
+ * (class full or budget reached), three quarters of the objects of each
+ * class that stayed unused since the previous GC (low[c], the least n[c]
+ * seen meanwhile) go back to jemalloc, oldest first, and the refused free
+ * is tried again.  A thread whose sizes change so does not keep its cache
+ * full of the old sizes for as long as it stays busy (the idle sweep
+ * covers threads that stop); a class every batch empties keeps its
+ * objects.  Driven by refusals, not by every push: a cache that is not
+ * full costs nothing more than its budget.
+ */
 struct mk_lcache {
-    size_t bytes;              ///< bytes held, <= mk_lc_budget
-    uint16_t n[MK_LC_CLASSES]; ///< objects held per class
-    void *obj[];               ///< class c: mk_lc_off[c], mk_lc_cap[c] slots
+    size_t bytes;                ///< bytes held, <= the budget
+    size_t refused;              ///< bytes refused since the last GC
+    uint16_t n[MK_LC_CLASSES];   ///< objects held per class
+    uint16_t low[MK_LC_CLASSES]; ///< least n[c] since the last GC
+    void *obj[];                 ///< class c: mk_lc_off[c], mk_lc_cap[c] slots
 };
 
 struct mk_mag {
@@ -184,13 +206,18 @@ static inline void *mk_lc_pop(struct mk_mag *m, unsigned c)
     if (!lc || lc->n[c] == 0)
         return NULL;
     lc->bytes -= mk_lc_size[c];
-    return lc->obj[mk_lc_off[c] + --lc->n[c]];
+    unsigned n = --lc->n[c];
+    if (n < lc->low[c])
+        lc->low[c] = (uint16_t)n;
+    return lc->obj[mk_lc_off[c] + n];
 }
 
 /// Pushes ptr (usable size usize, covered) into e's large cache, made on
-/// first need.  Returns false when it does not fit the budget (the caller
-/// frees it to jemalloc).  Pre: inside e's cache bracket.
-bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize);
+/// first need; a refusal may run the GC first.  budget: the kind's own bound
+/// (SIZE_MAX: none; the smaller of it and mk_lc_budget applies).  Returns
+/// false when it does not fit (the caller frees it to jemalloc).
+/// Pre: inside e's cache bracket.
+bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize, size_t budget);
 
 /// The calling thread's entry for MEMKIND_DEFAULT (large cache only),
 /// made on first need; NULL when it cannot be made.

@@ -684,6 +684,91 @@ TEST_F(LargeCache, BudgetIsNeverExceeded)
     }
 }
 
+// The GC: once frees of half a budget have been refused, a class the
+// thread stopped using loses three quarters of its objects (the first GC
+// finds nothing unused yet), and the refused size then fits; a class
+// every batch empties keeps all of its objects however many GCs run.
+TEST_F(LargeCache, GcReturnsClassesLeftUnusedAndKeepsBatches)
+{
+    const size_t b = 128 << 10;
+    const size_t a = budget / 128; // 128 objects fill the budget
+    if (a < ((size_t)16 << 10) || a > ((size_t)4 << 20) ||
+        jemk_nallocx(a, 0) != a) {
+        GTEST_SKIP() << "budget " << budget << " / 128 is no large class";
+    }
+    for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
+        size_t left = 0, batch_kept = 0;
+        std::thread t([&] { // a fresh thread: GC counters start at zero
+            std::vector<void *> v;
+            for (int i = 0; i < 128; i++)
+                v.push_back(memkind_malloc(kind, a));
+            for (void *p : v)
+                memkind_free(kind, p);
+            // refused while the cache is full of a: GC 1 after budget / 2,
+            // GC 2 after another budget / 2 makes room, the rest fit
+            for (size_t freed = 0; freed < budget + 4 * b; freed += b)
+                memkind_free(kind, memkind_malloc(kind, b));
+            left = mk_arena_thread_large_cached(kind);
+            (void)memkind_update_cached_stats();
+            for (int round = 0; round < 6; round++) {
+                v.clear();
+                for (int i = 0; i < 200; i++)
+                    v.push_back(memkind_malloc(kind, a));
+                for (void *p : v)
+                    memkind_free(kind, p);
+            }
+            batch_kept = mk_arena_thread_large_cached(kind);
+        });
+        t.join();
+        std::printf("[ gc       ] %s: class %zu KiB, %zu KiB left after the "
+                    "GCs, %zu KiB kept by batches\n",
+                    kind->name, a >> 10, left >> 10, batch_kept >> 10);
+        EXPECT_EQ(32 * a + b, left)
+            << kind->name << ": 3/4 of the unused class must go at the "
+            << "second GC, nothing at the first";
+        EXPECT_EQ(128 * a, batch_kept)
+            << kind->name << ": a batch class lost objects to the GC";
+    }
+}
+
+// A kind of limited size is cached up to 1/32 of its size per thread: other
+// threads' caches are out of reach of a failing allocation's reclaim.
+TEST(LargeCacheLimit, SizeLimitedKindsCacheAShare)
+{
+    if (mk_arena_large_cache_budget() < ((size_t)4 << 20)) {
+        GTEST_SKIP() << "large cache budget under 4 MiB";
+    }
+    memkind_t pmem = nullptr, fixed = nullptr;
+    ASSERT_EQ(0,
+              memkind_create_pmem(mk_test_pmem_dir.c_str(), 64 << 20, &pmem));
+    const size_t fsz = 32 << 20;
+    void *buf = mmap(nullptr, fsz, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(MAP_FAILED, buf);
+    ASSERT_EQ(0, memkind_create_fixed(buf, fsz, &fixed));
+    for (auto [kind, limit] :
+         {std::pair<memkind_t, size_t>{pmem, 64 << 20}, {fixed, fsz}}) {
+        size_t cached = 0;
+        std::thread t([&, kind = kind, limit = limit] {
+            std::vector<void *> v;
+            // 8 more than the share holds: refused, too few for a GC
+            for (size_t i = 0; i < limit / 32 / (64 << 10) + 8; i++) {
+                void *p = memkind_malloc(kind, 64 << 10);
+                ASSERT_NE(nullptr, p);
+                v.push_back(p);
+            }
+            for (void *p : v)
+                memkind_free(kind, p);
+            cached = mk_arena_thread_large_cached(kind);
+        });
+        t.join();
+        EXPECT_EQ(limit / 32, cached) << kind->name;
+    }
+    EXPECT_EQ(0, memkind_destroy_kind(fixed));
+    EXPECT_EQ(0, memkind_destroy_kind(pmem));
+    munmap(buf, fsz);
+}
+
 // Run by LargeCacheOff.ZeroBytesTurnsItOff in a child started with
 // MEMKIND_LARGE_CACHE_BYTES=0.
 TEST(LargeCacheOff, InChild)

@@ -93,6 +93,13 @@ typedef void *mk_carve_fn(struct memkind *kind, size_t size, size_t align,
 /// Installs carve for kind's arenas (after memkind_arena_create_map()).
 void mk_arena_set_carve(struct memkind *kind, mk_carve_fn *carve);
 
+/// A kind of limited size (PMEM with max_size, fixed): each thread's large
+/// cache (src/tcache.h) holds at most limit / MK_LC_LIMIT_SHARE bytes of
+/// it, so that caches of other threads, which a failing allocation cannot
+/// reclaim, keep little of the kind.  After memkind_arena_create_map().
+void mk_arena_limit_large_cache(struct memkind *kind, size_t limit);
+#define MK_LC_LIMIT_SHARE 32
+
 /// Kind whose arena uses hooks h (kinds that pass their own hooks).
 struct memkind *mk_arena_hooks_kind(extent_hooks_t *h);
 
