@@ -25,6 +25,7 @@
 #include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_lock.h>
 #include <memkind/internal/memkind_numa.h>
+#include <memkind/internal/memkind_pmem.h>
 #include <memkind/internal/memkind_util.h>
 
 #include "jemk_ctl.h"
@@ -32,6 +33,7 @@
 #include "tcache.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 /*
@@ -405,6 +407,11 @@ void mk_lc_default_free_slow(void *ptr)
             mk_cache_enter(e);
             bool taken = mk_lc_push(e, ptr, usize, SIZE_MAX);
             mk_cache_exit(e);
+            /* the idle sweep of DEFAULT needs the purger, PMEM kind or not
+             * (started here, outside the bracket, with no lock held) */
+            if (taken &&
+                !atomic_load_explicit(&mk_purger_default, memory_order_relaxed))
+                mk_pmem_purger_want_default();
             if (taken)
                 return;
         }

@@ -607,9 +607,6 @@ struct mk_tls_entry *mk_lc_default_entry(void)
         e = NULL;
     }
     mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
-    /* the idle sweep of DEFAULT needs the purger, PMEM kind or not */
-    if (e)
-        mk_pmem_purger_want_default();
     errno = oerrno;
     return e;
 }

@@ -60,9 +60,11 @@ static pthread_cond_t purger_cond; /* CLOCK_MONOTONIC: cond_make() */
 static bool purger_cond_made;
 static bool purger_running;
 static bool purger_parked; /* waiting for a PMEM kind, no timeout */
-/* Some thread made a DEFAULT large cache: sweep DEFAULT even with no PMEM
- * kind.  Set once, never cleared (the caches live as long as threads). */
-static _Atomic bool purger_default;
+/* Some thread cached a DEFAULT object: sweep DEFAULT even with no PMEM
+ * kind.  Cleared in a forked child, whose caches start empty: the child
+ * starts the thread at its own first DEFAULT cache (from a free, not from
+ * inside fork(), so a child that only execs never starts one). */
+_Atomic bool mk_purger_default;
 
 /* Makes purger_cond with the monotonic clock.  Under purger_lock.
  * Returns 0 or the pthread error. */
@@ -98,7 +100,8 @@ static bool any_pmem_kind(void)
 /* Whether the purger has work: a PMEM kind, or DEFAULT's large caches. */
 static bool purger_has_work(bool pmem)
 {
-    return pmem || atomic_load_explicit(&purger_default, memory_order_relaxed);
+    return pmem ||
+           atomic_load_explicit(&mk_purger_default, memory_order_relaxed);
 }
 
 /* The deadline of the next round, monotonic: now + PMEM_PURGE_PERIOD_MS
@@ -196,7 +199,8 @@ void mk_pmem_purger_start(void)
 
 void mk_pmem_purger_want_default(void)
 {
-    if (!atomic_exchange_explicit(&purger_default, true, memory_order_relaxed))
+    if (!atomic_exchange_explicit(&mk_purger_default, true,
+                                  memory_order_relaxed))
         mk_pmem_purger_start();
 }
 
@@ -223,6 +227,8 @@ void mk_pmem_purger_prefork(void)
  * waiter is recorded in it and does not exist here; no thread of the child
  * can be using it), and the thread is started again when a PMEM kind
  * exists, so that the child's idle file space goes back as the parent's.
+ * DEFAULT's sweep alone does not restart it here: the child's first
+ * DEFAULT cache does (mk_purger_default).
  */
 void mk_pmem_purger_postfork(bool child)
 {
@@ -232,8 +238,9 @@ void mk_pmem_purger_postfork(bool child)
         mk_registry_drop_pins_in_child();
         if (purger_cond_made && cond_make() != 0)
             mk_log_err("[memkind_pmem] cannot restart the purger in a child");
-        else if (purger_cond_made && purger_has_work(any_pmem_kind()))
+        else if (purger_cond_made && any_pmem_kind())
             thread_start();
+        atomic_store_explicit(&mk_purger_default, false, memory_order_relaxed);
     }
     mk_mutex_unlock(&purger_lock, MK_RANK_PURGER);
 }

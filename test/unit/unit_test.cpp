@@ -34,6 +34,7 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include <dirent.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -881,6 +882,47 @@ TEST(LargeCacheIdle, InChild)
     EXPECT_LT(waited, 4.5) << "swept, but much later than two periods";
     std::printf("[ idle     ] %zu KiB cached, %zu KiB left after %.2f s\n",
                 cached >> 10, left >> 10, waited);
+
+    // A forked child: no sweeping thread is started inside fork() (a child
+    // that only execs never gets one); its first DEFAULT cache starts it,
+    // and the cache is swept like the parent's.
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        alarm(20);
+        auto tasks = [] {
+            int n = 0;
+            if (DIR *d = opendir("/proc/self/task")) {
+                while (struct dirent *de = readdir(d))
+                    n += de->d_name[0] != '.';
+                closedir(d);
+            }
+            return n;
+        };
+        if (tasks() != 1)
+            _exit(2);
+        std::vector<void *> v;
+        for (int i = 0; i < n; i++)
+            v.push_back(memkind_malloc(MEMKIND_DEFAULT, s));
+        for (void *p : v)
+            memkind_free(MEMKIND_DEFAULT, p);
+        if (mk_arena_thread_large_cached(MEMKIND_DEFAULT) != n * s)
+            _exit(3);
+        if (tasks() != 2)
+            _exit(4);
+        for (int i = 0; i < 400; i++) {
+            if (mk_arena_thread_large_cached(MEMKIND_DEFAULT) == 0)
+                _exit(0);
+            usleep(20000);
+        }
+        _exit(5);
+    }
+    int status = 0;
+    ASSERT_EQ(pid, waitpid(pid, &status, 0));
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(0, WEXITSTATUS(status))
+        << "2: a thread started inside fork(); 3: not cached; 4: no "
+           "sweeping thread after the child's first cache; 5: not swept";
 }
 
 TEST(LargeCacheIdle, DefaultOnlyProcess)

@@ -110,13 +110,17 @@ bool mk_pmem_fork_copying(void);
  */
 void mk_pmem_purger_start(void);
 /*
- * The same thread sweeps MEMKIND_DEFAULT's large caches (tcache.c): the
- * first DEFAULT large cache made in the process calls this once, so a
- * process with no PMEM kind also gets idle threads' cached blocks back
- * (every MK_PURGE_DEFAULT_PERIOD_MS while no PMEM kind exists).  No lock of
- * ours may be held.
+ * The same thread sweeps MEMKIND_DEFAULT's large caches (tcache.c): a
+ * DEFAULT free that cached an object calls this while mk_purger_default is
+ * false (once per process, and once more in a forked child that caches),
+ * so a process with no PMEM kind also gets idle threads' cached blocks
+ * back (every MK_PURGE_DEFAULT_PERIOD_MS while no PMEM kind exists).  No
+ * lock of ours may be held.
  */
 void mk_pmem_purger_want_default(void);
+#ifndef __cplusplus /* C11 atomics; the library only */
+extern _Atomic bool mk_purger_default;
+#endif
 void mk_pmem_purger_prefork(void);
 void mk_pmem_purger_postfork(bool child);
 
