@@ -184,7 +184,7 @@ bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize, size_t budget)
     struct mk_lcache *lc = m ? m->lc : NULL;
     if (budget > mk_lc_budget)
         budget = mk_lc_budget;
-    if (!lc)
+    if (!lc || mk_lc_size[c] > budget) /* never fits: no GC for it */
         return false;
     if (lc->n[c] >= mk_lc_cap[c] || lc->bytes + mk_lc_size[c] > budget) {
         lc->refused += mk_lc_size[c];
