@@ -621,10 +621,27 @@ static const size_t lc_sizes[] = {
     (size_t)20 << 10,  (size_t)40 << 10, (size_t)64 << 10, (size_t)100 << 10,
     (size_t)256 << 10, (size_t)1 << 20,  (size_t)3 << 20,  (size_t)4 << 20};
 
-static size_t lc_min(memkind_t kind)
+// Every kind caches from just above 7/8 of jemalloc's first large class.
+static size_t lc_min(memkind_t)
 {
-    return kind == MEMKIND_DEFAULT ? mk_arena_large_cache_default_min()
-                                   : (size_t)16 << 10;
+    return mk_arena_large_cache_default_min();
+}
+
+// jemalloc's first large class: 16 KiB with 4 KiB pages, 256 KiB with
+// 64 KiB pages (arm64); the tests' objects are multiples of it, so that
+// they are cached at every page size.
+static size_t lc_first()
+{
+    size_t first = 0, sz = sizeof(first);
+    EXPECT_EQ(0,
+              jemk_mallctl("arenas.lextent.0.size", &first, &sz, nullptr, 0));
+    return first;
+}
+
+// The tests' usual large object: 64 KiB with 4 KiB pages, 1 MiB with 64 KiB.
+static size_t lc_unit()
+{
+    return 4 * lc_first();
 }
 
 struct LargeCache : ::testing::Test {
@@ -674,14 +691,16 @@ TEST_F(LargeCache, BudgetIsNeverExceeded)
         EXPECT_GT(most, budget / 2) << kind->name << ": the cache is used";
         ASSERT_EQ(0, memkind_update_cached_stats());
         EXPECT_EQ(0u, mk_arena_thread_large_cached(kind));
-        void *a = memkind_malloc(kind, 64 << 10);
-        void *b = memkind_malloc(kind, 64 << 10);
+        const size_t u = lc_unit();
+        void *a = memkind_malloc(kind, u);
+        void *b = memkind_malloc(kind, u);
         memkind_free(kind, a);
         memkind_free(kind, b);
-        EXPECT_EQ((size_t)128 << 10, mk_arena_thread_large_cached(kind));
-        EXPECT_EQ(b, memkind_malloc(kind, 60 << 10)) << "LIFO, same class";
-        EXPECT_EQ((size_t)64 << 10, mk_arena_thread_large_cached(kind));
-        memkind_free(kind, b);
+        EXPECT_EQ(2 * u, mk_arena_thread_large_cached(kind));
+        void *c = memkind_malloc(kind, u - u / 16);
+        EXPECT_EQ(b, c) << "LIFO, same class";
+        EXPECT_EQ(u, mk_arena_thread_large_cached(kind));
+        memkind_free(kind, c);
     }
 }
 
@@ -691,9 +710,9 @@ TEST_F(LargeCache, BudgetIsNeverExceeded)
 // every batch empties keeps all of its objects however many GCs run.
 TEST_F(LargeCache, GcReturnsClassesLeftUnusedAndKeepsBatches)
 {
-    const size_t b = 128 << 10;
-    const size_t a = budget / 128; // 128 objects fill the budget
-    if (a < ((size_t)16 << 10) || a > ((size_t)4 << 20) ||
+    const size_t b = 8 * lc_first(); // 128 KiB (2 MiB with 64 KiB pages)
+    const size_t a = budget / 128;   // 128 objects fill the budget
+    if (a < lc_first() || a > ((size_t)4 << 20) || a == b ||
         jemk_nallocx(a, 0) != a) {
         GTEST_SKIP() << "budget " << budget << " / 128 is no large class";
     }
@@ -752,9 +771,10 @@ TEST(LargeCacheLimit, SizeLimitedKindsCacheAShare)
         size_t cached = 0;
         std::thread t([&, kind = kind, limit = limit] {
             std::vector<void *> v;
-            // 8 more than the share holds: refused, too few for a GC
-            for (size_t i = 0; i < limit / 32 / (64 << 10) + 8; i++) {
-                void *p = memkind_malloc(kind, 64 << 10);
+            // 2 more than the share holds: refused, too few for a GC
+            const size_t f = lc_first();
+            for (size_t i = 0; i < limit / 32 / f + 2; i++) {
+                void *p = memkind_malloc(kind, f);
                 ASSERT_NE(nullptr, p);
                 v.push_back(p);
             }
@@ -856,7 +876,7 @@ TEST(LargeCacheIdle, InChild)
     if (mk_arena_large_cache_budget() == 0) {
         GTEST_SKIP() << "MEMKIND_LARGE_CACHE_BYTES=0 in the environment";
     }
-    const size_t s = 64 << 10;
+    const size_t s = lc_unit();
     const int n = 8;
     size_t cached = 0, left = 1;
     double waited = 0;
@@ -940,7 +960,7 @@ TEST(LargeCacheIdle, DefaultOnlyProcess)
 // parent's cache is untouched and gives back exactly the blocks it cached.
 TEST_F(LargeCache, ForkedChildAllocatesAndParentBlocksAreNotHandedOutTwice)
 {
-    const size_t s = 64 << 10;
+    const size_t s = lc_unit();
     const int n = 8;
     for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
         std::vector<void *> v;
@@ -997,7 +1017,7 @@ TEST_F(LargeCache, PmemBlocksAreNeverServedToAnotherKind)
 {
     memkind_t other = nullptr;
     ASSERT_EQ(0, memkind_create_pmem(mk_test_pmem_dir.c_str(), 0, &other));
-    const size_t s = 64 << 10;
+    const size_t s = lc_unit();
     std::vector<void *> mine;
     for (int i = 0; i < 12; i++)
         mine.push_back(memkind_malloc(pmem, s));
