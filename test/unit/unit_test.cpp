@@ -12,6 +12,7 @@
 #include <memkind/internal/memkind_addrmap.h>
 #include <memkind/internal/memkind_arena.h>
 #include <memkind/internal/memkind_env.h>
+#include <memkind/internal/memkind_fault.h>
 #include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_pmem.h>
 #include <memkind/internal/memkind_registry.h>
@@ -958,10 +959,23 @@ TEST(LargeCacheIdle, DefaultOnlyProcess)
 // went back to the child's jemalloc), its allocations work and no block is
 // handed out twice (each object keeps the pattern written to it); the
 // parent's cache is untouched and gives back exactly the blocks it cached.
+// The idle sweep is held off meanwhile: the parent's thread does not use
+// the kind while it waits for the child, and a slow child (the emulated
+// arm64 guest: 420 ms) let the PMEM purger sweep its cache.
 TEST_F(LargeCache, ForkedChildAllocatesAndParentBlocksAreNotHandedOutTwice)
 {
     const size_t s = lc_unit();
     const int n = 8;
+    struct NoSweep {
+        NoSweep()
+        {
+            mk_fault_set_no_membarrier(true);
+        }
+        ~NoSweep()
+        {
+            mk_fault_set_no_membarrier(false);
+        }
+    } no_sweep;
     for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
         std::vector<void *> v;
         for (int i = 0; i < n; i++)
