@@ -399,7 +399,7 @@ void mk_lc_default_free_slow(void *ptr)
     if (!ptr)
         return;
     size_t usize = jemk_sallocx(ptr, 0);
-    if (usize <= mk_lc_dmin || usize > MK_LC_MAX_SIZE) {
+    if (!mk_lc_covers(usize)) {
         atomic_store_explicit(mk_lc_skip_slot(ptr), ptr, memory_order_relaxed);
     } else if (mk_lookup(ptr) == MEMKIND_DEFAULT) {
         struct mk_tls_entry *e = mk_lc_default_entry();
@@ -407,13 +407,14 @@ void mk_lc_default_free_slow(void *ptr)
             mk_cache_enter(e);
             bool taken = mk_lc_push(e, ptr, usize, SIZE_MAX);
             mk_cache_exit(e);
-            /* the idle sweep of DEFAULT needs the purger, PMEM kind or not
-             * (started here, outside the bracket, with no lock held) */
-            if (taken &&
-                !atomic_load_explicit(&mk_purger_default, memory_order_relaxed))
-                mk_pmem_purger_want_default();
-            if (taken)
+            if (taken) {
+                /* the idle sweep of DEFAULT needs the purger, PMEM kind or
+                 * not (started here, outside the bracket, no lock held) */
+                if (!atomic_load_explicit(&mk_purger_default,
+                                          memory_order_relaxed))
+                    mk_pmem_purger_want_default();
                 return;
+            }
         }
     }
     jemk_free(ptr);

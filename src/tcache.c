@@ -50,7 +50,6 @@ unsigned mk_lc_nclasses;
 size_t mk_lc_size[MK_LC_CLASSES];
 uint32_t mk_lc_off[MK_LC_CLASSES];
 uint16_t mk_lc_cap[MK_LC_CLASSES];
-size_t mk_lc_dmin = SIZE_MAX;
 void *_Atomic mk_lc_skip[MK_LC_SKIP];
 static uint32_t mk_lc_slots; /* slots of all classes together */
 
@@ -125,19 +124,6 @@ static void lc_classes_init(const struct mk_env *env)
     mk_lc_nclasses = n;
     mk_lc_budget = budget;
     mk_lc_min = lo;
-    /*
-     * DEFAULT caches from the first large class too, in front of jemalloc's
-     * own thread cache (which keeps 20 objects per large class up to
-     * arenas.tcache_max, 32 KiB): a batch of 64 objects of 16-32 KiB
-     * overflowed those 20 slots into the arena's locked path, 3104
-     * instructions per malloc+free pair in FIFO batches of 16 KiB against
-     * 312 through this cache, while pairs cost 298 and 302 (callgrind,
-     * peer_bench default fifo/pairs 16384).  jemalloc's slots stay, filled
-     * only by what this cache's budget refuses.
-     */
-    mk_lc_dmin = lo;
-    if (mk_lc_dmin >= MK_LC_MAX_SIZE)
-        mk_lc_dmin = SIZE_MAX;
 }
 
 int mk_tcache_init(void)
@@ -347,7 +333,7 @@ size_t mk_arena_large_cache_budget(void)
 
 size_t mk_arena_large_cache_default_min(void)
 {
-    return mk_lc_dmin == SIZE_MAX ? SIZE_MAX : mk_lc_dmin + 1;
+    return mk_lc_min == SIZE_MAX ? SIZE_MAX : mk_lc_min + 1;
 }
 
 /* Makes room for one more tcache record.  Pre: set->lock held. */

@@ -60,7 +60,7 @@ MK_EXPORT void *memkind_default_malloc(struct memkind *kind, size_t size)
 {
     (void)kind;
     /* Tail calls both: the fast path saves no register. */
-    if (MK_UNLIKELY(size > mk_lc_dmin))
+    if (MK_UNLIKELY(size > mk_lc_min))
         return mk_lc_default_malloc(size);
     return jemk_malloc(size);
 }
