@@ -724,10 +724,14 @@ void mk_arena_set_carve(struct memkind *kind, mk_carve_fn *carve)
         kind->arenas->carve = carve;
 }
 
-void mk_arena_limit_large_cache(struct memkind *kind, size_t limit)
+void mk_arena_limit_large_cache(struct memkind *kind, size_t limit, bool file)
 {
-    if (kind->arenas && limit)
+    if (!kind->arenas)
+        return;
+    if (limit)
         kind->arenas->lc_budget = limit / MK_LC_LIMIT_SHARE;
+    else if (file && !mk_lc_budget_given)
+        kind->arenas->lc_budget = MK_LC_FILE_BUDGET;
 }
 
 /*

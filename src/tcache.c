@@ -45,6 +45,7 @@ unsigned mk_mag_nclasses;
 
 size_t mk_lc_min = SIZE_MAX; /* off until lc_classes_init */
 size_t mk_lc_budget;
+bool mk_lc_budget_given;
 unsigned mk_lc_lg;
 unsigned mk_lc_nclasses;
 size_t mk_lc_size[MK_LC_CLASSES];
@@ -123,6 +124,7 @@ static void lc_classes_init(const struct mk_env *env)
     mk_lc_slots = off;
     mk_lc_nclasses = n;
     mk_lc_budget = budget;
+    mk_lc_budget_given = env->large_cache >= 0;
     mk_lc_min = lo;
 }
 
@@ -329,6 +331,13 @@ size_t mk_arena_thread_large_cached(struct memkind *kind)
 size_t mk_arena_large_cache_budget(void)
 {
     return mk_lc_nclasses ? mk_lc_budget : 0;
+}
+
+size_t mk_arena_kind_large_cache_budget(struct memkind *kind)
+{
+    size_t b = mk_arena_large_cache_budget();
+    return kind->arenas && kind->arenas->lc_budget < b ? kind->arenas->lc_budget
+                                                       : b;
 }
 
 size_t mk_arena_large_cache_default_min(void)
@@ -598,16 +607,26 @@ struct mk_tls_entry *mk_lc_default_entry(void)
 }
 
 /*
- * Forked child (fork.c, after jemalloc's child handler, single-threaded):
- * the caches of every thread recorded with a kind - the forking thread's
- * and those of threads that do not exist in the child - go back to
- * jemalloc, so that the child does not keep up to a budget per dead thread
- * cached for ever.  The caches of a PMEM kind the child has no copy of
- * (fork_broken: its range is PROT_NONE) are forgotten instead.  Explicit
- * tcaches of the dead threads stay (as before).
+ * Forked child (fork.c, after jemalloc's child handler, single-threaded).
+ * The forking thread's caches go back to jemalloc (it was in fork(), so
+ * outside every cache bracket: they are consistent), or are forgotten for
+ * a PMEM kind the child has no copy of (fork_broken: its range is
+ * PROT_NONE).  Every other thread's record is dropped and its caches are
+ * never touched again: those threads do not exist here, and fork() may
+ * have caught one inside its cache bracket - an object taken out but the
+ * count not yet lowered, or a GC that has freed objects it has not yet
+ * removed - where no lock would have stopped it (the owner takes none),
+ * and the child's memory is not even a copy taken at one instant (stores
+ * through other CPUs' stale TLB entries land until fork() flushes them).
+ * Flushing such a cache freed blocks twice (the stress test's children
+ * crashed in jemalloc).  What they held stays allocated in the child, as
+ * a dead thread's jemalloc tcache does; the sweep cannot reach it either,
+ * since it only walks the records.  Their explicit tcaches are leaked
+ * likewise (destroying one flushes it).
  */
 void mk_tcache_postfork_child(void)
 {
+    struct mk_tls *self = mk_tls_cur;
     for (unsigned slot = 0; slot < MEMKIND_MAX_KIND; slot++) {
         struct memkind *kind = mk_registry_get(slot);
         struct mk_arena_set *set = kind ? kind->arenas : NULL;
@@ -616,14 +635,19 @@ void mk_tcache_postfork_child(void)
         const struct memkind_pmem *pm =
             kind->backing == MK_BACKING_FILE ? kind->priv : NULL;
         bool broken = pm && pm->fork_broken;
-        for (unsigned i = 0; i < set->ntcs; i++) {
-            struct mk_tls_entry *e = &set->tcs[i].owner->e[slot];
-            if (e->gen != kind->gen)
+        for (unsigned i = 0; i < set->ntcs;) {
+            if (set->tcs[i].owner != self) {
+                set->tcs[i] = set->tcs[--set->ntcs];
                 continue;
-            if (broken)
-                mag_forget(e->mag);
-            else
-                mk_tcache_mag_flush(e->mag, MALLOCX_TCACHE_NONE);
+            }
+            struct mk_tls_entry *e = &self->e[slot];
+            if (e->gen == kind->gen) {
+                if (broken)
+                    mag_forget(e->mag);
+                else
+                    mk_tcache_mag_flush(e->mag, MALLOCX_TCACHE_NONE);
+            }
+            i++;
         }
     }
 }

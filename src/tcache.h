@@ -151,6 +151,8 @@ extern unsigned mk_mag_nclasses;
  * this cache's budget refuses. */
 extern size_t mk_lc_min;
 extern size_t mk_lc_budget;
+/// MEMKIND_LARGE_CACHE_BYTES was set (validly): file kinds take it too.
+extern bool mk_lc_budget_given;
 extern unsigned mk_lc_lg;
 extern unsigned mk_lc_nclasses;
 extern size_t mk_lc_size[MK_LC_CLASSES];
@@ -232,7 +234,8 @@ void *mk_lc_default_malloc(size_t size);
 void mk_lc_default_free_slow(void *ptr);
 
 /// Forked child: flushes (or, for a PMEM kind without a copy, forgets)
-/// every recorded thread's caches.  Pre: single-threaded, jemalloc ready.
+/// the forking thread's caches and drops every other thread's record
+/// without touching its caches.  Pre: single-threaded, jemalloc ready.
 void mk_tcache_postfork_child(void);
 
 /// Returns the calling thread's large caches (every kind) to jemalloc.

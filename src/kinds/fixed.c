@@ -69,7 +69,7 @@ MK_EXPORT int memkind_fixed_create(struct memkind *kind,
         return err;
     }
     mk_arena_set_carve(kind, fixed_carve);
-    mk_arena_limit_large_cache(kind, f->size);
+    mk_arena_limit_large_cache(kind, f->size, false);
     /* Pointers kept in the buffer are references (DESIGN.md 3). */
     if (usable)
         mk_lsan_register(f->addr, f->size);

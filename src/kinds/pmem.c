@@ -403,7 +403,7 @@ MK_EXPORT int memkind_pmem_create(struct memkind *kind, struct memkind_ops *ops,
      * back within PMEM_DIRTY_MS (the purger makes that true when idle). */
     mk_arena_tune(kind, MEMKIND_PMEM_CHUNK_SIZE, p->devdax ? 0 : PMEM_DIRTY_MS,
                   p->devdax ? 0 : PMEM_CONSERVATIVE_DIRTY_MS);
-    mk_arena_limit_large_cache(kind, p->max_size);
+    mk_arena_limit_large_cache(kind, p->max_size, true);
     if (p->policy != MEMKIND_MEM_USAGE_POLICY_DEFAULT)
         (void)memkind_arena_update_memory_usage_policy(kind, p->policy);
     return 0;

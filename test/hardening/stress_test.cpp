@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -189,6 +190,8 @@ TEST(Stress, ManyThreadsManyKindsCreateDestroyAndFork)
     std::atomic<bool> stop{false};
     std::atomic<long> ops{0}, cross_frees{0}, kinds_made{0}, forks{0};
     std::atomic<long> corrupt{0}, bad_detect{0}, failed_children{0};
+    // Longest fork() in the parent and longest child life, in ms.
+    std::atomic<long> fork_ms_max{0}, child_ms_max{0};
     auto end = clk::now() + std::chrono::seconds(seconds);
 
     auto worker = [&](unsigned id) {
@@ -272,14 +275,22 @@ TEST(Stress, ManyThreadsManyKindsCreateDestroyAndFork)
     auto forker = [&] {
         while (!stop.load(std::memory_order_relaxed)) {
             std::this_thread::sleep_for(std::chrono::milliseconds(150));
+            auto f0 = clk::now();
             pid_t pid = fork();
             if (pid == 0) {
                 int bad = 0;
-                for (memkind_t k : kinds) {
+                for (unsigned ki = 0; ki < 4; ki++) {
+                    memkind_t k = kinds[ki];
                     for (int i = 0; i < 100; i++) {
                         char *p = static_cast<char *>(
                             memkind_malloc(k, 1 + (size_t)i * 37));
                         if (!p) {
+                            if (k != fixed && !bad)
+                                std::fprintf(stderr,
+                                             "stress: child: kind %u "
+                                             "malloc(%zu): %s\n",
+                                             ki, 1 + (size_t)i * 37,
+                                             std::strerror(errno));
                             bad |= k != fixed;
                             continue;
                         }
@@ -293,6 +304,7 @@ TEST(Stress, ManyThreadsManyKindsCreateDestroyAndFork)
                 ADD_FAILURE() << "fork: " << std::strerror(errno);
                 break;
             }
+            auto f1 = clk::now();
             int st = 0;
             auto limit = clk::now() + std::chrono::seconds(10);
             while (waitpid(pid, &st, WNOHANG) == 0) {
@@ -305,8 +317,22 @@ TEST(Stress, ManyThreadsManyKindsCreateDestroyAndFork)
                 }
                 poll(nullptr, 0, 5);
             }
-            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            auto ms = [](clk::duration d) {
+                return (long)
+                    std::chrono::duration_cast<std::chrono::milliseconds>(d)
+                        .count();
+            };
+            fork_ms_max = std::max(fork_ms_max.load(), ms(f1 - f0));
+            child_ms_max = std::max(child_ms_max.load(), ms(clk::now() - f1));
+            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+                if (WIFSIGNALED(st))
+                    std::fprintf(stderr, "stress: child %d: signal %d\n",
+                                 (int)pid, WTERMSIG(st));
+                else if (WIFEXITED(st))
+                    std::fprintf(stderr, "stress: child %d: exit %d\n",
+                                 (int)pid, WEXITSTATUS(st));
                 failed_children++;
+            }
             forks++;
         }
     };
@@ -356,9 +382,10 @@ TEST(Stress, ManyThreadsManyKindsCreateDestroyAndFork)
             << names[i] << ": allocated bytes did not return to the baseline";
     std::printf("[ stress   ] %.1f s, %ld threads: %ld allocations, %ld "
                 "cross-thread frees, %ld kinds created and destroyed, %ld "
-                "forks\n",
+                "forks (longest fork() %ld ms, longest child %ld ms)\n",
                 secs, nthreads, ops.load(), cross_frees.load(),
-                kinds_made.load(), forks.load());
+                kinds_made.load(), forks.load(), fork_ms_max.load(),
+                child_ms_max.load());
     EXPECT_EQ(0, memkind_destroy_kind(fixed));
     EXPECT_EQ(0, memkind_destroy_kind(pmem));
     munmap(buf, fixed_size);

@@ -24,6 +24,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <mutex>
+#include <condition_variable>
+#include <atomic>
 #include <chrono>
 #include <cerrno>
 #include <climits>
@@ -645,6 +648,21 @@ static size_t lc_unit()
     return 4 * lc_first();
 }
 
+// Holds the idle sweep off (it does nothing without membarrier) for a
+// test whose thread leaves the kind unused while it waits for a child or
+// another thread: a slow child (the emulated arm64 guest: 420 ms) let the
+// PMEM purger sweep the cache the test then found empty.
+struct LcNoSweep {
+    LcNoSweep()
+    {
+        mk_fault_set_no_membarrier(true);
+    }
+    ~LcNoSweep()
+    {
+        mk_fault_set_no_membarrier(false);
+    }
+};
+
 struct LargeCache : ::testing::Test {
     memkind_t pmem = nullptr;
     size_t budget = 0;
@@ -671,6 +689,7 @@ struct LargeCache : ::testing::Test {
 TEST_F(LargeCache, BudgetIsNeverExceeded)
 {
     for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
+        const size_t budget = mk_arena_kind_large_cache_budget(kind);
         std::vector<void *> v;
         size_t total = 0;
         for (int round = 0; round < 3; round++)
@@ -712,12 +731,18 @@ TEST_F(LargeCache, BudgetIsNeverExceeded)
 TEST_F(LargeCache, GcReturnsClassesLeftUnusedAndKeepsBatches)
 {
     const size_t b = 8 * lc_first(); // 128 KiB (2 MiB with 64 KiB pages)
-    const size_t a = budget / 128;   // 128 objects fill the budget
-    if (a < lc_first() || a > ((size_t)4 << 20) || a == b ||
-        jemk_nallocx(a, 0) != a) {
-        GTEST_SKIP() << "budget " << budget << " / 128 is no large class";
-    }
+    int ran = 0;
     for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
+        const size_t budget = mk_arena_kind_large_cache_budget(kind);
+        const size_t a = budget / 128; // 128 objects fill the budget
+        if (a < lc_first() || a > ((size_t)4 << 20) || a == b ||
+            jemk_nallocx(a, 0) != a) {
+            std::printf("[ gc       ] %s: skipped, its budget %zu / 128 is "
+                        "no large class\n",
+                        kind->name, budget);
+            continue;
+        }
+        ran++;
         size_t left = 0, batch_kept = 0;
         std::thread t([&] { // a fresh thread: GC counters start at zero
             std::vector<void *> v;
@@ -750,6 +775,30 @@ TEST_F(LargeCache, GcReturnsClassesLeftUnusedAndKeepsBatches)
         EXPECT_EQ(128 * a, batch_kept)
             << kind->name << ": a batch class lost objects to the GC";
     }
+    if (ran == 0) {
+        GTEST_SKIP() << "no kind's budget / 128 is a large class";
+    }
+}
+
+// How many bytes a fresh thread's cache keeps of kind after freeing 2
+// objects of size obj more than budget holds (refused, too few for a GC).
+static size_t lc_fill_fresh_thread(memkind_t kind, size_t budget, size_t obj)
+{
+    size_t cached = 0;
+    std::thread t([&] {
+        std::vector<void *> v;
+        for (size_t i = 0; i < budget / obj + 2; i++) {
+            void *p = memkind_malloc(kind, obj);
+            ASSERT_NE(nullptr, p);
+            v.push_back(p);
+        }
+        for (void *p : v)
+            memkind_free(kind, p);
+        cached = mk_arena_thread_large_cached(kind);
+        (void)memkind_update_cached_stats();
+    });
+    t.join();
+    return cached;
 }
 
 // A kind of limited size is cached up to 1/32 of its size per thread: other
@@ -769,21 +818,8 @@ TEST(LargeCacheLimit, SizeLimitedKindsCacheAShare)
     ASSERT_EQ(0, memkind_create_fixed(buf, fsz, &fixed));
     for (auto [kind, limit] :
          {std::pair<memkind_t, size_t>{pmem, 64 << 20}, {fixed, fsz}}) {
-        size_t cached = 0;
-        std::thread t([&, kind = kind, limit = limit] {
-            std::vector<void *> v;
-            // 2 more than the share holds: refused, too few for a GC
-            const size_t f = lc_first();
-            for (size_t i = 0; i < limit / 32 / f + 2; i++) {
-                void *p = memkind_malloc(kind, f);
-                ASSERT_NE(nullptr, p);
-                v.push_back(p);
-            }
-            for (void *p : v)
-                memkind_free(kind, p);
-            cached = mk_arena_thread_large_cached(kind);
-        });
-        t.join();
+        // of the first large class: the share (2 MiB, 1 MiB) fits its slots
+        size_t cached = lc_fill_fresh_thread(kind, limit / 32, lc_first());
         EXPECT_EQ(limit / 32, cached) << kind->name;
     }
     EXPECT_EQ(0, memkind_destroy_kind(fixed));
@@ -852,6 +888,46 @@ run_self_in_child(const std::vector<std::pair<const char *, const char *>> &env,
             islower((unsigned char)out[at + 2]))
             std::printf("%s\n", out.substr(at, nl - at).c_str());
     }
+}
+
+// A PMEM kind without a size keeps MK_LC_FILE_BUDGET (4 MiB) per thread
+// when MEMKIND_LARGE_CACHE_BYTES is not set: cached blocks hold file space
+// and a forked child copies them all.
+TEST(LargeCacheLimit, FileKindsKeepFourMiBUnlessBytesAreGiven)
+{
+    if (getenv("MEMKIND_LARGE_CACHE_BYTES")) {
+        GTEST_SKIP() << "MEMKIND_LARGE_CACHE_BYTES is set";
+    }
+    if (mk_arena_large_cache_budget() <= MK_LC_FILE_BUDGET) {
+        GTEST_SKIP() << "large cache budget not above 4 MiB";
+    }
+    memkind_t pmem = nullptr;
+    ASSERT_EQ(0, memkind_create_pmem(mk_test_pmem_dir.c_str(), 0, &pmem));
+    EXPECT_EQ(MK_LC_FILE_BUDGET, mk_arena_kind_large_cache_budget(pmem));
+    EXPECT_EQ(MK_LC_FILE_BUDGET,
+              lc_fill_fresh_thread(pmem, MK_LC_FILE_BUDGET, lc_unit()));
+    EXPECT_EQ(mk_arena_large_cache_budget(),
+              mk_arena_kind_large_cache_budget(MEMKIND_DEFAULT));
+    EXPECT_EQ(0, memkind_destroy_kind(pmem));
+    run_self_in_child({{"MEMKIND_LARGE_CACHE_BYTES", "8388608"},
+                       {"MK_TEST_LC_GIVEN_CHILD", "1"}},
+                      "LargeCacheLimit.GivenBytesInChild");
+}
+
+// Run by the test above with MEMKIND_LARGE_CACHE_BYTES=8388608: a PMEM
+// kind without a size takes the given budget.
+TEST(LargeCacheLimit, GivenBytesInChild)
+{
+    if (!getenv("MK_TEST_LC_GIVEN_CHILD")) {
+        GTEST_SKIP() << "run by FileKindsKeepFourMiBUnlessBytesAreGiven";
+    }
+    const size_t given = (size_t)8 << 20;
+    ASSERT_EQ(given, mk_arena_large_cache_budget());
+    memkind_t pmem = nullptr;
+    ASSERT_EQ(0, memkind_create_pmem(mk_test_pmem_dir.c_str(), 0, &pmem));
+    EXPECT_EQ(given, mk_arena_kind_large_cache_budget(pmem));
+    EXPECT_EQ(given, lc_fill_fresh_thread(pmem, given, lc_unit()));
+    EXPECT_EQ(0, memkind_destroy_kind(pmem));
 }
 
 TEST(LargeCacheOff, ZeroBytesTurnsItOff)
@@ -966,16 +1042,7 @@ TEST_F(LargeCache, ForkedChildAllocatesAndParentBlocksAreNotHandedOutTwice)
 {
     const size_t s = lc_unit();
     const int n = 8;
-    struct NoSweep {
-        NoSweep()
-        {
-            mk_fault_set_no_membarrier(true);
-        }
-        ~NoSweep()
-        {
-            mk_fault_set_no_membarrier(false);
-        }
-    } no_sweep;
+    LcNoSweep no_sweep;
     for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
         std::vector<void *> v;
         for (int i = 0; i < n; i++)
@@ -1022,6 +1089,159 @@ TEST_F(LargeCache, ForkedChildAllocatesAndParentBlocksAreNotHandedOutTwice)
         for (void *p : again)
             memkind_free(kind, p);
     }
+}
+
+// A forked child never gives back what another thread of the parent held
+// in its caches: that thread does not exist in the child, and fork() may
+// have caught it between taking an object out of its cache and recording
+// that it did, or midway through a GC that frees objects it has not yet
+// removed (a thread's cache has no lock; the child's copy of memory is not
+// even taken at one instant), so the child could hand out an object the
+// program still uses, or free one twice (the stress test's children
+// crashed in that flush).  The other thread here sits idle at fork, so the
+// child's statistics show its cached objects still allocated: nothing of
+// them went back to jemalloc.
+TEST_F(LargeCache, ForkedChildNeverFreesAnotherThreadsCache)
+{
+    const size_t s = lc_unit();
+    const int n = 8;
+    LcNoSweep no_sweep;
+    for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
+        std::mutex m;
+        std::condition_variable cv;
+        bool cached = false, forked = false;
+        size_t held = 0;
+        std::thread other([&] {
+            std::vector<void *> v;
+            for (int i = 0; i < n; i++)
+                v.push_back(memkind_malloc(kind, s));
+            for (void *p : v)
+                memkind_free(kind, p);
+            std::unique_lock<std::mutex> g(m);
+            held = mk_arena_thread_large_cached(kind);
+            cached = true;
+            cv.notify_all();
+            cv.wait(g, [&] { return forked; });
+            g.unlock();
+            (void)memkind_update_cached_stats(); // its caches, before exit
+        });
+        {
+            std::unique_lock<std::mutex> g(m);
+            cv.wait(g, [&] { return cached; });
+        }
+        ASSERT_EQ(n * s, held) << kind->name << ": the other thread's cache";
+        size_t before = 0;
+        ASSERT_EQ(0, memkind_update_cached_stats());
+        ASSERT_EQ(0,
+                  memkind_get_stat(kind, MEMKIND_STAT_TYPE_ALLOCATED, &before));
+        pid_t pid = fork();
+        if (pid == 0) {
+            alarm(20);
+            size_t after = 0;
+            if (memkind_update_cached_stats() ||
+                memkind_get_stat(kind, MEMKIND_STAT_TYPE_ALLOCATED, &after))
+                _exit(3);
+            if (after + n * s <= before)
+                _exit(4); // the other thread's cache was given back
+            if (after != before)
+                _exit(5);
+            void *p = memkind_malloc(kind, s); // the kind works
+            if (!p)
+                _exit(6);
+            memkind_free(kind, p);
+            _exit(0);
+        }
+        {
+            std::lock_guard<std::mutex> g(m);
+            forked = true;
+        }
+        cv.notify_all();
+        other.join();
+        ASSERT_GE(pid, 0);
+        int status = 0;
+        ASSERT_EQ(pid, waitpid(pid, &status, 0));
+        ASSERT_TRUE(WIFEXITED(status)) << kind->name;
+        EXPECT_EQ(0, WEXITSTATUS(status))
+            << kind->name
+            << " (4: the child gave the other thread's cache back; 5: the "
+               "allocated statistic moved otherwise)";
+    }
+}
+
+// The race itself: threads cache and take large objects without pause
+// while this one forks; each child allocates and frees of every size the
+// others used, then exits.  With the other threads' caches flushed in the
+// child, some children crashed (a pointer caught half-written) or freed a
+// block twice.
+TEST_F(LargeCache, ForkWhileOtherThreadsUseTheirCaches)
+{
+    const size_t s = (size_t)64 << 10; // 256 KiB-2 MiB: cached at any page
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> ts;
+    for (int t = 0; t < 2; t++) {
+        ts.emplace_back([&, t] {
+            memkind_t kind = t ? pmem : MEMKIND_DEFAULT;
+            // Rounds of a batch (48 MiB) of one class, a different class
+            // each round: the cache is full of the previous class, so the
+            // frees are refused and the GC flushes most of the old class
+            // (a loop of frees to jemalloc fork() can catch midway).
+            std::vector<void *> v;
+            for (unsigned r = t; !stop.load(std::memory_order_relaxed); r++) {
+                size_t sz = s * ((size_t)4 << (r % 4));
+                for (size_t got = 0; got < ((size_t)48 << 20); got += sz) {
+                    void *p = memkind_malloc(kind, sz);
+                    if (!p)
+                        break;
+                    v.push_back(p);
+                }
+                for (void *p : v)
+                    memkind_free(kind, p);
+                v.clear();
+            }
+            (void)memkind_update_cached_stats();
+        });
+    }
+    // 3 s and at least 10 children (30 s at most: an emulated guest forks
+    // slowly)
+    int failed = 0, forks = 0;
+    auto t0 = std::chrono::steady_clock::now();
+    for (;;) {
+        auto spent = std::chrono::steady_clock::now() - t0;
+        if (forks >= 200 || spent > std::chrono::seconds(30) ||
+            (forks >= 10 && spent > std::chrono::seconds(3)))
+            break;
+        pid_t pid = fork();
+        if (pid == 0) {
+            alarm(20);
+            for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
+                std::vector<void *> c;
+                for (int i = 0; i < 64; i++) {
+                    size_t sz = s * ((size_t)4 << (i % 4));
+                    void *p = memkind_malloc(kind, sz);
+                    if (!p)
+                        _exit(3);
+                    memset(p, i, sz);
+                    c.push_back(p);
+                }
+                for (void *p : c)
+                    memkind_free(kind, p);
+            }
+            _exit(0);
+        }
+        if (pid < 0)
+            break;
+        int status = 0;
+        if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+            WEXITSTATUS(status) != 0)
+            failed++;
+        forks++;
+    }
+    stop = true;
+    for (auto &t : ts)
+        t.join();
+    EXPECT_GE(forks, 10);
+    EXPECT_EQ(0, failed) << "of " << forks << " children";
+    std::printf("[ fork     ] %d children, %d failed\n", forks, failed);
 }
 
 // Two PMEM kinds share size classes: a block of one, cached or freed

@@ -82,6 +82,9 @@ size_t mk_arena_thread_large_cached(struct memkind *kind);
 /// smallest size MEMKIND_DEFAULT caches (tests).
 size_t mk_arena_large_cache_budget(void);
 size_t mk_arena_large_cache_default_min(void);
+/// The budget that applies to kind's caches (the smaller of the kind's own
+/// and the global one; 0 when the cache is off) (tests).
+size_t mk_arena_kind_large_cache_budget(struct memkind *kind);
 
 /*
  * Chunk source of a kind that maps its own range (file, fixed): returns
@@ -96,9 +99,15 @@ void mk_arena_set_carve(struct memkind *kind, mk_carve_fn *carve);
 /// A kind of limited size (PMEM with max_size, fixed): each thread's large
 /// cache (src/tcache.h) holds at most limit / MK_LC_LIMIT_SHARE bytes of
 /// it, so that caches of other threads, which a failing allocation cannot
-/// reclaim, keep little of the kind.  After memkind_arena_create_map().
-void mk_arena_limit_large_cache(struct memkind *kind, size_t limit);
+/// reclaim, keep little of the kind.  A file-backed kind without a size
+/// (limit 0, file true) keeps at most MK_LC_FILE_BUDGET per thread unless
+/// MEMKIND_LARGE_CACHE_BYTES was given: cached blocks hold file space (and
+/// disk), which memkind 1.14 gave back, and a forked child copies every
+/// one of them (8 threads x 32 MiB made fork() in the stress test take up
+/// to 6 s instead of 0.5 s).  After memkind_arena_create_map().
+void mk_arena_limit_large_cache(struct memkind *kind, size_t limit, bool file);
 #define MK_LC_LIMIT_SHARE 32
+#define MK_LC_FILE_BUDGET ((size_t)4 << 20)
 
 /// Kind whose arena uses hooks h (kinds that pass their own hooks).
 struct memkind *mk_arena_hooks_kind(extent_hooks_t *h);
