@@ -158,6 +158,19 @@ static void lc_gc(struct mk_lcache *lc, int dflags)
     lc->refused = 0;
 }
 
+/* Gives every object of lc back to jemalloc. */
+static void lc_flush(struct mk_lcache *lc, int dflags)
+{
+    for (unsigned c = 0; lc && c < mk_lc_nclasses; c++) {
+        while (lc->n[c])
+            jemk_dallocx(lc->obj[mk_lc_off[c] + --lc->n[c]], dflags);
+    }
+    if (lc) {
+        memset(lc->low, 0, sizeof(lc->low));
+        lc->bytes = lc->refused = 0;
+    }
+}
+
 bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize, size_t budget)
 {
     unsigned c = mk_lc_class(usize);
@@ -165,19 +178,35 @@ bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize, size_t budget)
     int oerrno = errno; /* free keeps errno; calloc may set it */
     if (!m)
         m = e->mag = mk_meta_calloc(1, sizeof(*m));
-    if (m && !m->lc)
+    if (m && !m->lc) {
         m->lc =
             mk_meta_calloc(1, sizeof(*m->lc) + mk_lc_slots * sizeof(void *));
+        if (m->lc)
+            m->lc->asked = 1; /* allocations before it: unknown, assume some */
+    }
     errno = oerrno;
     struct mk_lcache *lc = m ? m->lc : NULL;
     if (budget > mk_lc_budget)
         budget = mk_lc_budget;
     if (!lc || mk_lc_size[c] > budget) /* never fits: no GC for it */
         return false;
+    if (MK_UNLIKELY(lc->free_only)) {
+        if (!lc->asked)
+            return false; /* still only frees */
+        lc->free_only = 0;
+    }
     if (lc->n[c] >= mk_lc_cap[c] || lc->bytes + mk_lc_size[c] > budget) {
         lc->refused += mk_lc_size[c];
         if (lc->refused < budget / 2)
             return false;
+        if (!lc->asked) {
+            /* nothing taken out since the last GC: a thread that only
+             * frees keeps nothing (struct mk_lcache) */
+            lc_flush(lc, e->dflags);
+            lc->free_only = 1;
+            return false;
+        }
+        lc->asked = 0;
         lc_gc(lc, e->dflags);
         if (lc->n[c] >= mk_lc_cap[c] || lc->bytes + mk_lc_size[c] > budget)
             return false;
@@ -196,18 +225,8 @@ static void mag_forget(struct mk_mag *m)
         memset(m->lc->n, 0, sizeof(m->lc->n));
         memset(m->lc->low, 0, sizeof(m->lc->low));
         m->lc->bytes = m->lc->refused = 0;
-    }
-}
-
-static void lc_flush(struct mk_lcache *lc, int dflags)
-{
-    for (unsigned c = 0; lc && c < mk_lc_nclasses; c++) {
-        while (lc->n[c])
-            jemk_dallocx(lc->obj[mk_lc_off[c] + --lc->n[c]], dflags);
-    }
-    if (lc) {
-        memset(lc->low, 0, sizeof(lc->low));
-        lc->bytes = lc->refused = 0;
+        m->lc->asked = 1; /* a new kind in the slot starts afresh */
+        m->lc->free_only = 0;
     }
 }
 

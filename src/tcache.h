@@ -72,10 +72,20 @@
  * covers threads that stop); a class every batch empties keeps its
  * objects.  Driven by refusals, not by every push: a cache that is not
  * full costs nothing more than its budget.
+ *
+ * A thread that only frees (the consumer of a producer/consumer pair:
+ * every object it frees was allocated by another thread) would keep a
+ * whole budget no one takes out, while the producer gets new memory from
+ * jemalloc.  So a GC that finds no allocation of a covered size tried on
+ * the cache since the previous GC (asked clear: set by every mk_lc_pop,
+ * hit or miss, and by a new cache) gives the whole cache back and stops
+ * caching (free_only) until the thread tries such an allocation again.
  */
 struct mk_lcache {
     size_t bytes;                ///< bytes held, <= the budget
     size_t refused;              ///< bytes refused since the last GC
+    uint8_t asked;               ///< a pop was tried since the last GC
+    uint8_t free_only;           ///< no caching until a pop is tried
     uint16_t n[MK_LC_CLASSES];   ///< objects held per class
     uint16_t low[MK_LC_CLASSES]; ///< least n[c] since the last GC
     void *obj[];                 ///< class c: mk_lc_off[c], mk_lc_cap[c] slots
@@ -206,7 +216,10 @@ static inline unsigned mk_lc_class(size_t size)
 static inline void *mk_lc_pop(struct mk_mag *m, unsigned c)
 {
     struct mk_lcache *lc = m ? m->lc : NULL;
-    if (!lc || lc->n[c] == 0)
+    if (!lc)
+        return NULL;
+    lc->asked = 1;
+    if (lc->n[c] == 0)
         return NULL;
     lc->bytes -= mk_lc_size[c];
     unsigned n = --lc->n[c];

@@ -787,6 +787,43 @@ TEST_F(LargeCache, GcReturnsClassesLeftUnusedAndKeepsBatches)
     }
 }
 
+// A thread that only frees what another allocated (a consumer) stops
+// caching at the first GC that finds it took nothing out since the one
+// before (the first GC, right after its cache was made, assumes it did),
+// and gives back what it held: its cache would be a budget nobody reuses
+// while the producer takes new memory.  Its first allocation of a cached
+// size turns caching on again.
+TEST_F(LargeCache, AThreadThatOnlyFreesKeepsNothing)
+{
+    const size_t s = (size_t)1 << 20; // cached at any page size
+    for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
+        const size_t budget = mk_arena_kind_large_cache_budget(kind);
+        // the cache fills, then two GCs' worth of refusals, then 4 more
+        const size_t n = 2 * (budget / s) + 4;
+        std::vector<void *> v;
+        for (size_t i = 0; i < n; i++) {
+            void *p = memkind_malloc(kind, s);
+            ASSERT_NE(nullptr, p);
+            v.push_back(p);
+        }
+        size_t most = 0, after = 1, resumed = 0;
+        std::thread consumer([&] {
+            for (void *p : v) {
+                memkind_free(kind, p);
+                most = std::max(most, mk_arena_thread_large_cached(kind));
+            }
+            after = mk_arena_thread_large_cached(kind);
+            void *p = memkind_malloc(kind, s);
+            memkind_free(kind, p);
+            resumed = mk_arena_thread_large_cached(kind);
+        });
+        consumer.join();
+        EXPECT_EQ(budget / s * s, most) << kind->name << ": it cached at first";
+        EXPECT_EQ(0u, after) << kind->name << ": a thread that only frees";
+        EXPECT_EQ(s, resumed) << kind->name << ": caching after an allocation";
+    }
+}
+
 // How many bytes a fresh thread's cache keeps of kind after freeing 2
 // objects of size obj more than budget holds (refused, too few for a GC).
 static size_t lc_fill_fresh_thread(memkind_t kind, size_t budget, size_t obj)
@@ -1063,13 +1100,13 @@ TEST_F(LargeCache, ForkedChildAllocatesAndParentBlocksAreNotHandedOutTwice)
             alarm(20);
             if (mk_arena_thread_large_cached(kind) != 0)
                 _exit(2);
-            std::vector<unsigned char *> c;
+            unsigned char *c[3 * 8]; // no C library malloc after fork()
             for (int i = 0; i < 3 * n; i++) {
                 auto *p = static_cast<unsigned char *>(memkind_malloc(kind, s));
                 if (!p)
                     _exit(3);
                 memset(p, i + 1, s);
-                c.push_back(p);
+                c[i] = p;
             }
             for (int i = 0; i < 3 * n; i++) {
                 for (size_t off = 0; off < s; off += 4096) {
@@ -1077,8 +1114,8 @@ TEST_F(LargeCache, ForkedChildAllocatesAndParentBlocksAreNotHandedOutTwice)
                         _exit(4); // two objects share memory
                 }
             }
-            for (auto *p : c)
-                memkind_free(kind, p);
+            for (int i = 0; i < 3 * n; i++)
+                memkind_free(kind, c[i]);
             _exit(0);
         }
         int status = 0;
@@ -1225,16 +1262,19 @@ TEST_F(LargeCache, ForkWhileOtherThreadsUseTheirCaches)
             break;
         pid_t pid = fork();
         if (pid == 0) {
+            // Nothing but the library here: the C library's malloc (a
+            // std::vector) can be locked for ever by a thread fork() caught
+            // inside it (the sanitizers' allocators have no fork handler;
+            // the ASan lane's child hung until the alarm).
             alarm(20);
+            void *c[64];
             for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
-                std::vector<void *> c;
                 for (int i = 0; i < 64; i++) {
                     size_t sz = s * ((size_t)4 << (i % 4));
-                    void *p = memkind_malloc(kind, sz);
-                    if (!p)
+                    c[i] = memkind_malloc(kind, sz);
+                    if (!c[i])
                         _exit(3);
-                    memset(p, i, sz);
-                    c.push_back(p);
+                    memset(c[i], i, sz);
                 }
                 for (void *p : c)
                     memkind_free(kind, p);
@@ -1245,8 +1285,13 @@ TEST_F(LargeCache, ForkWhileOtherThreadsUseTheirCaches)
             break;
         int status = 0;
         if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-            WEXITSTATUS(status) != 0)
+            WEXITSTATUS(status) != 0) {
+            std::printf("[ fork     ] a child failed: %s %d\n",
+                        WIFSIGNALED(status) ? "signal" : "exit status",
+                        WIFSIGNALED(status) ? WTERMSIG(status)
+                                            : WEXITSTATUS(status));
             failed++;
+        }
         forks++;
     }
     stop = true;
