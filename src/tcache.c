@@ -178,12 +178,9 @@ bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize, size_t budget)
     int oerrno = errno; /* free keeps errno; calloc may set it */
     if (!m)
         m = e->mag = mk_meta_calloc(1, sizeof(*m));
-    if (m && !m->lc) {
+    if (m && !m->lc)
         m->lc =
             mk_meta_calloc(1, sizeof(*m->lc) + mk_lc_slots * sizeof(void *));
-        if (m->lc)
-            m->lc->asked = 1; /* allocations before it: unknown, assume some */
-    }
     errno = oerrno;
     struct mk_lcache *lc = m ? m->lc : NULL;
     if (budget > mk_lc_budget)
@@ -191,22 +188,21 @@ bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize, size_t budget)
     if (!lc || mk_lc_size[c] > budget) /* never fits: no GC for it */
         return false;
     if (MK_UNLIKELY(lc->free_only)) {
-        if (!lc->asked)
+        if (lc->quiet)
             return false; /* still only frees */
         lc->free_only = 0;
     }
+    lc->quiet += mk_lc_size[c];
     if (lc->n[c] >= mk_lc_cap[c] || lc->bytes + mk_lc_size[c] > budget) {
         lc->refused += mk_lc_size[c];
         if (lc->refused < budget / 2)
             return false;
-        if (!lc->asked) {
-            /* nothing taken out since the last GC: a thread that only
-             * frees keeps nothing (struct mk_lcache) */
+        if (lc->quiet >= MK_LC_QUIET_BUDGETS * budget) {
+            /* a thread that only frees keeps nothing (struct mk_lcache) */
             lc_flush(lc, e->dflags);
             lc->free_only = 1;
             return false;
         }
-        lc->asked = 0;
         lc_gc(lc, e->dflags);
         if (lc->n[c] >= mk_lc_cap[c] || lc->bytes + mk_lc_size[c] > budget)
             return false;
@@ -225,7 +221,7 @@ static void mag_forget(struct mk_mag *m)
         memset(m->lc->n, 0, sizeof(m->lc->n));
         memset(m->lc->low, 0, sizeof(m->lc->low));
         m->lc->bytes = m->lc->refused = 0;
-        m->lc->asked = 1; /* a new kind in the slot starts afresh */
+        m->lc->quiet = 0; /* a new kind in the slot starts afresh */
         m->lc->free_only = 0;
     }
 }

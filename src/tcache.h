@@ -76,15 +76,21 @@
  * A thread that only frees (the consumer of a producer/consumer pair:
  * every object it frees was allocated by another thread) would keep a
  * whole budget no one takes out, while the producer gets new memory from
- * jemalloc.  So a GC that finds no allocation of a covered size tried on
- * the cache since the previous GC (asked clear: set by every mk_lc_pop,
- * hit or miss, and by a new cache) gives the whole cache back and stops
- * caching (free_only) until the thread tries such an allocation again.
+ * jemalloc.  So a GC that finds the thread freed MK_LC_QUIET_BUDGETS
+ * budgets (cached or refused) since it last tried an allocation of a
+ * covered size (quiet; every mk_lc_pop, hit or miss, zeroes it) gives the
+ * whole cache back and stops caching (free_only) until the thread tries
+ * such an allocation again.  Counted in bytes, not GCs: a thread that frees
+ * a batch of twice its budget runs two GCs in one burst, and the first
+ * version of this rule (no allocation between two GCs) took every such
+ * thread for a consumer (1 MiB FIFO batches of 64 lost their cache hits).
+ * A batch of more than 4 budgets gets at most a quarter of its objects from
+ * the cache anyway.  (MK_LC_QUIET_BUDGETS: memkind_arena.h, for the tests.)
  */
 struct mk_lcache {
     size_t bytes;                ///< bytes held, <= the budget
     size_t refused;              ///< bytes refused since the last GC
-    uint8_t asked;               ///< a pop was tried since the last GC
+    size_t quiet;                ///< bytes freed since the last pop tried
     uint8_t free_only;           ///< no caching until a pop is tried
     uint16_t n[MK_LC_CLASSES];   ///< objects held per class
     uint16_t low[MK_LC_CLASSES]; ///< least n[c] since the last GC
@@ -218,7 +224,7 @@ static inline void *mk_lc_pop(struct mk_mag *m, unsigned c)
     struct mk_lcache *lc = m ? m->lc : NULL;
     if (!lc)
         return NULL;
-    lc->asked = 1;
+    lc->quiet = 0;
     if (lc->n[c] == 0)
         return NULL;
     lc->bytes -= mk_lc_size[c];

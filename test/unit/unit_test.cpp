@@ -788,18 +788,20 @@ TEST_F(LargeCache, GcReturnsClassesLeftUnusedAndKeepsBatches)
 }
 
 // A thread that only frees what another allocated (a consumer) stops
-// caching at the first GC that finds it took nothing out since the one
-// before (the first GC, right after its cache was made, assumes it did),
-// and gives back what it held: its cache would be a budget nobody reuses
-// while the producer takes new memory.  Its first allocation of a cached
-// size turns caching on again.
+// caching at the first GC after it freed MK_LC_QUIET_BUDGETS budgets
+// without trying an allocation, and gives back what it held: its cache
+// would be a budget nobody reuses while the producer takes new memory.
+// Its first allocation of a cached size turns caching on again.  A thread
+// that frees batches of twice its budget between allocations (two GCs in
+// one burst) keeps caching.
 TEST_F(LargeCache, AThreadThatOnlyFreesKeepsNothing)
 {
     const size_t s = (size_t)1 << 20; // cached at any page size
     for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
         const size_t budget = mk_arena_kind_large_cache_budget(kind);
-        // the cache fills, then two GCs' worth of refusals, then 4 more
-        const size_t n = 2 * (budget / s) + 4;
+        // MK_LC_QUIET_BUDGETS budgets freed, then up to the next GC (a GC
+        // every budget at most: 3/4 refilled, 1/2 refused), and more
+        const size_t n = (MK_LC_QUIET_BUDGETS + 2) * (budget / s);
         std::vector<void *> v;
         for (size_t i = 0; i < n; i++) {
             void *p = memkind_malloc(kind, s);
@@ -821,6 +823,22 @@ TEST_F(LargeCache, AThreadThatOnlyFreesKeepsNothing)
         EXPECT_EQ(budget / s * s, most) << kind->name << ": it cached at first";
         EXPECT_EQ(0u, after) << kind->name << ": a thread that only frees";
         EXPECT_EQ(s, resumed) << kind->name << ": caching after an allocation";
+        size_t batch_kept = 0;
+        std::thread batcher([&] {
+            std::vector<void *> b;
+            for (int round = 0; round < 3; round++) {
+                for (size_t i = 0; i < 2 * (budget / s); i++)
+                    b.push_back(memkind_malloc(kind, s));
+                for (void *p : b)
+                    memkind_free(kind, p);
+                b.clear();
+            }
+            batch_kept = mk_arena_thread_large_cached(kind);
+            (void)memkind_update_cached_stats();
+        });
+        batcher.join();
+        EXPECT_GT(batch_kept, 0u)
+            << kind->name << ": batches of twice the budget keep caching";
     }
 }
 
@@ -1320,8 +1338,13 @@ TEST_F(LargeCache, PmemBlocksAreNeverServedToAnotherKind)
     for (int i = 8; i < 12; i++)
         memkind_free(nullptr, mine[i]); // detected
     EXPECT_EQ(0u, mk_arena_thread_large_cached(other));
+    // fewer than MK_LC_QUIET_BUDGETS budgets of other, so that freeing them
+    // caches some (more would be a thread that only frees: 1 MiB objects
+    // against a 4 MiB budget with 64 KiB pages)
+    const size_t most =
+        MK_LC_QUIET_BUDGETS * mk_arena_kind_large_cache_budget(other) / s - 1;
     std::vector<void *> got;
-    for (int i = 0; i < 24; i++) {
+    for (size_t i = 0; i < std::min<size_t>(24, most); i++) {
         void *p = memkind_malloc(other, s);
         ASSERT_NE(nullptr, p);
         EXPECT_EQ(other, memkind_detect_kind(p));

@@ -108,6 +108,9 @@ void mk_arena_set_carve(struct memkind *kind, mk_carve_fn *carve);
 void mk_arena_limit_large_cache(struct memkind *kind, size_t limit, bool file);
 #define MK_LC_LIMIT_SHARE 32
 #define MK_LC_FILE_BUDGET ((size_t)4 << 20)
+/// A thread that frees this many budgets without trying an allocation of
+/// a cached size stops caching until it tries one (src/tcache.h).
+#define MK_LC_QUIET_BUDGETS 4
 
 /// Kind whose arena uses hooks h (kinds that pass their own hooks).
 struct memkind *mk_arena_hooks_kind(extent_hooks_t *h);
