@@ -207,8 +207,7 @@ static void *pmem_carve(struct memkind *kind, size_t size, size_t align,
         /* Mapping beyond the end of the file is fine: jemalloc touches no
          * page before committing it, and commit extends the file. */
         if (mk_fault_hit() ||
-            mk_os_map_fixed(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-                            p->fd, (off_t)off) != 0) {
+            mk_pmem_map_file(addr, len, p->fd, (off_t)off) != 0) {
             if (backed)
                 (void)mk_os_punch_hole(p->fd, (off_t)off, len);
             goto out;

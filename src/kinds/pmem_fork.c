@@ -336,8 +336,7 @@ static int map_copy(struct memkind_pmem *p, int fd, off_t carved)
         size_t len = carved_in(p, i, carved);
         if (!len)
             continue;
-        int err = mk_os_map_fixed(r->base, len, PROT_READ | PROT_WRITE,
-                                  MAP_SHARED, fd, r->foff);
+        int err = mk_pmem_map_file(r->base, len, fd, r->foff);
         if (err)
             return err;
     }

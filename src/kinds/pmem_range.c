@@ -39,6 +39,7 @@
 #include "../os.h"
 
 #include <errno.h>
+#include <sys/mman.h>
 
 static unsigned nranges_get(struct memkind_pmem *p)
 {
@@ -97,6 +98,26 @@ int mk_pmem_range_first(struct memkind_pmem *p, size_t len, size_t cap)
     p->next_range = got;
     publish(p, 0, base, got, 0);
     return 0;
+}
+
+/*
+ * Maps [off, off+len) of the kind's file (or a forked child's copy) shared
+ * and writable at addr, replacing what is there, and turns off read-around
+ * for it.  A page fault on a page-cache file reads around the faulting page
+ * (up to the read-ahead window): on a file system without DAX, the first
+ * write to each fresh object zero-filled or read 32 neighbouring pages it
+ * never asked for, which made PMEM on ext4 6-10 times slower than on tmpfs
+ * for a mix of large objects (issue 17).  The advice only changes
+ * performance, so its failure is ignored.  Returns 0 or an errno value (the
+ * range is then unchanged or unmapped, as mmap(2) leaves it).
+ */
+int mk_pmem_map_file(void *addr, size_t len, int fd, off_t off)
+{
+    int err = mk_os_map_fixed(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+                              fd, off);
+    if (!err)
+        (void)mk_os_advise(addr, len, MADV_RANDOM);
+    return err;
 }
 
 /* Makes an existing mapping (a Device DAX kind's, mapped whole at creation)

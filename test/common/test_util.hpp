@@ -4,7 +4,7 @@
  * temporary directories for file-backed kinds, errno sentinels, byte
  * patterns, raw enum values (to pass values outside an enum's range without
  * undefined behaviour), the version file, 1 GiB page counts, the private
- * jemalloc's page size.
+ * jemalloc's page size, a mapping's /proc/self/smaps fields.
  */
 #pragma once
 
@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 
 namespace mk_test
@@ -214,6 +215,41 @@ inline size_t jemalloc_page()
         return v ? v : size_t(sysconf(_SC_PAGESIZE));
     }();
     return page;
+}
+
+/// The text after "FIELD:" (leading blanks dropped) in /proc/self/smaps
+/// for the mapping that holds p, e.g. "4 kB" for KernelPageSize or the
+/// two-letter flags of VmFlags; "" when p is in no mapping or the mapping
+/// has no such field.
+inline std::string smaps_field(const void *p, const std::string &field)
+{
+    std::ifstream f("/proc/self/smaps");
+    std::string line, key = field + ":";
+    uintptr_t a = (uintptr_t)p;
+    bool in = false;
+    while (std::getline(f, line)) {
+        unsigned long lo, hi;
+        // A mapping's header line: "lo-hi perms ...", no colon before its
+        // first blank (field lines start "Name:").
+        if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 &&
+            line.find(':') > line.find(' ')) {
+            in = a >= lo && a < hi;
+            continue;
+        }
+        if (in && line.compare(0, key.size(), key) == 0) {
+            size_t v = line.find_first_not_of(" \t", key.size());
+            return v == std::string::npos ? "" : line.substr(v);
+        }
+    }
+    return "";
+}
+
+/// True when the VmFlags of the mapping holding p include the two-letter
+/// flag (proc(5): "rr" random read advised, "dc" do not copy on fork...).
+inline bool vm_flag(const void *p, const char *flag)
+{
+    std::string flags = " " + smaps_field(p, "VmFlags") + " ";
+    return flags.find(std::string(" ") + flag + " ") != std::string::npos;
 }
 
 } // namespace mk_test

@@ -6,6 +6,7 @@
  * otherwise it needs pages reserved already, or skips saying so.
  */
 #include "common/capabilities.hpp"
+#include "common/test_util.hpp"
 
 #include <memkind.h>
 
@@ -21,25 +22,11 @@
 static long pool_before = -1;
 static long pool_set = -1;
 
-/* KernelPageSize (kB) of the mapping holding p, from /proc/self/smaps. */
+/* KernelPageSize (kB) of the mapping holding p, -1 if none. */
 static long kernel_page_kb(const void *p)
 {
-    std::ifstream f("/proc/self/smaps");
-    std::string line;
-    uintptr_t a = (uintptr_t)p;
-    bool in = false;
-    while (std::getline(f, line)) {
-        uintptr_t lo, hi;
-        if (sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 &&
-            line.find(':') > line.find(' ')) {
-            in = a >= lo && a < hi;
-            continue;
-        }
-        long kb;
-        if (in && sscanf(line.c_str(), "KernelPageSize: %ld kB", &kb) == 1)
-            return kb;
-    }
-    return -1;
+    std::string v = mk_test::smaps_field(p, "KernelPageSize");
+    return v.empty() ? -1 : std::atol(v.c_str());
 }
 
 // Runs first (defined first): before this process maps any huge page.

@@ -213,6 +213,31 @@ TEST_F(PmemFork, ChildSeesTheHeapAsAtFork)
         memkind_free(kind, b.p);
 }
 
+// The child's private copy is mapped like the parent's file: no read-around
+// on its page faults (see PmemTest.FileMappingsAskForNoReadAround).
+TEST_F(PmemFork, ChildCopyAsksForNoReadAround)
+{
+    if (mode() != "copy")
+        GTEST_SKIP() << "MEMKIND_PMEM_FORK=" << mode() << ": no copy to map";
+    std::vector<Block> heap = make_heap(kind, 8u << 20);
+    ASSERT_FALSE(heap.empty());
+    ASSERT_TRUE(mk_test::vm_flag(heap[0].p, "rr"));
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        int bad = 0;
+        for (auto &b : heap)
+            bad += !mk_test::vm_flag(b.p, "rr");
+        _exit(bad ? 20 : 0);
+    }
+    int st = wait_child(pid);
+    ASSERT_TRUE(WIFEXITED(st)) << "child killed by signal " << WTERMSIG(st);
+    EXPECT_EQ(0, WEXITSTATUS(st)) << "20: a block of the child's copy is "
+                                     "mapped without MADV_RANDOM";
+    for (auto &b : heap)
+        memkind_free(kind, b.p);
+}
+
 TEST_F(PmemFork, NoneChildCannotTouchTheHeap)
 {
     if (mode() != "none")

@@ -73,6 +73,7 @@ bool mk_pmem_same_range(struct memkind_pmem *p, const void *a, const void *b);
 int mk_pmem_ranges_register(struct memkind *kind);
 void mk_pmem_ranges_unregister(struct memkind *kind);
 void mk_pmem_ranges_release(struct memkind_pmem *p);
+int mk_pmem_map_file(void *addr, size_t len, int fd, off_t off);
 
 int memkind_pmem_create(struct memkind *kind, struct memkind_ops *ops,
                         const char *name);
