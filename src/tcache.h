@@ -27,12 +27,15 @@
  * sweep once its thread stops using a file kind, and simply forgotten when
  * its kind is destroyed (the arena takes the memory back).  Up to 4 KiB
  * (29 classes): 1 KiB and 4 KiB PMEM pairs then cost 13 ns instead of
- * 23 ns, the mixed benchmark on a PMEM kind ran 10 % faster, and a
- * magazine holds at most 32 objects per class (128 KiB of 4 KiB ones).
+ * 23 ns, the mixed benchmark on a PMEM kind ran 10 % faster.  A magazine
+ * holds at most 64 objects per class (256 KiB of 4 KiB ones, about 1.7 MiB
+ * if all 29 classes are full): a batch of 64 then never reaches jemalloc
+ * (with 32, PMEM FIFO batches of 64 B-4 KiB ran at 53-56 M pairs per CPU
+ * second, with 64 at 80-85; peer_bench, issue 17).
  */
 #define MK_MAG_MAX_SIZE 4096 /* largest size served from magazines */
 #define MK_MAG_CLASSES  32   /* room for the size classes up to it */
-#define MK_MAG_CAP      32   /* objects kept per class */
+#define MK_MAG_CAP      64   /* objects kept per class */
 /// No explicit tcache: the thread allocates with MALLOCX_TCACHE_NONE.
 #define MK_NO_TCACHE ((unsigned)-1)
 
