@@ -113,8 +113,8 @@ int mk_pmem_range_first(struct memkind_pmem *p, size_t len, size_t cap)
  */
 int mk_pmem_map_file(void *addr, size_t len, int fd, off_t off)
 {
-    int err = mk_os_map_fixed(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-                              fd, off);
+    int err =
+        mk_os_map_fixed(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
     if (!err)
         (void)mk_os_advise(addr, len, MADV_RANDOM);
     return err;
