@@ -325,7 +325,9 @@ __attribute__((noinline)) static void arena_free_cached(struct memkind *kind,
         struct mk_mag *m = e->mag;
         if (!m) {
             int oerrno = errno; /* free keeps errno; calloc may set it */
-            m = e->mag = mk_meta_calloc(1, sizeof(*m));
+            m = mk_meta_calloc(1, sizeof(*m));
+            /* read by other threads' statistics (mk_tcache_large_cached) */
+            __atomic_store_n(&e->mag, m, __ATOMIC_RELEASE);
             errno = oerrno;
         }
         if (m && m->n[c] < MK_MAG_CAP) {

@@ -17,6 +17,7 @@
 
 #include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_lock.h>
+#include <memkind/internal/memkind_registry.h>
 
 #include "arena_set.h"
 #include "jemk_ctl.h"
@@ -77,6 +78,36 @@ static int arena_stat(unsigned idx, memkind_stat_type stat, size_t *out)
 }
 
 /*
+ * What the large caches hold (src/tcache.h) is allocated for jemalloc but
+ * freed for the application: it leaves the allocated and active figures,
+ * as it left them in the calling thread's own case by the flush at refresh
+ * (before, 8 threads could show 256 MiB of DEFAULT "allocated" that no one
+ * had).  Resident keeps it: those pages are still in memory.  The caches are
+ * read now and the arenas at the last refresh, so the result is clamped.
+ */
+static size_t not_cached(memkind_stat_type stat, size_t v, size_t cached)
+{
+    if (stat == MEMKIND_STAT_TYPE_RESIDENT)
+        return v;
+    return v > cached ? v - cached : 0;
+}
+
+/* Every kind's large caches together (the library-wide statistics).  Takes
+ * the registry lock, so that no kind goes away meanwhile. */
+static size_t all_large_cached(void)
+{
+    size_t sum = 0;
+    mk_registry_lock();
+    for (unsigned slot = 0; slot < MEMKIND_MAX_KIND; slot++) {
+        struct memkind *kind = mk_registry_get(slot);
+        if (kind && kind->arenas)
+            sum += mk_tcache_large_cached(kind, false);
+    }
+    mk_registry_unlock();
+    return sum;
+}
+
+/*
  * One statistic summed over kind's arenas, or library-wide when kind is
  * NULL.  Reads the snapshot taken by mk_arena_refresh_stats().
  * Returns 0 or MEMKIND_ERROR_*.
@@ -93,24 +124,27 @@ int mk_arena_get_stat(struct memkind *kind, memkind_stat_type stat,
         size_t sz = sizeof(v);
         if (jemk_mallctl(names[stat], &v, &sz, NULL, 0))
             return MEMKIND_ERROR_RUNTIME;
-        *value = v;
+        *value = not_cached(stat, v, all_large_cached());
         return 0;
     }
     struct mk_arena_set *set = kind->arenas;
+    size_t cached = 0;
     if (set == &mk_default_set) {
         for (unsigned i = 0; i < mk_default_narenas; i++) {
             if (arena_stat(i, stat, &v) == 0)
                 total += v;
         }
+        cached = mk_tcache_large_cached(kind, false);
     } else if (set) {
         mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
         for (unsigned i = 0; i < set->narenas; i++) {
             if (arena_stat(set->arena_idx[i], stat, &v) == 0)
                 total += v;
         }
+        cached = mk_tcache_large_cached(kind, true);
         mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
     }
-    *value = total;
+    *value = not_cached(stat, total, cached);
     return 0;
 }
 

@@ -151,7 +151,7 @@ static void lc_gc(struct mk_lcache *lc, int dflags)
         if (k) {
             memmove(o, o + k, (lc->n[c] - k) * sizeof(void *));
             lc->n[c] = (uint16_t)(lc->n[c] - k);
-            lc->bytes -= k * mk_lc_size[c];
+            lc_bytes_set(lc, lc->bytes - k * mk_lc_size[c]);
         }
         lc->low[c] = lc->n[c];
     }
@@ -167,7 +167,8 @@ static void lc_flush(struct mk_lcache *lc, int dflags)
     }
     if (lc) {
         memset(lc->low, 0, sizeof(lc->low));
-        lc->bytes = lc->refused = 0;
+        lc_bytes_set(lc, 0);
+        lc->refused = 0;
     }
 }
 
@@ -176,11 +177,15 @@ bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize, size_t budget)
     unsigned c = mk_lc_class(usize);
     struct mk_mag *m = e->mag;
     int oerrno = errno; /* free keeps errno; calloc may set it */
-    if (!m)
-        m = e->mag = mk_meta_calloc(1, sizeof(*m));
+    if (!m) {
+        m = mk_meta_calloc(1, sizeof(*m));
+        __atomic_store_n(&e->mag, m, __ATOMIC_RELEASE); /* read by stats */
+    }
     if (m && !m->lc)
-        m->lc =
-            mk_meta_calloc(1, sizeof(*m->lc) + mk_lc_slots * sizeof(void *));
+        __atomic_store_n(
+            &m->lc,
+            mk_meta_calloc(1, sizeof(*m->lc) + mk_lc_slots * sizeof(void *)),
+            __ATOMIC_RELEASE);
     errno = oerrno;
     struct mk_lcache *lc = m ? m->lc : NULL;
     if (budget > mk_lc_budget)
@@ -208,7 +213,7 @@ bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize, size_t budget)
             return false;
     }
     lc->obj[mk_lc_off[c] + lc->n[c]++] = ptr;
-    lc->bytes += mk_lc_size[c];
+    lc_bytes_set(lc, lc->bytes + mk_lc_size[c]);
     return true;
 }
 
@@ -220,7 +225,8 @@ static void mag_forget(struct mk_mag *m)
     if (m && m->lc) {
         memset(m->lc->n, 0, sizeof(m->lc->n));
         memset(m->lc->low, 0, sizeof(m->lc->low));
-        m->lc->bytes = m->lc->refused = 0;
+        lc_bytes_set(m->lc, 0);
+        m->lc->refused = 0;
         m->lc->quiet = 0; /* a new kind in the slot starts afresh */
         m->lc->free_only = 0;
     }
@@ -228,8 +234,8 @@ static void mag_forget(struct mk_mag *m)
 
 /*
  * memkind_update_cached_stats: the calling thread's large caches go back to
- * jemalloc first, so that its own frees show in the allocated statistic
- * (other threads' caches still count as allocated until they are swept).
+ * jemalloc first (every thread's cached bytes leave the allocated and
+ * active figures anyway: mk_tcache_large_cached, src/stats.c).
  */
 void mk_tcache_flush_own_large(void)
 {
@@ -341,6 +347,37 @@ size_t mk_arena_thread_large_cached(struct memkind *kind)
     if (!e || e->gen != kind->gen || !e->mag || !e->mag->lc)
         return 0;
     return e->mag->lc->bytes;
+}
+
+/*
+ * Bytes the large caches of every thread that uses kind hold now: counted as
+ * allocated by jemalloc, but no longer the application's.  A thread's record
+ * stays in set->tcs, and its magazine alive, until its exit removes the
+ * record under the set lock, so under that lock every owner can be read; the
+ * counts are the owners' latest relaxed stores (a thread caching or popping
+ * meanwhile is seen before or after).  Takes the set lock unless held.
+ */
+size_t mk_tcache_large_cached(struct memkind *kind, bool locked)
+{
+    struct mk_arena_set *set = kind->arenas;
+    size_t sum = 0;
+    if (!set || !mk_lc_nclasses)
+        return 0;
+    if (!locked)
+        mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
+    for (unsigned i = 0; i < set->ntcs; i++) {
+        struct mk_tls_entry *e = &set->tcs[i].owner->e[kind->partition];
+        struct mk_mag *m = __atomic_load_n(&e->mag, __ATOMIC_ACQUIRE);
+        struct mk_lcache *lc =
+            m ? __atomic_load_n(&m->lc, __ATOMIC_ACQUIRE) : NULL;
+        /* A record in this set means its owner took the slot for this
+         * kind: what an older kind of the slot cached was forgotten. */
+        if (lc)
+            sum += __atomic_load_n(&lc->bytes, __ATOMIC_RELAXED);
+    }
+    if (!locked)
+        mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
+    return sum;
 }
 
 size_t mk_arena_large_cache_budget(void)

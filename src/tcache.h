@@ -91,7 +91,7 @@
  * the cache anyway.  (MK_LC_QUIET_BUDGETS: memkind_arena.h, for the tests.)
  */
 struct mk_lcache {
-    size_t bytes;                ///< bytes held, <= the budget
+    size_t bytes;                ///< bytes held, <= the budget (lc_bytes_set)
     size_t refused;              ///< bytes refused since the last GC
     size_t quiet;                ///< bytes freed since the last pop tried
     uint8_t free_only;           ///< no caching until a pop is tried
@@ -221,6 +221,14 @@ static inline unsigned mk_lc_class(size_t size)
     return ((k + 1u - mk_lc_lg) << 2) + (unsigned)((x >> (k - 2)) & 3) - 3u;
 }
 
+/// Sets lc->bytes.  Only the owner writes it, but the statistics read other
+/// threads' counts (mk_tcache_large_cached): a relaxed atomic store, a plain
+/// mov on x86 and arm64, keeps that read defined.
+static inline void lc_bytes_set(struct mk_lcache *lc, size_t v)
+{
+    __atomic_store_n(&lc->bytes, v, __ATOMIC_RELAXED);
+}
+
 /// Pops an object of class c, or NULL.  Pre: inside e's cache bracket.
 static inline void *mk_lc_pop(struct mk_mag *m, unsigned c)
 {
@@ -230,7 +238,7 @@ static inline void *mk_lc_pop(struct mk_mag *m, unsigned c)
     lc->quiet = 0;
     if (lc->n[c] == 0)
         return NULL;
-    lc->bytes -= mk_lc_size[c];
+    lc_bytes_set(lc, lc->bytes - mk_lc_size[c]);
     unsigned n = --lc->n[c];
     if (n < lc->low[c])
         lc->low[c] = (uint16_t)n;
@@ -243,6 +251,10 @@ static inline void *mk_lc_pop(struct mk_mag *m, unsigned c)
 /// false when it does not fit (the caller frees it to jemalloc).
 /// Pre: inside e's cache bracket.
 bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize, size_t budget);
+
+/// Bytes held now by every thread's large cache of kind (statistics).
+/// locked: the caller holds kind's set lock.  Pre: kind stays put.
+size_t mk_tcache_large_cached(struct memkind *kind, bool locked);
 
 /// The calling thread's entry for MEMKIND_DEFAULT (large cache only),
 /// made on first need; NULL when it cannot be made.
