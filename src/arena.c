@@ -496,10 +496,23 @@ static struct mk_arena_set *set_of_slot(unsigned s)
     return k && k->arenas && k->arenas != &mk_default_set ? k->arenas : NULL;
 }
 
+/* The set whose lock fork() holds for slot s: every live kind's, DEFAULT's
+ * too.  DEFAULT's lock guards its large cache records and the idle sweep
+ * of them: a fork() in the middle of a sweep left the forking thread's
+ * entry claimed in the child, where no sweeper ever releases it, and the
+ * child's first DEFAULT allocation of a cached size waited forever
+ * (test/compat/fork.sh, about one fork in 500); the sweep may even have
+ * been flushing that very cache, which the child then flushes again. */
+static struct mk_arena_set *locked_set_of_slot(unsigned s)
+{
+    struct memkind *k = mk_registry_get(s);
+    return k ? k->arenas : NULL;
+}
+
 void mk_arena_lock_all(void)
 {
     for (unsigned s = 0; s < MEMKIND_MAX_KIND; s++) {
-        struct mk_arena_set *set = set_of_slot(s);
+        struct mk_arena_set *set = locked_set_of_slot(s);
         if (set)
             mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
     }
@@ -508,7 +521,7 @@ void mk_arena_lock_all(void)
 void mk_arena_unlock_all(void)
 {
     for (unsigned s = MEMKIND_MAX_KIND; s-- > 0;) {
-        struct mk_arena_set *set = set_of_slot(s);
+        struct mk_arena_set *set = locked_set_of_slot(s);
         if (set)
             mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
     }

@@ -102,8 +102,8 @@ int mk_arena_set_grow(struct mk_arena_set *set, unsigned node);
  */
 bool mk_arena_set_local(struct mk_arena_set *set);
 
-/// Fork (src/fork.c): takes or releases every set lock of every live kind
-/// but DEFAULT, in slot order.  Pre: the registry lock is held.
+/// Fork (src/fork.c): takes or releases the set lock of every live kind,
+/// DEFAULT's included, in slot order.  Pre: the registry lock is held.
 void mk_arena_lock_all(void);
 void mk_arena_unlock_all(void);
 /// Fork: takes or releases every region lock (after jemalloc's prefork).

@@ -29,6 +29,8 @@ static atomic_bool fault_no_tmpfile;
 static atomic_bool fault_no_membarrier;
 static atomic_uint fault_purger_delay_ms;
 static atomic_ulong fault_purger_delays;
+static atomic_uint fault_sweep_delay_ms;
+static atomic_ulong fault_sweep_delays;
 
 bool mk_fault_hit_at(struct mk_fault_site *site)
 {
@@ -104,12 +106,12 @@ void mk_fault_set_purger_delay(unsigned ms)
     atomic_store(&fault_purger_delay_ms, ms);
 }
 
-void mk_fault_purger_delay(void)
+/* Sleeps ms (0: returns at once), counting the sleep in *count first. */
+static void fault_delay(unsigned ms, atomic_ulong *count)
 {
-    unsigned ms = atomic_load(&fault_purger_delay_ms);
     if (!ms)
         return;
-    atomic_fetch_add(&fault_purger_delays, 1);
+    atomic_fetch_add(count, 1);
     struct timespec ts = {.tv_sec = ms / 1000,
                           .tv_nsec = (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
@@ -117,9 +119,29 @@ void mk_fault_purger_delay(void)
     }
 }
 
+void mk_fault_purger_delay(void)
+{
+    fault_delay(atomic_load(&fault_purger_delay_ms), &fault_purger_delays);
+}
+
 unsigned long mk_fault_purger_delays(void)
 {
     return atomic_load(&fault_purger_delays);
+}
+
+void mk_fault_set_sweep_delay(unsigned ms)
+{
+    atomic_store(&fault_sweep_delay_ms, ms);
+}
+
+void mk_fault_sweep_delay(void)
+{
+    fault_delay(atomic_load(&fault_sweep_delay_ms), &fault_sweep_delays);
+}
+
+unsigned long mk_fault_sweep_delays(void)
+{
+    return atomic_load(&fault_sweep_delays);
 }
 
 /*

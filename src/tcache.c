@@ -581,6 +581,7 @@ unsigned mk_arena_flush_idle(struct memkind *kind)
         }
     }
     if (nclaimed && heavy_barrier() == 0) {
+        mk_fault_sweep_delay(); /* tests: fork() while caches are claimed */
         for (unsigned i = 0; i < set->ntcs; i++) {
             struct mk_tc_rec *r = &set->tcs[i];
             struct mk_tls_entry *e = &r->owner->e[kind->partition];

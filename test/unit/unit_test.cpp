@@ -1162,6 +1162,57 @@ TEST(LargeCacheIdle, DefaultOnlyProcess)
                       "LargeCacheIdle.InChild");
 }
 
+// fork() waits for an idle sweep in progress: one that had claimed the
+// forking thread's caches when fork() took its snapshot left them claimed
+// in the child, where no sweeper exists to release them, and the child's
+// first allocation of a cached size from MEMKIND_DEFAULT waited forever
+// (test/compat/fork.sh hung once in about 500 forks).  The sweep is made to
+// sleep with the caches claimed, and the test forks meanwhile.
+TEST_F(LargeCache, ForkDuringAnIdleSweepLeavesNoCacheClaimedInTheChild)
+{
+    const size_t s = lc_unit();
+    if (lc_count(MEMKIND_DEFAULT, s) < 1)
+        GTEST_SKIP() << "DEFAULT caches no object of " << s << " bytes";
+    mk_fault_set_sweep_delay(300);
+    bool forked_in_sweep = false;
+    for (int attempt = 0; attempt < 3 && !forked_in_sweep; attempt++) {
+        void *p = memkind_malloc(MEMKIND_DEFAULT, s); // cached by its free
+        ASSERT_NE(nullptr, p);
+        memkind_free(MEMKIND_DEFAULT, p);
+        // Idle now: within two sweep periods one claims this thread's
+        // caches and sleeps.
+        const unsigned long d0 = mk_fault_sweep_delays();
+        auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (mk_fault_sweep_delays() == d0 &&
+               std::chrono::steady_clock::now() < until)
+            usleep(200);
+        if (mk_fault_sweep_delays() == d0)
+            continue;
+        pid_t pid = fork(); // the sweep sleeps 300 ms with the caches claimed
+        if (pid == 0) {
+            alarm(10);
+            void *q = memkind_malloc(MEMKIND_DEFAULT, s);
+            if (!q)
+                _exit(3);
+            memkind_free(MEMKIND_DEFAULT, q);
+            _exit(0);
+        }
+        ASSERT_GE(pid, 0);
+        forked_in_sweep = true;
+        int status = 0;
+        ASSERT_EQ(pid, waitpid(pid, &status, 0));
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            << (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM
+                    ? "the child's allocation waited for a sweeper that does "
+                      "not exist in it"
+                    : "the child failed")
+            << " (status " << status << ")";
+    }
+    mk_fault_set_sweep_delay(0);
+    EXPECT_TRUE(forked_in_sweep)
+        << "no idle sweep claimed this thread's caches within 5 s";
+}
+
 // A forked child starts with empty large caches (the parent's cached blocks
 // went back to the child's jemalloc), its allocations work and no block is
 // handed out twice (each object keeps the pattern written to it); the

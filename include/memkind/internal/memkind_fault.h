@@ -88,11 +88,19 @@ void mk_fault_purger_delay(void);
 unsigned long mk_fault_purger_delays(void);
 /// The PMEM purger's condition variable (a test checks its clock).
 const pthread_cond_t *mk_fault_purger_cond(void);
+/// Makes the idle sweep sleep ms once it has claimed some thread's caches,
+/// its set lock held (0: never), so that a test can fork() meanwhile.
+void mk_fault_set_sweep_delay(unsigned ms);
+/// Called by the idle sweep with caches claimed, before it flushes them.
+void mk_fault_sweep_delay(void);
+/// Delays the idle sweep has started since the process began.
+unsigned long mk_fault_sweep_delays(void);
 #else
 #define mk_fault_hit()           false
 #define mk_fault_no_tmpfile()    false
 #define mk_fault_no_membarrier() false
 #define mk_fault_purger_delay()  ((void)0)
+#define mk_fault_sweep_delay()   ((void)0)
 #endif
 
 #ifdef __cplusplus
