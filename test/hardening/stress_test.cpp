@@ -190,6 +190,7 @@ TEST(Stress, ManyThreadsManyKindsCreateDestroyAndFork)
     std::atomic<bool> stop{false};
     std::atomic<long> ops{0}, cross_frees{0}, kinds_made{0}, forks{0};
     std::atomic<long> corrupt{0}, bad_detect{0}, failed_children{0};
+    std::atomic<long> stats_failed{0};
     // Longest fork() in the parent and longest child life, in ms.
     std::atomic<long> fork_ms_max{0}, child_ms_max{0};
     auto end = clk::now() + std::chrono::seconds(seconds);
@@ -236,6 +237,14 @@ TEST(Stress, ManyThreadsManyKindsCreateDestroyAndFork)
                 memkind_free(r & 1 ? nullptr : old.kind, old.p);
                 cross_frees++;
             }
+            // Statistics while the others allocate: they read every
+            // thread's cached byte counts (ThreadSanitizer lane).
+            size_t st = 0;
+            if (n % 4096 == 0 &&
+                (memkind_update_cached_stats() != 0 ||
+                 memkind_get_stat(b.kind, MEMKIND_STAT_TYPE_ALLOCATED, &st) ||
+                 memkind_get_stat(nullptr, MEMKIND_STAT_TYPE_ACTIVE, &st)))
+                stats_failed++;
             if (++n % 256 == 0 && clk::now() >= end)
                 stop = true;
         }
@@ -374,6 +383,7 @@ TEST(Stress, ManyThreadsManyKindsCreateDestroyAndFork)
 
     EXPECT_EQ(0, corrupt.load()) << "blocks lost their contents";
     EXPECT_EQ(0, bad_detect.load()) << "memkind_detect_kind wrong";
+    EXPECT_EQ(0, stats_failed.load()) << "statistics failed while in use";
     EXPECT_EQ(0, failed_children.load()) << "forked children failed";
     const char *names[] = {"MEMKIND_DEFAULT", "MEMKIND_REGULAR", "PMEM",
                            "fixed"};
