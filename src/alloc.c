@@ -39,7 +39,8 @@
 /*
  * Gives back what kind holds unused, so that a failed allocation can be
  * tried once more: the calling thread's magazine and explicit tcache for
- * kind are flushed, then every arena of kind purges its dirty pages.  A
+ * kind are flushed, and the kind's depot, then every arena of kind purges
+ * its dirty pages.  A
  * size-limited PMEM kind counts dirty pages against max_size, and jemalloc
  * reuses a dirty extent only for requests of at least 1/64 its size, so
  * right after large frees a small request could otherwise fail until the
@@ -63,6 +64,7 @@ __attribute__((noinline)) static bool arena_reclaim(struct memkind *kind,
         }
     }
     mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
+    mk_tcache_depot_flush(set);
     for (unsigned i = 0; i < set->narenas; i++)
         (void)mk_ctl_arena(set->arena_idx[i], MK_CTL_ARENA_PURGE, NULL, 0);
     mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
@@ -132,8 +134,12 @@ __attribute__((noinline)) static void *
 arena_malloc_miss(struct memkind *kind, struct mk_tls_entry *e, size_t size)
 {
     void *p = NULL;
-    if (MK_UNLIKELY(mk_lc_covers(size)))
-        p = mk_lc_pop(e->mag, mk_lc_class(size));
+    if (MK_UNLIKELY(mk_lc_covers(size))) {
+        unsigned c = mk_lc_class(size);
+        p = mk_lc_pop(e->mag, c);
+        if (!p)
+            p = mk_lc_pop_depot(kind->arenas, e, c);
+    }
     if (!p)
         p = jemk_mallocx(size, e->flags);
     if (MK_UNLIKELY(p == NULL))
@@ -336,7 +342,8 @@ __attribute__((noinline)) static void arena_free_cached(struct memkind *kind,
             return;
         }
     } else if (mk_lc_covers(usize) && mk_lookup(ptr) == kind &&
-               mk_lc_push(e, ptr, usize, kind->arenas->lc_budget)) {
+               mk_lc_push(kind->arenas, e, ptr, usize,
+                          kind->arenas->lc_budget)) {
         mk_cache_exit(e);
         return;
     }
@@ -387,9 +394,17 @@ void *mk_lc_default_malloc(size_t size)
     if (size > MK_LC_MAX_SIZE)
         return jemk_malloc(size);
     struct mk_tls_entry *e = mk_tcache_entry_gen(MEMKIND_DEFAULT);
+    /* A thread that never freed a cached size has no entry yet: it makes
+     * one when the depot has objects for it (a producer of another
+     * thread's frees). */
+    if (!e && mk_tcache_depot_has(&mk_default_set))
+        e = mk_lc_default_entry();
     if (e) {
         mk_cache_enter(e);
-        void *p = mk_lc_pop(e->mag, mk_lc_class(size));
+        unsigned c = mk_lc_class(size);
+        void *p = mk_lc_pop(e->mag, c);
+        if (!p)
+            p = mk_lc_pop_depot(&mk_default_set, e, c);
         mk_cache_exit(e);
         if (p)
             return p;
@@ -414,7 +429,7 @@ void mk_lc_default_free_slow(void *ptr)
         struct mk_tls_entry *e = mk_lc_default_entry();
         if (e) {
             mk_cache_enter(e);
-            bool taken = mk_lc_push(e, ptr, usize, SIZE_MAX);
+            bool taken = mk_lc_push(&mk_default_set, e, ptr, usize, SIZE_MAX);
             mk_cache_exit(e);
             if (taken) {
                 /* the idle sweep of DEFAULT needs the purger, PMEM kind or

@@ -80,6 +80,11 @@ struct mk_arena_set {
     size_t oversize;                     ///< oversize_threshold of new
                                          ///< arenas, 0: the configured one
     size_t lc_budget; ///< large cache bytes per thread, SIZE_MAX: global
+    /// Large objects one thread's cache had no room for, for another
+    /// thread's cache to take (src/tcache.c, "depot"); made on first need,
+    /// under lock, at most one thread budget.
+    struct mk_lcache *depot;
+    bool depot_used; ///< a transfer since the last idle sweep (lock)
 };
 
 /// MEMKIND_DEFAULT's set: jemalloc's automatic arenas, never destroyed.

@@ -6,18 +6,20 @@
  * mallocx flags, explicit tcache and small-object magazine it uses with
  * that kind), its creation and its clean-up at thread exit, the choice of
  * an arena and a tcache for a thread (mk_tcache_fill), the magazines' size
- * classes, and the idle sweep that empties the caches of threads that
- * stopped using a file kind (with the membarrier handshake described in
- * tcache.h).
+ * classes, the large cache and its per-kind depot, and the idle sweep
+ * that empties the caches of threads that stopped using a kind (with the
+ * membarrier handshake described in tcache.h).
  *
  * Does not own: the arenas (arena.c makes them; mk_arena_set_grow), the
  * allocation entry points that use these caches (alloc.c), the purger
  * thread that runs the sweep (kinds/pmem_purger.c).
  *
- * Locks: the registry lock, then a set's lock (thread exit); a set's lock
- * alone (fill, sweep).  The owner of a cache never waits for a lock inside
- * its cache bracket, so the sweep, which flushes under the set lock, can
- * not deadlock with it.
+ * Locks: the registry lock, then a set's lock (thread exit, statistics); a
+ * set's lock alone (fill, sweep, depot transfers).  The only lock the owner
+ * of a cache waits for inside its cache bracket is its kind's set lock, for
+ * a depot transfer; the sweep, which holds that lock while it flushes,
+ * skips an owner that is inside its bracket and never waits for one, so
+ * the two cannot deadlock.
  */
 #include "config.h"
 
@@ -139,6 +141,17 @@ int mk_tcache_init(void)
     return 0;
 }
 
+/* Takes the first k objects of class c out of lc (their bytes go). */
+static void lc_drop_oldest(struct mk_lcache *lc, unsigned c, unsigned k)
+{
+    void **o = &lc->obj[mk_lc_off[c]];
+    memmove(o, o + k, (lc->n[c] - k) * sizeof(void *));
+    lc->n[c] = (uint16_t)(lc->n[c] - k);
+    lc_bytes_set(lc, lc->bytes - k * mk_lc_size[c]);
+    if (lc->low[c] > lc->n[c])
+        lc->low[c] = lc->n[c];
+}
+
 /* The large cache's GC (struct mk_lcache): objects of each class unused
  * since the last GC go back to jemalloc (3/4 of them, the oldest). */
 static void lc_gc(struct mk_lcache *lc, int dflags)
@@ -148,11 +161,8 @@ static void lc_gc(struct mk_lcache *lc, int dflags)
         void **o = &lc->obj[mk_lc_off[c]];
         for (unsigned i = 0; i < k; i++)
             jemk_dallocx(o[i], dflags);
-        if (k) {
-            memmove(o, o + k, (lc->n[c] - k) * sizeof(void *));
-            lc->n[c] = (uint16_t)(lc->n[c] - k);
-            lc_bytes_set(lc, lc->bytes - k * mk_lc_size[c]);
-        }
+        if (k)
+            lc_drop_oldest(lc, c, k);
         lc->low[c] = lc->n[c];
     }
     lc->refused = 0;
@@ -172,14 +182,23 @@ static void lc_flush(struct mk_lcache *lc, int dflags)
     }
 }
 
-bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize, size_t budget)
+/* The bound of a kind's caches: the smaller of its own and the global. */
+static size_t lc_budget_of(size_t budget)
 {
-    unsigned c = mk_lc_class(usize);
+    return budget > mk_lc_budget ? mk_lc_budget : budget;
+}
+
+/* e's large cache, made with its magazine on first need; NULL when either
+ * cannot be made.  errno is kept (free keeps it; calloc may set it).  The
+ * pointers are published with release stores: the statistics read them
+ * from other threads (mk_tcache_large_cached). */
+static struct mk_lcache *lc_make(struct mk_tls_entry *e)
+{
     struct mk_mag *m = e->mag;
-    int oerrno = errno; /* free keeps errno; calloc may set it */
+    int oerrno = errno;
     if (!m) {
         m = mk_meta_calloc(1, sizeof(*m));
-        __atomic_store_n(&e->mag, m, __ATOMIC_RELEASE); /* read by stats */
+        __atomic_store_n(&e->mag, m, __ATOMIC_RELEASE);
     }
     if (m && !m->lc)
         __atomic_store_n(
@@ -187,14 +206,114 @@ bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize, size_t budget)
             mk_meta_calloc(1, sizeof(*m->lc) + mk_lc_slots * sizeof(void *)),
             __ATOMIC_RELEASE);
     errno = oerrno;
-    struct mk_lcache *lc = m ? m->lc : NULL;
-    if (budget > mk_lc_budget)
-        budget = mk_lc_budget;
+    return m ? m->lc : NULL;
+}
+
+/*
+ * Puts into set's depot (tcache.h), within budget: ptr of class c when not
+ * NULL, then the oldest objects of each class of lc when not NULL (the
+ * caller's own cache, inside its bracket).  Returns true when ptr went in.
+ * Takes set->lock; the depot is made on first need (when it cannot be,
+ * nothing moves).
+ */
+static bool depot_put(struct mk_arena_set *set, void *ptr, unsigned c,
+                      struct mk_lcache *lc, size_t budget)
+{
+    bool put = false, moved = false;
+    int oerrno = errno;
+    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
+    struct mk_lcache *d = set->depot;
+    if (!d) {
+        d = mk_meta_calloc(1, sizeof(*d) + mk_lc_slots * sizeof(void *));
+        __atomic_store_n(&set->depot, d, __ATOMIC_RELEASE);
+    }
+    if (d && ptr && d->n[c] < mk_lc_cap[c] &&
+        d->bytes + mk_lc_size[c] <= budget) {
+        d->obj[mk_lc_off[c] + d->n[c]++] = ptr;
+        lc_bytes_set(d, d->bytes + mk_lc_size[c]);
+        put = true;
+    }
+    for (unsigned k = 0; d && lc && k < mk_lc_nclasses; k++) {
+        const size_t sz = mk_lc_size[k];
+        void **from = &lc->obj[mk_lc_off[k]], **to = &d->obj[mk_lc_off[k]];
+        unsigned m = 0;
+        while (m < lc->n[k] && d->n[k] < mk_lc_cap[k] &&
+               d->bytes + sz <= budget) {
+            to[d->n[k]++] = from[m++];
+            lc_bytes_set(d, d->bytes + sz);
+        }
+        if (m)
+            lc_drop_oldest(lc, k, m);
+        moved |= m != 0;
+    }
+    set->depot_used |= put || moved;
+    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
+    errno = oerrno;
+    return put;
+}
+
+void *mk_lc_pop_depot(struct mk_arena_set *set, struct mk_tls_entry *e,
+                      unsigned c)
+{
+    /* Most misses find no depot or an empty one: no lock for them. */
+    if (!set || !mk_tcache_depot_has(set))
+        return NULL;
+    struct mk_lcache *d = set->depot; /* never changes once made */
+    struct mk_lcache *lc = lc_make(e);
+    const size_t sz = mk_lc_size[c], budget = lc_budget_of(set->lc_budget);
+    if (!lc || lc->bytes + sz > budget)
+        return NULL;
+    /* Room in the thread's cache: slots of the class and bytes. */
+    size_t room = mk_lc_cap[c] - lc->n[c];
+    if (room > (budget - lc->bytes) / sz)
+        room = (budget - lc->bytes) / sz;
+    unsigned k = 0;
+    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
+    void **from = &d->obj[mk_lc_off[c]], **to = &lc->obj[mk_lc_off[c]];
+    while (k < room && d->n[c]) { /* the newest first: LIFO */
+        to[lc->n[c]++] = from[--d->n[c]];
+        k++;
+    }
+    lc_bytes_set(d, d->bytes - k * sz);
+    set->depot_used |= k != 0;
+    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
+    if (!k)
+        return NULL;
+    lc_bytes_set(lc, lc->bytes + k * sz);
+    return mk_lc_pop(e->mag, c);
+}
+
+void mk_tcache_depot_flush(struct mk_arena_set *set)
+{
+    lc_flush(set->depot, MALLOCX_TCACHE_NONE);
+}
+
+/* A consumer's push (struct mk_lcache): when ptr does not fit, the cache
+ * goes to the depot, as much as it has room for.  Returns false when ptr
+ * still does not fit (the caller frees it to jemalloc). */
+static bool lc_push_consumer(struct mk_arena_set *set, struct mk_lcache *lc,
+                             void *ptr, unsigned c, size_t budget)
+{
+    if ((lc->n[c] >= mk_lc_cap[c] || lc->bytes + mk_lc_size[c] > budget) &&
+        (depot_put(set, NULL, 0, lc, budget),
+         lc->n[c] >= mk_lc_cap[c] || lc->bytes + mk_lc_size[c] > budget))
+        return false;
+    lc->obj[mk_lc_off[c] + lc->n[c]++] = ptr;
+    lc_bytes_set(lc, lc->bytes + mk_lc_size[c]);
+    return true;
+}
+
+bool mk_lc_push(struct mk_arena_set *set, struct mk_tls_entry *e, void *ptr,
+                size_t usize, size_t budget)
+{
+    unsigned c = mk_lc_class(usize);
+    struct mk_lcache *lc = lc_make(e);
+    budget = lc_budget_of(budget);
     if (!lc || mk_lc_size[c] > budget) /* never fits: no GC for it */
         return false;
     if (MK_UNLIKELY(lc->free_only)) {
-        if (lc->quiet)
-            return false; /* still only frees */
+        if (lc->quiet) /* still only frees */
+            return lc_push_consumer(set, lc, ptr, c, budget);
         lc->free_only = 0;
     }
     lc->quiet += mk_lc_size[c];
@@ -203,10 +322,9 @@ bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize, size_t budget)
         if (lc->refused < budget / 2)
             return false;
         if (lc->quiet >= MK_LC_QUIET_BUDGETS * budget) {
-            /* a thread that only frees keeps nothing (struct mk_lcache) */
-            lc_flush(lc, e->dflags);
-            lc->free_only = 1;
-            return false;
+            lc->free_only = 1; /* a consumer from now on */
+            lc->refused = 0;
+            return lc_push_consumer(set, lc, ptr, c, budget);
         }
         lc_gc(lc, e->dflags);
         if (lc->n[c] >= mk_lc_cap[c] || lc->bytes + mk_lc_size[c] > budget)
@@ -375,6 +493,8 @@ size_t mk_tcache_large_cached(struct memkind *kind, bool locked)
         if (lc)
             sum += __atomic_load_n(&lc->bytes, __ATOMIC_RELAXED);
     }
+    if (set->depot)
+        sum += set->depot->bytes;
     if (!locked)
         mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
     return sum;
@@ -390,6 +510,27 @@ size_t mk_arena_kind_large_cache_budget(struct memkind *kind)
     size_t b = mk_arena_large_cache_budget();
     return kind->arenas && kind->arenas->lc_budget < b ? kind->arenas->lc_budget
                                                        : b;
+}
+
+size_t mk_arena_kind_depot_bytes(struct memkind *kind)
+{
+    struct mk_arena_set *set = kind->arenas;
+    if (!set)
+        return 0;
+    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
+    size_t b = set->depot ? set->depot->bytes : 0;
+    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
+    return b;
+}
+
+void mk_arena_kind_depot_flush(struct memkind *kind)
+{
+    struct mk_arena_set *set = kind->arenas;
+    if (!set)
+        return;
+    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
+    mk_tcache_depot_flush(set);
+    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
 }
 
 size_t mk_arena_large_cache_default_min(void)
@@ -569,6 +710,10 @@ unsigned mk_arena_flush_idle(struct memkind *kind)
     if (!set)
         return 0;
     mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
+    /* The depot goes back after a whole period without transfers. */
+    if (!set->depot_used)
+        mk_tcache_depot_flush(set);
+    set->depot_used = false;
     for (unsigned i = 0; i < set->ntcs; i++) {
         struct mk_tc_rec *r = &set->tcs[i];
         struct mk_tls_entry *e = &r->owner->e[kind->partition];
@@ -688,6 +833,12 @@ void mk_tcache_postfork_child(void)
         const struct memkind_pmem *pm =
             kind->backing == MK_BACKING_FILE ? kind->priv : NULL;
         bool broken = pm && pm->fork_broken;
+        /* The depot was consistent at fork (its lock was held); with no
+         * copy of the kind's memory, its objects are forgotten. */
+        if (broken && set->depot) {
+            memset(set->depot->n, 0, sizeof(set->depot->n));
+            lc_bytes_set(set->depot, 0);
+        }
         for (unsigned i = 0; i < set->ntcs;) {
             if (set->tcs[i].owner != self) {
                 set->tcs[i] = set->tcs[--set->ntcs];

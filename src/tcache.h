@@ -81,20 +81,22 @@
  * whole budget no one takes out, while the producer gets new memory from
  * jemalloc.  So a GC that finds the thread freed MK_LC_QUIET_BUDGETS
  * budgets (cached or refused) since it last tried an allocation of a
- * covered size (quiet; every mk_lc_pop, hit or miss, zeroes it) gives the
- * whole cache back and stops caching (free_only) until the thread tries
- * such an allocation again.  Counted in bytes, not GCs: a thread that frees
- * a batch of twice its budget runs two GCs in one burst, and the first
- * version of this rule (no allocation between two GCs) took every such
- * thread for a consumer (1 MiB FIFO batches of 64 lost their cache hits).
- * A batch of more than 4 budgets gets at most a quarter of its objects from
- * the cache anyway.  (MK_LC_QUIET_BUDGETS: memkind_arena.h, for the tests.)
+ * covered size (quiet; every mk_lc_pop, hit or miss, zeroes it) makes it a
+ * consumer (free_only) until it tries such an allocation again: each time
+ * its cache is full, the cache moves to the kind's depot (below), and a
+ * free that still does not fit goes to jemalloc.  Counted in bytes, not
+ * GCs: a thread that frees a batch of twice its budget runs two GCs in one
+ * burst, and the first version of this rule (no allocation between two
+ * GCs) took every such thread for a consumer (1 MiB FIFO batches of 64
+ * lost their cache hits).  A batch of more than 4 budgets gets at most a
+ * quarter of its objects from the cache anyway.  (MK_LC_QUIET_BUDGETS:
+ * memkind_arena.h, for the tests.)
  */
 struct mk_lcache {
     size_t bytes;                ///< bytes held, <= the budget (lc_bytes_set)
     size_t refused;              ///< bytes refused since the last GC
     size_t quiet;                ///< bytes freed since the last pop tried
-    uint8_t free_only;           ///< no caching until a pop is tried
+    uint8_t free_only;           ///< a consumer until a pop is tried
     uint16_t n[MK_LC_CLASSES];   ///< objects held per class
     uint16_t low[MK_LC_CLASSES]; ///< least n[c] since the last GC
     void *obj[];                 ///< class c: mk_lc_off[c], mk_lc_cap[c] slots
@@ -246,11 +248,42 @@ static inline void *mk_lc_pop(struct mk_mag *m, unsigned c)
 }
 
 /// Pushes ptr (usable size usize, covered) into e's large cache, made on
-/// first need; a refusal may run the GC first.  budget: the kind's own bound
-/// (SIZE_MAX: none; the smaller of it and mk_lc_budget applies).  Returns
-/// false when it does not fit (the caller frees it to jemalloc).
-/// Pre: inside e's cache bracket.
-bool mk_lc_push(struct mk_tls_entry *e, void *ptr, size_t usize, size_t budget);
+/// first need; when its class is full, the class's objects move to set's
+/// depot first if it has room; a refusal may run the GC.  set: the kind's;
+/// budget: the kind's own bound (SIZE_MAX: none; the smaller of it and
+/// mk_lc_budget applies).  Returns false when it does not fit (the caller
+/// frees it to jemalloc).  Pre: inside e's cache bracket.
+bool mk_lc_push(struct mk_arena_set *set, struct mk_tls_entry *e, void *ptr,
+                size_t usize, size_t budget);
+
+/*
+ * Depot: per kind, the large objects some thread's cache had no room for,
+ * for another thread's cache to take.  Between a producer thread that only
+ * allocates and a consumer that only frees, every object went back through
+ * jemalloc before, whose arena extent lock the two threads then fought over
+ * (55 % of the time in lock spinning; 64 KiB cross-thread pairs at a fifth
+ * of mimalloc's rate).  Now the consumer's cache hands a full class over in
+ * one batch and the producer's cache takes up to half a class's slots in
+ * one batch on a miss: one set lock per batch, not per object.  Bounded by
+ * one thread budget of the kind; under the set lock (held across fork(),
+ * so the child's depot is consistent); emptied by the idle sweep after a
+ * period without transfers, by the retry before ENOMEM, and forgotten with
+ * the kind's arenas.  Its bytes leave the allocated statistics like the
+ * caches' (mk_tcache_large_cached).
+ */
+/// On a miss of class c in e's large cache: takes a batch of class c from
+/// set's depot into it, made on first need, and pops one; NULL when the
+/// depot has none.  Pre: inside e's cache bracket.  Takes set->lock.
+void *mk_lc_pop_depot(struct mk_arena_set *set, struct mk_tls_entry *e,
+                      unsigned c);
+/// True when set's depot holds something (a racy hint, no lock).
+static inline bool mk_tcache_depot_has(struct mk_arena_set *set)
+{
+    struct mk_lcache *d = __atomic_load_n(&set->depot, __ATOMIC_ACQUIRE);
+    return d && __atomic_load_n(&d->bytes, __ATOMIC_RELAXED) != 0;
+}
+/// Gives every object of set's depot back to jemalloc.  Pre: set->lock.
+void mk_tcache_depot_flush(struct mk_arena_set *set);
 
 /// Bytes held now by every thread's large cache of kind (statistics).
 /// locked: the caller holds kind's set lock.  Pre: kind stays put.

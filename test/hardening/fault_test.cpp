@@ -592,6 +592,58 @@ TEST_F(FaultTest, LargeCacheFirstFreeEveryStep)
 }
 
 /*
+ * A thread that only frees what another allocated hands its full cache to
+ * its kind's depot, made on first need; the allocating thread takes the
+ * objects back on a miss.  When the depot cannot be made the objects go
+ * back to jemalloc instead, free keeps errno, and every object is
+ * allocatable again (a fresh kind per run, so that each run makes its
+ * depot).
+ */
+TEST_F(FaultTest, LargeCacheDepotEveryStep)
+{
+    std::string dir = dir_.path();
+    memkind_t kind = nullptr;
+    const size_t big = 64 << 10;
+    Op op{"large cache depot of a PMEM kind",
+          [&] { EXPECT_EQ(0, memkind_create_pmem(dir.c_str(), 0, &kind)); },
+          [&]() -> int {
+              int err = 0;
+              // Enough frees for the freeing thread to count as a consumer
+              // (struct mk_lcache), and then fill its cache twice.
+              size_t n = (MK_LC_QUIET_BUDGETS + 3) *
+                         (mk_arena_kind_large_cache_budget(kind) / big);
+              std::vector<void *> v(n, nullptr);
+              for (int round = 0; round < 2 && !err; round++) {
+                  for (auto &p : v) {
+                      errno = 0;
+                      p = memkind_malloc(kind, big);
+                      if (!p)
+                          err = errno == ENOMEM ? MEMKIND_ERROR_MALLOC
+                                                : MEMKIND_ERROR_INVALID;
+                  }
+                  std::thread consumer([&] {
+                      errno = EDOM;
+                      for (auto &p : v) {
+                          memkind_free(kind, p);
+                          p = nullptr;
+                      }
+                      if (errno != EDOM)
+                          err = MEMKIND_ERROR_RUNTIME; // free changed errno
+                  });
+                  consumer.join();
+              }
+              return err;
+          },
+          [&] {
+              destroy(kind);
+              kind = nullptr;
+          },
+          {MEMKIND_ERROR_MALLOC},
+          dir};
+    EXPECT_GE(fault_loop(op).steps, 3) << "magazine, large cache, depot";
+}
+
+/*
  * Without membarrier(2) (an old kernel, a seccomp filter) the purger cannot
  * empty the caches of an idle thread safely, so it leaves them: the objects
  * a thread freed stay cached, with their file blocks, and nothing breaks.

@@ -35,6 +35,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -731,6 +732,97 @@ TEST_F(LargeCache, BudgetIsNeverExceeded)
     }
 }
 
+// Producer and consumer: the consumer frees what the producer allocated.
+// Its cache fills, the rest of each class goes to the kind's depot, never
+// beyond one budget, and the producer's next allocations take the
+// consumer's objects from there (before, they went through jemalloc, whose
+// extent lock the two threads fought over).  The depot's bytes leave the
+// allocated statistic; objects of two kinds never meet (each kind has its
+// own depot); once nobody transfers for a sweep period, the depot goes back.
+TEST_F(LargeCache, ConsumerFreesReachTheProducerThroughTheDepot)
+{
+    memkind_t other = nullptr;
+    ASSERT_EQ(0, memkind_create_pmem(mk_test_pmem_dir.c_str(), 0, &other));
+    for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
+        const size_t s = lc_unit();
+        const size_t budget = mk_arena_kind_large_cache_budget(kind);
+        // Past MK_LC_QUIET_BUDGETS budgets the consumer passes its cache on
+        // (struct mk_lcache); two budgets more fill its cache and the depot.
+        const size_t n = (MK_LC_QUIET_BUDGETS + 2) * (budget / s);
+        mk_arena_kind_depot_flush(kind); // what earlier tests left
+        std::vector<void *> made(n);
+        for (auto &p : made) {
+            p = memkind_malloc(kind, s);
+            ASSERT_NE(nullptr, p);
+        }
+        size_t in_depot = 0, allocated_before = 0, allocated_after = 0;
+        ASSERT_EQ(0, memkind_update_cached_stats());
+        ASSERT_EQ(0, memkind_get_stat(kind, MEMKIND_STAT_TYPE_ALLOCATED,
+                                      &allocated_before));
+        std::thread consumer([&] {
+            for (void *p : made)
+                memkind_free(kind, p);
+            in_depot = mk_arena_kind_depot_bytes(kind);
+            (void)memkind_update_cached_stats(); // its own cache goes
+        });
+        consumer.join();
+        EXPECT_GT(in_depot, 0u) << kind->name << ": nothing reached the depot";
+        EXPECT_LE(in_depot, budget) << kind->name << ": beyond one budget";
+        ASSERT_EQ(0, memkind_update_cached_stats());
+        ASSERT_EQ(0, memkind_get_stat(kind, MEMKIND_STAT_TYPE_ALLOCATED,
+                                      &allocated_after));
+        EXPECT_LT(allocated_after + (n * s) - s, allocated_before)
+            << kind->name << ": the depot's bytes still count as allocated";
+        // The other kind's allocations never get this kind's objects.
+        std::set<void *> freed(made.begin(), made.end());
+        void *o = memkind_malloc(other, s);
+        EXPECT_EQ(0u, freed.count(o)) << "another kind's object";
+        memkind_free(other, o);
+        // This thread (the producer) takes them back from the depot.
+        size_t reused = 0;
+        for (auto &p : made) {
+            p = memkind_malloc(kind, s);
+            ASSERT_NE(nullptr, p);
+            reused += freed.count(p);
+        }
+        EXPECT_GE(reused * s, in_depot)
+            << kind->name << ": the producer did not get the depot's objects";
+        EXPECT_EQ(0u, mk_arena_kind_depot_bytes(kind))
+            << kind->name << ": the producer left objects in the depot";
+        for (void *p : made)
+            memkind_free(kind, p);
+        ASSERT_EQ(0, memkind_update_cached_stats());
+    }
+    ASSERT_EQ(0, memkind_destroy_kind(other));
+}
+
+// A depot nobody takes from goes back to jemalloc at the idle sweep.
+TEST_F(LargeCache, IdleDepotGoesBack)
+{
+    const size_t s = lc_unit();
+    const size_t n = (MK_LC_QUIET_BUDGETS + 2) *
+                     (mk_arena_kind_large_cache_budget(pmem) / s);
+    std::vector<void *> made(n);
+    for (auto &p : made) {
+        p = memkind_malloc(pmem, s);
+        ASSERT_NE(nullptr, p);
+    }
+    std::thread consumer([&] {
+        for (void *p : made)
+            memkind_free(pmem, p);
+    });
+    consumer.join();
+    ASSERT_GT(mk_arena_kind_depot_bytes(pmem), 0u);
+    // Sweeps run every 100 ms while a PMEM kind exists; the first one may
+    // find a transfer of this period.
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (mk_arena_kind_depot_bytes(pmem) &&
+           std::chrono::steady_clock::now() < until)
+        usleep(10000);
+    EXPECT_EQ(0u, mk_arena_kind_depot_bytes(pmem))
+        << "the depot stayed full for 5 s without transfers";
+}
+
 // What another thread's large cache holds is freed memory for the
 // application: the allocated and active statistics, of the kind and of the
 // library, leave it out, and so do not change when that thread gives its
@@ -856,42 +948,61 @@ TEST_F(LargeCache, GcReturnsClassesLeftUnusedAndKeepsBatches)
     }
 }
 
-// A thread that only frees what another allocated (a consumer) stops
-// caching at the first GC after it freed MK_LC_QUIET_BUDGETS budgets
-// without trying an allocation, and gives back what it held: its cache
-// would be a budget nobody reuses while the producer takes new memory.
-// Its first allocation of a cached size turns caching on again.  A thread
-// that frees batches of twice its budget between allocations (two GCs in
-// one burst) keeps caching.
-TEST_F(LargeCache, AThreadThatOnlyFreesKeepsNothing)
+// A thread that only frees what another allocated (a consumer) becomes one
+// at the first GC after it freed MK_LC_QUIET_BUDGETS budgets without
+// trying an allocation: from then on, each time its cache is full, the
+// cache goes to the kind's depot for the threads that allocate (before, it
+// kept a budget nobody reused while the producer took new memory from
+// jemalloc).  With nobody taking, the depot fills up to one budget and the
+// consumer's cache stays within its own; then the producer's allocations
+// get those objects.  A thread that frees batches of twice its budget
+// between allocations (two GCs in one burst) is no consumer: it keeps
+// caching.
+TEST_F(LargeCache, AThreadThatOnlyFreesPassesItsCacheOn)
 {
     const size_t s = (size_t)1 << 20; // cached at any page size
     for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
         const size_t budget = mk_arena_kind_large_cache_budget(kind);
+        ASSERT_EQ(0, memkind_update_cached_stats());
+        mk_arena_kind_depot_flush(kind); // what earlier tests left
         // MK_LC_QUIET_BUDGETS budgets freed, then up to the next GC (a GC
         // every budget at most: 3/4 refilled, 1/2 refused), and more
-        const size_t n = (MK_LC_QUIET_BUDGETS + 2) * (budget / s);
+        const size_t n = (MK_LC_QUIET_BUDGETS + 3) * (budget / s);
         std::vector<void *> v;
         for (size_t i = 0; i < n; i++) {
             void *p = memkind_malloc(kind, s);
             ASSERT_NE(nullptr, p);
             v.push_back(p);
         }
-        size_t most = 0, after = 1, resumed = 0;
+        size_t most = 0, after = 0, depot = 0;
         std::thread consumer([&] {
             for (void *p : v) {
                 memkind_free(kind, p);
                 most = std::max(most, mk_arena_thread_large_cached(kind));
             }
             after = mk_arena_thread_large_cached(kind);
-            void *p = memkind_malloc(kind, s);
-            memkind_free(kind, p);
-            resumed = mk_arena_thread_large_cached(kind);
+            depot = mk_arena_kind_depot_bytes(kind);
+            (void)memkind_update_cached_stats();
         });
         consumer.join();
         EXPECT_EQ(budget / s * s, most) << kind->name << ": it cached at first";
-        EXPECT_EQ(0u, after) << kind->name << ": a thread that only frees";
-        EXPECT_EQ(s, resumed) << kind->name << ": caching after an allocation";
+        EXPECT_LE(after, budget) << kind->name << ": its own cache";
+        EXPECT_EQ(budget / s * s, depot)
+            << kind->name << ": a consumer's full caches fill the depot";
+        std::set<void *> freed(v.begin(), v.end());
+        size_t reused = 0;
+        for (auto &p : v) {
+            p = memkind_malloc(kind, s);
+            ASSERT_NE(nullptr, p);
+            reused += freed.count(p);
+        }
+        EXPECT_GE(reused, budget / s)
+            << kind->name << ": the allocating thread got the depot's objects";
+        EXPECT_EQ(0u, mk_arena_kind_depot_bytes(kind))
+            << kind->name << ": the allocating thread left the depot's objects";
+        for (void *p : v)
+            memkind_free(kind, p);
+        ASSERT_EQ(0, memkind_update_cached_stats());
         size_t batch_kept = 0;
         std::thread batcher([&] {
             std::vector<void *> b;

@@ -85,6 +85,9 @@ size_t mk_arena_large_cache_default_min(void);
 /// The budget that applies to kind's caches (the smaller of the kind's own
 /// and the global one; 0 when the cache is off) (tests).
 size_t mk_arena_kind_large_cache_budget(struct memkind *kind);
+/// Bytes kind's large cache depot holds, and giving them back (tests).
+size_t mk_arena_kind_depot_bytes(struct memkind *kind);
+void mk_arena_kind_depot_flush(struct memkind *kind);
 
 /*
  * Chunk source of a kind that maps its own range (file, fixed): returns
