@@ -670,7 +670,7 @@ MK_EXPORT int memkind_arena_destroy(struct memkind *kind)
     mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
     regions_release(set);
     mk_meta_free(set->tcs);
-    mk_meta_free(set->depot); /* its objects went with the arenas */
+    mk_tcache_depot_release(set); /* its objects went with the arenas */
     pthread_mutex_destroy(&set->lock);
     pthread_mutex_destroy(&set->region_lock);
     kind->arenas = NULL;

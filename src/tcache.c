@@ -33,6 +33,7 @@
 #include <memkind/internal/memkind_numa.h>
 #include <memkind/internal/memkind_pmem.h>
 #include <memkind/internal/memkind_registry.h>
+#include <memkind/internal/memkind_util.h>
 
 #include "os.h"
 
@@ -40,6 +41,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/mman.h>
 
 __thread struct mk_tls *mk_tls_cur;
 uint8_t mk_size2class[(MK_MAG_MAX_SIZE >> 3) + 1];
@@ -209,6 +211,20 @@ static struct mk_lcache *lc_make(struct mk_tls_entry *e)
     return m ? m->lc : NULL;
 }
 
+/* Bytes of a depot's mapping (its slots are laid out as a cache's). */
+static size_t depot_len(void)
+{
+    return mk_round_up(sizeof(struct mk_lcache) + mk_lc_slots * sizeof(void *),
+                       mk_os_page_size());
+}
+
+void mk_tcache_depot_release(struct mk_arena_set *set)
+{
+    if (set->depot)
+        (void)mk_os_unmap(set->depot, depot_len());
+    set->depot = NULL;
+}
+
 /*
  * Puts into set's depot (tcache.h), within budget: ptr of class c when not
  * NULL, then the oldest objects of each class of lc when not NULL (the
@@ -224,7 +240,14 @@ static bool depot_put(struct mk_arena_set *set, void *ptr, unsigned c,
     mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
     struct mk_lcache *d = set->depot;
     if (!d) {
-        d = mk_meta_calloc(1, sizeof(*d) + mk_lc_slots * sizeof(void *));
+        /* Mapped, not from jemalloc: library metadata that lives as long
+         * as the kind must not show in MEMKIND_DEFAULT's allocated figure
+         * (the stress test's baseline moved by a depot made mid-run). */
+        void *m = NULL;
+        if (!mk_fault_hit() &&
+            mk_os_map(NULL, depot_len(), PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &m) == 0)
+            d = m;
         __atomic_store_n(&set->depot, d, __ATOMIC_RELEASE);
     }
     if (d && ptr && d->n[c] < mk_lc_cap[c] &&

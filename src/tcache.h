@@ -282,6 +282,9 @@ static inline bool mk_tcache_depot_has(struct mk_arena_set *set)
     struct mk_lcache *d = __atomic_load_n(&set->depot, __ATOMIC_ACQUIRE);
     return d && __atomic_load_n(&d->bytes, __ATOMIC_RELAXED) != 0;
 }
+/// Unmaps set's depot, whose objects went with the kind's arenas.
+/// Pre: the kind is being destroyed.
+void mk_tcache_depot_release(struct mk_arena_set *set);
 /// Gives every object of set's depot back to jemalloc.  Pre: set->lock.
 void mk_tcache_depot_flush(struct mk_arena_set *set);
 
