@@ -81,33 +81,6 @@ arena_malloc_retry(struct memkind *kind, size_t size, int flags)
     return p;
 }
 
-/*
- * memkind_arena_malloc when the sweeper held the caches at entry (inside
- * the bracket): waits for it, then takes the magazine (which it may have
- * emptied) or jemalloc; leaves the bracket.  Out of line: the fast path
- * keeps no register across a call for this rare case.
- */
-__attribute__((noinline, cold)) static void *
-arena_malloc_waited(struct memkind *kind, struct mk_tls_entry *e, size_t size)
-{
-    mk_tcache_wait(e);
-    struct mk_mag *m = e->mag;
-    void *p = NULL;
-    if (m && size <= MK_MAG_MAX_SIZE) {
-        unsigned c = mk_mag_class(size);
-        if (m->n[c])
-            p = m->obj[c][--m->n[c]];
-    } else if (mk_lc_covers(size)) {
-        p = mk_lc_pop(m, mk_lc_class(size));
-    }
-    if (!p)
-        p = jemk_mallocx(size, e->flags);
-    if (MK_UNLIKELY(p == NULL))
-        p = arena_malloc_retry(kind, size, e->flags);
-    mk_cache_exit(e);
-    return p;
-}
-
 /* First use of kind by this thread (or after its slot changed hands, or
  * after the thread moved to another CPU node for a node-local kind). */
 __attribute__((noinline)) static void *arena_malloc_slow(struct memkind *kind,
@@ -146,6 +119,28 @@ arena_malloc_miss(struct memkind *kind, struct mk_tls_entry *e, size_t size)
         p = arena_malloc_retry(kind, size, e->flags);
     mk_cache_exit(e);
     return p;
+}
+
+/*
+ * memkind_arena_malloc when the sweeper held the caches at entry (inside
+ * the bracket): waits for it, then takes the magazine (which it may have
+ * emptied), the large cache or jemalloc; leaves the bracket.  Out of line:
+ * the fast path keeps no register across a call for this rare case.
+ */
+__attribute__((noinline, cold)) static void *
+arena_malloc_waited(struct memkind *kind, struct mk_tls_entry *e, size_t size)
+{
+    mk_tcache_wait(e);
+    struct mk_mag *m = e->mag;
+    if (m && size <= MK_MAG_MAX_SIZE) {
+        unsigned c = mk_mag_class(size);
+        if (m->n[c]) {
+            void *p = m->obj[c][--m->n[c]];
+            mk_cache_exit(e);
+            return p;
+        }
+    }
+    return arena_malloc_miss(kind, e, size);
 }
 
 /*
