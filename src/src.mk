@@ -35,6 +35,7 @@ libmemkind_core_la_SOURCES = \
 	src/registry.c \
 	src/static_kinds.def \
 	src/stats.c \
+	src/lcache.c \
 	src/tcache.c \
 	src/tcache.h \
 	src/kinds/capacity.c \

@@ -6,11 +6,12 @@
  * mallocx flags, explicit tcache and small-object magazine it uses with
  * that kind), its creation and its clean-up at thread exit, the choice of
  * an arena and a tcache for a thread (mk_tcache_fill), the magazines' size
- * classes, the large cache and its per-kind depot, and the idle sweep
- * that empties the caches of threads that stopped using a kind (with the
- * membarrier handshake described in tcache.h).
+ * classes, and the idle sweep that empties the caches of threads that
+ * stopped using a kind (with the membarrier handshake described in
+ * tcache.h).
  *
- * Does not own: the arenas (arena.c makes them; mk_arena_set_grow), the
+ * Does not own: the large cache and its depot (lcache.c), the arenas
+ * (arena.c makes them; mk_arena_set_grow), the
  * allocation entry points that use these caches (alloc.c), the purger
  * thread that runs the sweep (kinds/pmem_purger.c).
  *
@@ -33,7 +34,6 @@
 #include <memkind/internal/memkind_numa.h>
 #include <memkind/internal/memkind_pmem.h>
 #include <memkind/internal/memkind_registry.h>
-#include <memkind/internal/memkind_util.h>
 
 #include "os.h"
 
@@ -41,22 +41,10 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
-#include <sys/mman.h>
 
 __thread struct mk_tls *mk_tls_cur;
 uint8_t mk_size2class[(MK_MAG_MAX_SIZE >> 3) + 1];
 unsigned mk_mag_nclasses;
-
-size_t mk_lc_min = SIZE_MAX; /* off until lc_classes_init */
-size_t mk_lc_budget;
-bool mk_lc_budget_given;
-unsigned mk_lc_lg;
-unsigned mk_lc_nclasses;
-size_t mk_lc_size[MK_LC_CLASSES];
-uint32_t mk_lc_off[MK_LC_CLASSES];
-uint16_t mk_lc_cap[MK_LC_CLASSES];
-void *_Atomic mk_lc_skip[MK_LC_SKIP];
-static uint32_t mk_lc_slots; /* slots of all classes together */
 
 static size_t mk_class_size[MK_MAG_CLASSES];
 static pthread_key_t mk_tls_key;
@@ -79,59 +67,6 @@ static void mag_classes_init(void)
     mk_mag_nclasses = n;
 }
 
-/*
- * The large cache's classes: jemalloc's large classes from the first one
- * (arenas.lextent.0.size) to MK_LC_MAX_SIZE, 4 per doubling; mk_lc_class()
- * is checked against jemk_nallocx for every size step of 256 bytes, and the
- * cache stays off when anything differs.  Each class gets as many slots as
- * the budget holds objects of it, at most MK_LC_CLASS_SLOTS.
- */
-static void lc_classes_init(const struct mk_env *env)
-{
-    size_t first = 0, sz = sizeof(first);
-    size_t budget =
-        env->large_cache < 0 ? MK_LC_DEFAULT_BUDGET : (size_t)env->large_cache;
-    if (env->large_cache_bad)
-        mk_log_err("MEMKIND_LARGE_CACHE_BYTES must be an integer from 0 to "
-                   "1073741824");
-    if (budget == 0 ||
-        jemk_mallctl("arenas.lextent.0.size", &first, &sz, NULL, 0) != 0 ||
-        first < 4096 || (first & (first - 1)) || first > MK_LC_MAX_SIZE)
-        return;
-    unsigned lg = (unsigned)__builtin_ctzll((unsigned long long)first);
-    unsigned n = 0;
-    for (size_t c = first; c <= MK_LC_MAX_SIZE; n++) {
-        if (n == MK_LC_CLASSES)
-            return;
-        mk_lc_size[n] = c;
-        /* 2^k <= c < 2^(k+1): the next class is c + 2^(k-2) */
-        c += (size_t)1 << (61 - __builtin_clzll((unsigned long long)c));
-    }
-    mk_lc_lg = lg;
-    size_t lo = first - (first >> 3);
-    if (jemk_nallocx(lo, 0) != lo || jemk_nallocx(lo + 1, 0) != first)
-        return;
-    for (size_t s = lo + 1; s <= MK_LC_MAX_SIZE; s += 256) {
-        unsigned c = mk_lc_class(s);
-        if (c >= n || mk_lc_size[c] != jemk_nallocx(s, 0) ||
-            mk_lc_class(mk_lc_size[c]) != c)
-            return;
-    }
-    uint32_t off = 0;
-    for (unsigned c = 0; c < n; c++) {
-        size_t cap = budget / mk_lc_size[c];
-        mk_lc_cap[c] =
-            (uint16_t)(cap > MK_LC_CLASS_SLOTS ? MK_LC_CLASS_SLOTS : cap);
-        mk_lc_off[c] = off;
-        off += mk_lc_cap[c];
-    }
-    mk_lc_slots = off;
-    mk_lc_nclasses = n;
-    mk_lc_budget = budget;
-    mk_lc_budget_given = env->large_cache >= 0;
-    mk_lc_min = lo;
-}
-
 int mk_tcache_init(void)
 {
     if (pthread_key_create(&mk_tls_key, tls_destructor)) {
@@ -139,223 +74,8 @@ int mk_tcache_init(void)
         return MEMKIND_ERROR_RUNTIME;
     }
     mag_classes_init();
-    lc_classes_init(mk_env_get());
+    mk_lc_init(mk_env_get());
     return 0;
-}
-
-/* Takes the first k objects of class c out of lc (their bytes go). */
-static void lc_drop_oldest(struct mk_lcache *lc, unsigned c, unsigned k)
-{
-    void **o = &lc->obj[mk_lc_off[c]];
-    memmove(o, o + k, (lc->n[c] - k) * sizeof(void *));
-    lc->n[c] = (uint16_t)(lc->n[c] - k);
-    lc_bytes_set(lc, lc->bytes - k * mk_lc_size[c]);
-    if (lc->low[c] > lc->n[c])
-        lc->low[c] = lc->n[c];
-}
-
-/* The large cache's GC (struct mk_lcache): objects of each class unused
- * since the last GC go back to jemalloc (3/4 of them, the oldest). */
-static void lc_gc(struct mk_lcache *lc, int dflags)
-{
-    for (unsigned c = 0; c < mk_lc_nclasses; c++) {
-        unsigned k = lc->low[c] - lc->low[c] / 4u;
-        void **o = &lc->obj[mk_lc_off[c]];
-        for (unsigned i = 0; i < k; i++)
-            jemk_dallocx(o[i], dflags);
-        if (k)
-            lc_drop_oldest(lc, c, k);
-        lc->low[c] = lc->n[c];
-    }
-    lc->refused = 0;
-}
-
-/* Gives every object of lc back to jemalloc. */
-static void lc_flush(struct mk_lcache *lc, int dflags)
-{
-    for (unsigned c = 0; lc && c < mk_lc_nclasses; c++) {
-        while (lc->n[c])
-            jemk_dallocx(lc->obj[mk_lc_off[c] + --lc->n[c]], dflags);
-    }
-    if (lc) {
-        memset(lc->low, 0, sizeof(lc->low));
-        lc_bytes_set(lc, 0);
-        lc->refused = 0;
-    }
-}
-
-/* The bound of a kind's caches: the smaller of its own and the global. */
-static size_t lc_budget_of(size_t budget)
-{
-    return budget > mk_lc_budget ? mk_lc_budget : budget;
-}
-
-/* e's large cache, made with its magazine on first need; NULL when either
- * cannot be made.  errno is kept (free keeps it; calloc may set it).  The
- * pointers are published with release stores: the statistics read them
- * from other threads (mk_tcache_large_cached). */
-static struct mk_lcache *lc_make(struct mk_tls_entry *e)
-{
-    struct mk_mag *m = e->mag;
-    int oerrno = errno;
-    if (!m) {
-        m = mk_meta_calloc(1, sizeof(*m));
-        __atomic_store_n(&e->mag, m, __ATOMIC_RELEASE);
-    }
-    if (m && !m->lc)
-        __atomic_store_n(
-            &m->lc,
-            mk_meta_calloc(1, sizeof(*m->lc) + mk_lc_slots * sizeof(void *)),
-            __ATOMIC_RELEASE);
-    errno = oerrno;
-    return m ? m->lc : NULL;
-}
-
-/* Bytes of a depot's mapping (its slots are laid out as a cache's). */
-static size_t depot_len(void)
-{
-    return mk_round_up(sizeof(struct mk_lcache) + mk_lc_slots * sizeof(void *),
-                       mk_os_page_size());
-}
-
-void mk_tcache_depot_release(struct mk_arena_set *set)
-{
-    if (set->depot)
-        (void)mk_os_unmap(set->depot, depot_len());
-    set->depot = NULL;
-}
-
-/*
- * Puts into set's depot (tcache.h), within budget: ptr of class c when not
- * NULL, then the oldest objects of each class of lc when not NULL (the
- * caller's own cache, inside its bracket).  Returns true when ptr went in.
- * Takes set->lock; the depot is made on first need (when it cannot be,
- * nothing moves).
- */
-static bool depot_put(struct mk_arena_set *set, void *ptr, unsigned c,
-                      struct mk_lcache *lc, size_t budget)
-{
-    bool put = false, moved = false;
-    int oerrno = errno;
-    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
-    struct mk_lcache *d = set->depot;
-    if (!d) {
-        /* Mapped, not from jemalloc: library metadata that lives as long
-         * as the kind must not show in MEMKIND_DEFAULT's allocated figure
-         * (the stress test's baseline moved by a depot made mid-run). */
-        void *m = NULL;
-        if (!mk_fault_hit() &&
-            mk_os_map(NULL, depot_len(), PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &m) == 0)
-            d = m;
-        __atomic_store_n(&set->depot, d, __ATOMIC_RELEASE);
-    }
-    if (d && ptr && d->n[c] < mk_lc_cap[c] &&
-        d->bytes + mk_lc_size[c] <= budget) {
-        d->obj[mk_lc_off[c] + d->n[c]++] = ptr;
-        lc_bytes_set(d, d->bytes + mk_lc_size[c]);
-        put = true;
-    }
-    for (unsigned k = 0; d && lc && k < mk_lc_nclasses; k++) {
-        const size_t sz = mk_lc_size[k];
-        void **from = &lc->obj[mk_lc_off[k]], **to = &d->obj[mk_lc_off[k]];
-        unsigned m = 0;
-        while (m < lc->n[k] && d->n[k] < mk_lc_cap[k] &&
-               d->bytes + sz <= budget) {
-            to[d->n[k]++] = from[m++];
-            lc_bytes_set(d, d->bytes + sz);
-        }
-        if (m)
-            lc_drop_oldest(lc, k, m);
-        moved |= m != 0;
-    }
-    set->depot_used |= put || moved;
-    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
-    errno = oerrno;
-    return put;
-}
-
-void *mk_lc_pop_depot(struct mk_arena_set *set, struct mk_tls_entry *e,
-                      unsigned c)
-{
-    /* Most misses find no depot or an empty one: no lock for them. */
-    if (!set || !mk_tcache_depot_has(set))
-        return NULL;
-    struct mk_lcache *d = set->depot; /* never changes once made */
-    struct mk_lcache *lc = lc_make(e);
-    const size_t sz = mk_lc_size[c], budget = lc_budget_of(set->lc_budget);
-    if (!lc || lc->bytes + sz > budget)
-        return NULL;
-    /* Room in the thread's cache: slots of the class and bytes. */
-    size_t room = mk_lc_cap[c] - lc->n[c];
-    if (room > (budget - lc->bytes) / sz)
-        room = (budget - lc->bytes) / sz;
-    unsigned k = 0;
-    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
-    void **from = &d->obj[mk_lc_off[c]], **to = &lc->obj[mk_lc_off[c]];
-    while (k < room && d->n[c]) { /* the newest first: LIFO */
-        to[lc->n[c]++] = from[--d->n[c]];
-        k++;
-    }
-    lc_bytes_set(d, d->bytes - k * sz);
-    set->depot_used |= k != 0;
-    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
-    if (!k)
-        return NULL;
-    lc_bytes_set(lc, lc->bytes + k * sz);
-    return mk_lc_pop(e->mag, c);
-}
-
-void mk_tcache_depot_flush(struct mk_arena_set *set)
-{
-    lc_flush(set->depot, MALLOCX_TCACHE_NONE);
-}
-
-/* A consumer's push (struct mk_lcache): when ptr does not fit, the cache
- * goes to the depot, as much as it has room for.  Returns false when ptr
- * still does not fit (the caller frees it to jemalloc). */
-static bool lc_push_consumer(struct mk_arena_set *set, struct mk_lcache *lc,
-                             void *ptr, unsigned c, size_t budget)
-{
-    if ((lc->n[c] >= mk_lc_cap[c] || lc->bytes + mk_lc_size[c] > budget) &&
-        (depot_put(set, NULL, 0, lc, budget),
-         lc->n[c] >= mk_lc_cap[c] || lc->bytes + mk_lc_size[c] > budget))
-        return false;
-    lc->obj[mk_lc_off[c] + lc->n[c]++] = ptr;
-    lc_bytes_set(lc, lc->bytes + mk_lc_size[c]);
-    return true;
-}
-
-bool mk_lc_push(struct mk_arena_set *set, struct mk_tls_entry *e, void *ptr,
-                size_t usize, size_t budget)
-{
-    unsigned c = mk_lc_class(usize);
-    struct mk_lcache *lc = lc_make(e);
-    budget = lc_budget_of(budget);
-    if (!lc || mk_lc_size[c] > budget) /* never fits: no GC for it */
-        return false;
-    if (MK_UNLIKELY(lc->free_only)) {
-        if (lc->quiet) /* still only frees */
-            return lc_push_consumer(set, lc, ptr, c, budget);
-        lc->free_only = 0;
-    }
-    lc->quiet += mk_lc_size[c];
-    if (lc->n[c] >= mk_lc_cap[c] || lc->bytes + mk_lc_size[c] > budget) {
-        lc->refused += mk_lc_size[c];
-        if (lc->refused < budget / 2)
-            return false;
-        if (lc->quiet >= MK_LC_QUIET_BUDGETS * budget) {
-            lc->free_only = 1; /* a consumer from now on */
-            lc->refused = 0;
-            return lc_push_consumer(set, lc, ptr, c, budget);
-        }
-        lc_gc(lc, e->dflags);
-        if (lc->n[c] >= mk_lc_cap[c] || lc->bytes + mk_lc_size[c] > budget)
-            return false;
-    }
-    lc->obj[mk_lc_off[c] + lc->n[c]++] = ptr;
-    lc_bytes_set(lc, lc->bytes + mk_lc_size[c]);
-    return true;
 }
 
 /* Drops a magazine's objects without touching them (their kind is gone). */
@@ -388,7 +108,7 @@ void mk_tcache_flush_own_large(void)
         if (!kind || kind->gen != e->gen)
             continue;
         mk_cache_enter(e);
-        lc_flush(e->mag->lc, e->dflags);
+        mk_lc_flush(e->mag->lc, e->dflags);
         mk_cache_exit(e);
     }
 }
@@ -399,7 +119,7 @@ void mk_tcache_mag_flush(struct mk_mag *m, int dflags)
         while (m->n[c])
             jemk_dallocx(m->obj[c][--m->n[c]], dflags);
     }
-    lc_flush(m ? m->lc : NULL, dflags);
+    mk_lc_flush(m ? m->lc : NULL, dflags);
 }
 
 static void tcache_destroy(unsigned tc)
@@ -479,86 +199,6 @@ unsigned mk_arena_thread_tcache_count(void)
             n++;
     }
     return n;
-}
-
-size_t mk_arena_thread_large_cached(struct memkind *kind)
-{
-    struct mk_tls *t = mk_tls_cur;
-    struct mk_tls_entry *e = t && kind ? &t->e[kind->partition] : NULL;
-    if (!e || e->gen != kind->gen || !e->mag || !e->mag->lc)
-        return 0;
-    return e->mag->lc->bytes;
-}
-
-/*
- * Bytes the large caches of every thread that uses kind hold now: counted as
- * allocated by jemalloc, but no longer the application's.  A thread's record
- * stays in set->tcs, and its magazine alive, until its exit removes the
- * record under the set lock, so under that lock every owner can be read; the
- * counts are the owners' latest relaxed stores (a thread caching or popping
- * meanwhile is seen before or after).  Takes the set lock unless held.
- */
-size_t mk_tcache_large_cached(struct memkind *kind, bool locked)
-{
-    struct mk_arena_set *set = kind->arenas;
-    size_t sum = 0;
-    if (!set || !mk_lc_nclasses)
-        return 0;
-    if (!locked)
-        mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
-    for (unsigned i = 0; i < set->ntcs; i++) {
-        struct mk_tls_entry *e = &set->tcs[i].owner->e[kind->partition];
-        struct mk_mag *m = __atomic_load_n(&e->mag, __ATOMIC_ACQUIRE);
-        struct mk_lcache *lc =
-            m ? __atomic_load_n(&m->lc, __ATOMIC_ACQUIRE) : NULL;
-        /* A record in this set means its owner took the slot for this
-         * kind: what an older kind of the slot cached was forgotten. */
-        if (lc)
-            sum += __atomic_load_n(&lc->bytes, __ATOMIC_RELAXED);
-    }
-    if (set->depot)
-        sum += set->depot->bytes;
-    if (!locked)
-        mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
-    return sum;
-}
-
-size_t mk_arena_large_cache_budget(void)
-{
-    return mk_lc_nclasses ? mk_lc_budget : 0;
-}
-
-size_t mk_arena_kind_large_cache_budget(struct memkind *kind)
-{
-    size_t b = mk_arena_large_cache_budget();
-    return kind->arenas && kind->arenas->lc_budget < b ? kind->arenas->lc_budget
-                                                       : b;
-}
-
-size_t mk_arena_kind_depot_bytes(struct memkind *kind)
-{
-    struct mk_arena_set *set = kind->arenas;
-    if (!set)
-        return 0;
-    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
-    size_t b = set->depot ? set->depot->bytes : 0;
-    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
-    return b;
-}
-
-void mk_arena_kind_depot_flush(struct memkind *kind)
-{
-    struct mk_arena_set *set = kind->arenas;
-    if (!set)
-        return;
-    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
-    mk_tcache_depot_flush(set);
-    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
-}
-
-size_t mk_arena_large_cache_default_min(void)
-{
-    return mk_lc_min == SIZE_MAX ? SIZE_MAX : mk_lc_min + 1;
 }
 
 /* Makes room for one more tcache record.  Pre: set->lock held. */

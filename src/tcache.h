@@ -292,6 +292,14 @@ void mk_tcache_depot_flush(struct mk_arena_set *set);
 /// locked: the caller holds kind's set lock.  Pre: kind stays put.
 size_t mk_tcache_large_cached(struct memkind *kind, bool locked);
 
+/// Sets up the large cache's classes and budget (MEMKIND_LARGE_CACHE_BYTES
+/// in env); leaves it off when jemalloc's classes are not as expected.
+/// Called once, by mk_tcache_init.
+struct mk_env;
+void mk_lc_init(const struct mk_env *env);
+/// Gives every object of lc (NULL: none) back to jemalloc with dflags.
+void mk_lc_flush(struct mk_lcache *lc, int dflags);
+
 /// The calling thread's entry for MEMKIND_DEFAULT (large cache only),
 /// made on first need; NULL when it cannot be made.
 struct mk_tls_entry *mk_lc_default_entry(void);
