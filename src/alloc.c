@@ -421,7 +421,10 @@ void mk_lc_default_free_slow(void *ptr)
     if (!mk_lc_covers(usize)) {
         atomic_store_explicit(mk_lc_skip_slot(ptr), ptr, memory_order_relaxed);
     } else if (mk_lookup(ptr) == MEMKIND_DEFAULT) {
-        struct mk_tls_entry *e = mk_lc_default_entry();
+        /* the entry inline: the call (and its errno save) only to make it */
+        struct mk_tls_entry *e = mk_tcache_entry_gen(MEMKIND_DEFAULT);
+        if (MK_UNLIKELY(!e))
+            e = mk_lc_default_entry();
         if (e) {
             mk_cache_enter(e);
             bool taken = mk_lc_push(&mk_default_set, e, ptr, usize, SIZE_MAX);
