@@ -525,6 +525,48 @@ TEST(JemallocOptions, LargeExtentsAreKeptUpToTheOversizeThreshold)
 }
 
 /*
+ * The 1 KiB and 4 KiB classes have slabs of 8 and 4 objects
+ * (src/jemk_conf.c, issue 17): with jemalloc's own slab sizes they held 4
+ * and 1, and cross-thread frees of 4 KiB objects went through the arena's
+ * extent lock once per object.  The other classes keep jemalloc's sizes
+ * (bigger slabs grow a PMEM file's footprint after random frees).
+ */
+TEST(JemallocOptions, OneAndFourKiBSlabsHoldMoreObjects)
+{
+#if !defined(__x86_64__) && !defined(__i386__)
+    GTEST_SKIP() << "slab sizes are set on x86 only (4 KiB jemalloc pages)";
+#endif
+    const char *conf = std::getenv("JEMK_MALLOC_CONF");
+    if (conf && std::strstr(conf, "slab_sizes"))
+        GTEST_SKIP() << "JEMK_MALLOC_CONF sets slab_sizes";
+    unsigned nbins = 0;
+    size_t sz = sizeof(nbins);
+    ASSERT_EQ(0, jemk_mallctl("arenas.nbins", &nbins, &sz, nullptr, 0));
+    unsigned checked = 0;
+    for (unsigned i = 0; i < nbins; i++) {
+        size_t size = 0;
+        uint32_t nregs = 0;
+        std::string b = "arenas.bin." + std::to_string(i);
+        sz = sizeof(size);
+        ASSERT_EQ(0,
+                  jemk_mallctl((b + ".size").c_str(), &size, &sz, nullptr, 0));
+        sz = sizeof(nregs);
+        ASSERT_EQ(
+            0, jemk_mallctl((b + ".nregs").c_str(), &nregs, &sz, nullptr, 0));
+        unsigned want = size == 1024   ? 8u
+                        : size == 4096 ? 4u
+                        : size == 2048 ? 2u /* jemalloc's */
+                        : size == 3072 ? 4u /* jemalloc's */
+                                       : 0u;
+        if (want) {
+            EXPECT_EQ(want, nregs) << "class " << size << " B";
+            checked++;
+        }
+    }
+    EXPECT_EQ(4u, checked) << "classes of 1, 2, 3 and 4 KiB";
+}
+
+/*
  * A PMEM kind grows in address ranges (src/kinds/pmem_range.c): the first
  * is small, later ones are reserved as objects need them.  Every object of
  * every range translates to a file offset and back, is found by
