@@ -161,12 +161,11 @@ extern unsigned mk_mag_nclasses;
 /* Hidden: a RIP-relative operand on the fast paths, not a GOT load. */
 #pragma GCC visibility push(hidden)
 /* Large cache geometry, set at start-up (0 classes: off).  Sizes in
- * (mk_lc_min, MK_LC_MAX_SIZE] are cached, for every kind; mk_lc_lg is lg
- * of the first large class.  MEMKIND_DEFAULT too caches from the first
- * large class, in front of jemalloc's own thread cache (20 objects per
- * large class up to arenas.tcache_max, 32 KiB): a batch of 64 objects of
- * 16-32 KiB overflowed those slots into the arena's locked path, 3104
- * instructions per malloc+free pair in FIFO batches of 16 KiB against 312
+ * (mk_lc_min, MK_LC_MAX_SIZE] are cached, for every kind.  MEMKIND_DEFAULT too
+ * caches from the first large class, in front of jemalloc's own thread cache
+ * (20 objects per large class up to arenas.tcache_max, 32 KiB): a batch of 64
+ * objects of 16-32 KiB overflowed those slots into the arena's locked path,
+ * 3104 instructions per malloc+free pair in FIFO batches of 16 KiB against 312
  * through this cache, while pairs cost 298 and 302 (callgrind, peer_bench
  * default fifo/pairs 16384).  jemalloc's slots stay, filled only by what
  * this cache's budget refuses. */
@@ -174,7 +173,6 @@ extern size_t mk_lc_min;
 extern size_t mk_lc_budget;
 /// MEMKIND_LARGE_CACHE_BYTES was set (validly): file kinds take it too.
 extern bool mk_lc_budget_given;
-extern unsigned mk_lc_lg;
 extern unsigned mk_lc_nclasses;
 extern size_t mk_lc_size[MK_LC_CLASSES];
 extern uint32_t mk_lc_off[MK_LC_CLASSES];
@@ -210,26 +208,12 @@ static inline bool mk_lc_covers(size_t size)
 }
 
 /*
- * Class of a size the large cache covers, by jemalloc's rule of 4 classes
- * per doubling (checked against jemk_nallocx at start-up): for x = size - 1
- * in [2^k, 2^(k+1)), the class is 2^k + j * 2^(k-2), j = (x >> (k-2) & 3) + 1.
- * Used at start-up to fill mk_lc_qclass.
- */
-static inline unsigned mk_lc_class_calc(size_t size)
-{
-    size_t x = size - 1;
-    unsigned k = 63u - (unsigned)__builtin_clzll((unsigned long long)x);
-    /* size in (7/8 L, L], L = 2^mk_lc_lg the first large class: k is
-     * mk_lc_lg - 1 and j 4, class 0 */
-    return ((k + 1u - mk_lc_lg) << 2) + (unsigned)((x >> (k - 2)) & 3) - 3u;
-}
-
-/*
  * Every class boundary is a multiple of a quarter of the first large class
  * (the quantum, 2^mk_lc_qshift: a page), so the class of a covered size is
- * that of its quantum: one table load instead of the computation above,
- * which took 16 of the 275 instructions of a 16 KiB malloc+free pair on
- * each side (callgrind, peer_bench default pairs 16384).  The quantum is
+ * that of its quantum: one table load instead of computing it from the
+ * size's leading bits (4 classes per doubling), which took 16 of the 275
+ * instructions of a 16 KiB malloc+free pair (callgrind, peer_bench default
+ * pairs 16384).  The quantum is
  * at least 1 KiB (the first class at least 4 KiB: mk_lc_init).
  */
 #define MK_LC_QUANTA (MK_LC_MAX_SIZE >> 10)

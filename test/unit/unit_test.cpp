@@ -774,6 +774,39 @@ TEST_F(LargeCache, BudgetIsNeverExceeded)
     }
 }
 
+// The class of a size comes from a table by quanta (src/tcache.h): for
+// every covered size on both sides of every quantum boundary, what the
+// cache hands out after a free of that size's class is at least as big as
+// the request, and exactly jemalloc's size for it.  A table off by one
+// class would hand out objects smaller than asked for.
+TEST_F(LargeCache, EverySizeGetsAnObjectOfItsOwnClass)
+{
+    const size_t q =
+        lc_first() / 4; // the quantum: a quarter of the first class
+    ASSERT_GT(q, 0u);
+    for (memkind_t kind : {MEMKIND_DEFAULT, pmem}) {
+        size_t checked = 0;
+        for (size_t top = q; top <= ((size_t)4 << 20); top += q) {
+            for (size_t s : {top - 1, top, top + 1}) {
+                if (s < lc_min(kind) || s > ((size_t)4 << 20))
+                    continue;
+                void *p = memkind_malloc(kind, s);
+                ASSERT_NE(nullptr, p) << s;
+                memkind_free(kind, p);
+                void *r = memkind_malloc(kind, s);
+                ASSERT_NE(nullptr, r) << s;
+                EXPECT_EQ(jemk_nallocx(s, 0),
+                          memkind_malloc_usable_size(kind, r))
+                    << kind->name << ": " << s << " B";
+                memkind_free(kind, r);
+                checked++;
+            }
+        }
+        EXPECT_GT(checked, 2000u) << kind->name;
+        ASSERT_EQ(0, memkind_update_cached_stats());
+    }
+}
+
 // Producer and consumer: the consumer frees what the producer allocated.
 // Its cache fills, the rest of each class goes to the kind's depot, never
 // beyond one budget, and the producer's next allocations take the
