@@ -19,8 +19,9 @@
 #include <memkind/internal/memkind_numa.h>
 #include <memkind/internal/memkind_private.h>
 
+#include "os.h"
+
 #include <errno.h>
-#include <numaif.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -212,7 +213,7 @@ MK_EXPORT int hbw_verify_memory_region(void *addr, size_t size, int flags)
             }
             pages[n] = (void *)p;
         }
-        if (move_pages(0, n, pages, NULL, status, 0) != 0)
+        if (mk_os_page_nodes(n, pages, status) != 0)
             return EFAULT;
         for (unsigned long i = 0; i < n; i++)
             if (status[i] < 0 || status[i] >= MK_MAX_NODES ||

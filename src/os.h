@@ -76,6 +76,9 @@ int mk_os_move(void *from, size_t len, void *to);
 /// mbind(2) of [addr, addr+len) with mode over the maxnode bits of mask.
 int mk_os_mbind(void *addr, size_t len, int mode, const unsigned long *mask,
                 unsigned long maxnode);
+/// move_pages(2) of this process in query mode (no nodes): the node of
+/// each of the n pages in status[] (or a negative errno value per page).
+int mk_os_page_nodes(unsigned long n, void **pages, int *status);
 
 /// Allocates the file blocks of [off, off+len) (fallocate mode 0): writes
 /// into the range can then not fail with SIGBUS for lack of space.

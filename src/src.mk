@@ -59,7 +59,7 @@ libmemkind_core_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src \
 # libdaxctl and libhwloc are not linked: src/kinds/dax_kmem.c and src/hmat.c
 # dlopen() them when DAX_KMEM nodes or memory attributes are first needed
 # (their dependencies cost every process start).
-libmemkind_core_la_LIBADD = libmemkind_jemk_base.la -lnuma -lpthread -ldl
+libmemkind_core_la_LIBADD = libmemkind_jemk_base.la -lpthread -ldl
 
 # src/jemk_base.c reads jemalloc's internal structures, so it is compiled
 # against jemalloc's internal headers (and only it: they define names that

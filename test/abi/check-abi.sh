@@ -15,7 +15,12 @@
 #     application's jemalloc at run time);
 #   - no initial-exec TLS (DF_STATIC_TLS): it moves the whole TLS block,
 #     jemalloc's included, into static TLS and dlopen() of the library from
-#     a bare process fails.
+#     a bare process fails;
+#   - it needs only libc (and what libtool adds of the C runtime): libnuma,
+#     libhwloc and libdaxctl cost every process that loads the library
+#     their start-up (libnuma: 0.5-1 ms of CPU per process here, issue 17);
+#     the library calls mbind(2) and move_pages(2) itself and dlopen()s the
+#     other two when their features are used.
 # libmemtier.so, when built, gets the same checks against memtier-1.14.abi,
 # except that it must export the malloc family (it interposes it).
 #
@@ -176,6 +181,11 @@ if "$READELF" -d "$lib" | grep -q 'FLAGS.*STATIC_TLS'; then
     fail "libmemkind.so: DF_STATIC_TLS is set (initial-exec TLS model somewhere); the whole TLS block (memsz $tls) must then fit in static TLS and dlopen() from a bare process fails. Relocations:"
     "$READELF" -rW "$lib" | grep -E 'TPOFF' | sed 's/^/    /'
 fi
+
+needed=$("$READELF" -d "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
+    grep -v -E '^(libc|libm|libpthread|libdl|ld-linux.*|libgcc_s)\.so' | tr '\n' ' ')
+[ -z "$needed" ] ||
+    fail "libmemkind.so: needs $needed(every process that loads it would pay their start-up)"
 
 # libmemtier.so ------------------------------------------------------------
 tier=$libdir/libmemtier.so

@@ -337,7 +337,7 @@ step_dev() {
     # libmemkind.a with the shared libjemalloc.
     # shellcheck disable=SC2046
     cc -DWITH_JEMALLOC -o prog-mixed prog.c -I"$root/usr/include" "$libroot/libmemkind.a" \
-        -ljemalloc -lnuma -lpthread -ldl
+        -ljemalloc -lpthread -ldl
     ldd prog-mixed | grep -q libjemalloc.so || fail "prog-mixed does not use libjemalloc.so"
     ldd prog-mixed | grep libmemkind && fail "prog-mixed loads a libmemkind.so"
     ./prog-mixed

@@ -69,7 +69,7 @@ int main(void)
 }
 C
 ${CC:-cc} -static -I"$s/include" -o "$t/both" "$t/both.c" "$b/src/pkg/libmemkind.a" \
-    -ljemalloc -lnuma -lpthread -ldl -lm 2> "$t/err" || { cat "$t/err"; fail "static link"; }
+    -ljemalloc -lpthread -ldl -lm 2> "$t/err" || { cat "$t/err"; fail "static link"; }
 "$t/both" || fail "the static program exited $?"
 
 # libmemtier.a: its constructor builds the tiers through libmemkind.a.
@@ -92,7 +92,7 @@ int main(void)
 }
 C
 ${CC:-cc} -o "$t/tier" "$t/tier.c" "$b/src/pkg/libmemtier.a" "$b/src/pkg/libmemkind.a" \
-    -lnuma -lpthread -ldl || fail "link with libmemtier.a"
+    -lpthread -ldl || fail "link with libmemtier.a"
 MEMKIND_MEM_TIERS='KIND:DRAM,RATIO:1;POLICY:STATIC_RATIO' MEMKIND_MEM_TIERS_LOG_LEVEL=1 \
     "$t/tier" > "$t/tier.out" 2>&1 || { cat "$t/tier.out"; fail "the libmemtier.a program exited $?"; }
 cat "$t/tier.out"
