@@ -5,12 +5,16 @@
 #
 # The workloads are those of the preload tests (test/preload/workloads.sh:
 # python3, sqlite3, sort, gzip, git, perl).  Each is run, in interleaved
-# rounds whose order rotates, five ways:
+# rounds whose order rotates, up to seven ways:
 #   glibc        no preload
 #   ours:DRAM    our libmemtier.so, one DRAM tier
 #   ours:FS_DAX  our libmemtier.so, one FS_DAX tier (a directory in BENCH_DIR)
 #   1.14:DRAM    Debian's memkind 1.14 libmemtier.so.0, the same DRAM tier
 #   1.14:FS_DAX  Debian's memkind 1.14 libmemtier.so.0, the same FS_DAX tier
+#   mimalloc     Debian's libmimalloc2.0 through LD_PRELOAD (issue 17)
+#   tcmalloc     Debian's libtcmalloc-minimal4 through LD_PRELOAD
+# (the last two when their packages are installed: make bench-peers
+# installs them; left out with a message otherwise).
 # Both libraries are loaded by path from private copies, with
 # LD_LIBRARY_PATH naming the directory of the matching libmemkind.so.0, so
 # a rebuild during the run changes nothing.  Debian's 1.14 comes from its
@@ -28,7 +32,7 @@
 # Environment:
 #   BENCH_ROUNDS       rounds (default 5)
 #   BENCH_WORKLOADS    workloads to run (default: all)
-#   BENCH_VARIANTS     variants to run (default: all five; glibc is always
+#   BENCH_VARIANTS     variants to run (default: all; glibc is always
 #                      run, it is the reference of the ratios and outputs)
 #   MEMKIND_114_LIBDIR directory of Debian's libmemtier.so.0 and
 #                      libmemkind.so.0 1.14 (default: fetched, see above);
@@ -45,7 +49,7 @@ top_srcdir=${top_srcdir:-.}
 
 rounds=${BENCH_ROUNDS:-5}
 names=${BENCH_WORKLOADS:-$WL_NAMES}
-want=${BENCH_VARIANTS:-"ours:DRAM ours:FS_DAX 1.14:DRAM 1.14:FS_DAX"}
+want=${BENCH_VARIANTS:-"ours:DRAM ours:FS_DAX 1.14:DRAM 1.14:FS_DAX mimalloc tcmalloc"}
 timecmd=/usr/bin/time
 unset LD_PRELOAD LD_LIBRARY_PATH MEMKIND_MEM_TIERS MEMKIND_MEM_THRESHOLDS \
     MEMKIND_MEM_TIERS_LOG_LEVEL MEMKIND_MEM_TIERING_LOG_LEVEL MEMKIND_DEBUG \
@@ -66,7 +70,7 @@ trap 'rm -rf "$work"' EXIT
 trap 'exit 1' HUP INT TERM
 out=${BENCH_OUT:-$work/results}
 mkdir -p "$out" "$work/ours" "$work/pmem"
-rm -f "$out"/*.glibc "$out"/*.ours:* "$out"/*.1.14:*
+rm -f "$out"/*.glibc "$out"/*.ours:* "$out"/*.1.14:* "$out"/*.mimalloc "$out"/*.tcmalloc
 
 # Our libraries, copied (symlinks kept) so that the run measures one build.
 cp -P "$top_builddir"/.libs/libmemtier.so* "$top_builddir"/.libs/libmemkind.so* \
@@ -85,9 +89,19 @@ if [ -z "$ref" ]; then
         echo "preload_bench: apt-get download libmemkind0 failed: $(tail -n 1 "$work/deb/apt.log")" >&2
     fi
 fi
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
+mimalloc_so=/usr/lib/$multiarch/libmimalloc.so.2.0
+tcmalloc_so=/usr/lib/$multiarch/libtcmalloc_minimal.so.4
 variants=glibc
 for v in $want; do
     case $v in
+        mimalloc | tcmalloc)
+            so=$mimalloc_so
+            [ "$v" = tcmalloc ] && so=$tcmalloc_so
+            if [ ! -e "$so" ]; then
+                echo "preload_bench: $so not found (make bench-peers installs it): $v left out" >&2
+                continue
+            fi ;;
         1.14:*)
             if [ -z "$ref" ] || [ ! -e "$ref/libmemtier.so.0" ] ||
                 [ ! -e "$ref/libmemkind.so.0" ]; then
@@ -119,6 +133,8 @@ run()
                     LD_PRELOAD="$work/ours/libmemtier.so.0" MEMKIND_MEM_TIERS="$tiers" "$@" ;;
         1.14:*) set -- env LD_LIBRARY_PATH="$ref" \
                     LD_PRELOAD="$ref/libmemtier.so.0" MEMKIND_MEM_TIERS="$tiers" "$@" ;;
+        mimalloc) set -- env LD_PRELOAD="$mimalloc_so" "$@" ;;
+        tcmalloc) set -- env LD_PRELOAD="$tcmalloc_so" "$@" ;;
     esac
     "$timecmd" -f "%e %M %U %S" -o "$work/time" timeout -k 5 600 "$@" \
         > "$work/$n.$v.out" 2> "$work/$n.$v.err"
