@@ -564,12 +564,13 @@ int mk_arena_global_init(void)
     if (err)
         return err;
     MEMKIND_DEFAULT->arenas = &mk_default_set;
-    unsigned n;
-    size_t sz = sizeof(n);
-    if (jemk_mallctl("opt.narenas", &n, &sz, NULL, 0) != 0) {
-        mk_log_err("cannot read opt.narenas from jemalloc");
+    /* jemalloc's own start-up (nallocx runs it), then its facts without a
+     * mallctl: see jemk_base.c */
+    if (jemk_nallocx(1, 0) == 0) {
+        mk_log_err("jemalloc failed to start");
         return MEMKIND_ERROR_RUNTIME;
     }
+    unsigned n = mk_jemk_opt_narenas();
     mk_jemk_conf_apply_env(mk_env_get());
     err = mk_tcache_init();
     if (err)

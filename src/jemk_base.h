@@ -15,4 +15,11 @@ struct mk_jemk_block {
 unsigned mk_jemk_base_blocks(unsigned ind, struct mk_jemk_block *blocks,
                              unsigned max);
 
+/* Start-up facts without jemalloc's control tree (jemk_base.c says why).
+ * Pre: jemalloc initialised. */
+size_t mk_jemk_large_minclass(void);
+unsigned mk_jemk_opt_narenas(void);
+size_t mk_jemk_opt_oversize(void);
+int mk_jemk_arena0_set_oversize(size_t v);
+
 #endif

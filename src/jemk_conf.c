@@ -12,6 +12,7 @@
 #include <memkind/internal/memkind_jemk.h>
 #include <memkind/internal/memkind_log.h>
 
+#include "jemk_base.h"
 #include "jemk_conf.h"
 #include "jemk_ctl.h"
 #include "os.h"
@@ -188,16 +189,14 @@ void mk_jemk_conf_warn_user(void)
  */
 size_t mk_jemk_configured_oversize(void)
 {
-    size_t v = 0, sz = sizeof(v);
-    if (jemk_mallctl("opt.oversize_threshold", &v, &sz, NULL, 0) != 0 || v == 0)
-        v = SIZE_MAX;
-    return v;
+    size_t v = mk_jemk_opt_oversize();
+    return v ? v : SIZE_MAX;
 }
 
+/* Without a mallctl, as the library's whole start-up (jemk_base.c). */
 static void fix_arena0_oversize(void)
 {
-    size_t v = mk_jemk_configured_oversize();
-    if (mk_ctl_arena(0, MK_CTL_ARENA_OVERSIZE, &v, sizeof(v)))
+    if (mk_jemk_arena0_set_oversize(mk_jemk_configured_oversize()))
         mk_log_err("cannot set arena 0's oversize threshold");
 }
 

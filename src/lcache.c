@@ -17,6 +17,7 @@
  */
 #include "config.h"
 
+#include "jemk_base.h"
 #include "tcache.h"
 
 #include <memkind/internal/memkind_env.h>
@@ -53,15 +54,14 @@ static uint32_t mk_lc_slots; /* slots of all classes together */
  */
 void mk_lc_init(const struct mk_env *env)
 {
-    size_t first = 0, sz = sizeof(first);
+    size_t first = mk_jemk_large_minclass(); /* arenas.lextent.0.size */
     size_t budget =
         env->large_cache < 0 ? MK_LC_DEFAULT_BUDGET : (size_t)env->large_cache;
     if (env->large_cache_bad)
         mk_log_err("MEMKIND_LARGE_CACHE_BYTES must be an integer from 0 to "
                    "1073741824");
-    if (budget == 0 ||
-        jemk_mallctl("arenas.lextent.0.size", &first, &sz, NULL, 0) != 0 ||
-        first < 4096 || (first & (first - 1)) || first > MK_LC_MAX_SIZE)
+    if (budget == 0 || first < 4096 || (first & (first - 1)) ||
+        first > MK_LC_MAX_SIZE)
         return;
     unsigned lg = (unsigned)__builtin_ctzll((unsigned long long)first);
     unsigned n = 0;

@@ -524,6 +524,33 @@ TEST(JemallocOptions, LargeExtentsAreKeptUpToTheOversizeThreshold)
     EXPECT_EQ(size_t(4) << 20, gc) << "the cache GC runs every 64 KiB again";
 }
 
+// The facts the library's start-up reads from jemalloc's headers and
+// globals instead of mallctl (src/jemk_base.c: the first mallctl sets up
+// jemalloc's control tree, 36 page faults per process) are the ones the
+// mallctls give; arena 0's oversize threshold is checked by
+// LargeExtentsAreKeptUpToTheOversizeThreshold above.
+extern "C" {
+size_t mk_jemk_large_minclass(void);
+unsigned mk_jemk_opt_narenas(void);
+size_t mk_jemk_opt_oversize(void);
+}
+TEST(JemallocOptions, StartUpFactsAreTheMallctlValues)
+{
+    size_t first = 0, sz = sizeof(first);
+    ASSERT_EQ(0,
+              jemk_mallctl("arenas.lextent.0.size", &first, &sz, nullptr, 0));
+    EXPECT_EQ(first, mk_jemk_large_minclass());
+    unsigned n = 0;
+    sz = sizeof(n);
+    ASSERT_EQ(0, jemk_mallctl("opt.narenas", &n, &sz, nullptr, 0));
+    EXPECT_EQ(n, mk_jemk_opt_narenas());
+    EXPECT_GT(n, 0u);
+    size_t o = 0;
+    sz = sizeof(o);
+    ASSERT_EQ(0, jemk_mallctl("opt.oversize_threshold", &o, &sz, nullptr, 0));
+    EXPECT_EQ(o, mk_jemk_opt_oversize());
+}
+
 /*
  * The 1 KiB and 4 KiB classes have slabs of 8 and 4 objects
  * (src/jemk_conf.c, issue 17): with jemalloc's own slab sizes they held 4
