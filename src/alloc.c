@@ -431,9 +431,12 @@ void mk_lc_default_free_slow(void *ptr)
             mk_cache_exit(e);
             if (taken) {
                 /* the idle sweep of DEFAULT needs the purger, PMEM kind or
-                 * not (started here, outside the bracket, no lock held) */
+                 * not, once there is enough to sweep (MK_LC_SWEEP_FLOOR;
+                 * started here, outside the bracket, no lock held) */
                 if (!atomic_load_explicit(&mk_purger_default,
-                                          memory_order_relaxed))
+                                          memory_order_relaxed) &&
+                    (e->mag->lc->bytes >= MK_LC_SWEEP_FLOOR ||
+                     mk_tcache_depot_has(&mk_default_set)))
                     mk_pmem_purger_want_default();
                 return;
             }

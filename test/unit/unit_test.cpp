@@ -1298,7 +1298,9 @@ TEST(LargeCacheIdle, InChild)
         GTEST_SKIP() << "MEMKIND_LARGE_CACHE_BYTES=0 in the environment";
     }
     const size_t s = lc_unit();
-    const int n = 8;
+    // more than MK_LC_SWEEP_FLOOR, which starts the sweeping thread
+    const int n = (int)(MK_LC_SWEEP_FLOOR / s) + 4;
+    ASSERT_LE(n * s, mk_arena_kind_large_cache_budget(MEMKIND_DEFAULT));
     size_t cached = 0, left = 1;
     double waited = 0;
     std::thread t([&] {
@@ -1325,7 +1327,9 @@ TEST(LargeCacheIdle, InChild)
                 cached >> 10, left >> 10, waited);
 
     // A forked child: no sweeping thread is started inside fork() (a child
-    // that only execs never gets one); its first DEFAULT cache starts it,
+    // that only execs never gets one), nor by a cache smaller than
+    // MK_LC_SWEEP_FLOOR (a thread costs a short-lived process more than
+    // what it would sweep); its first DEFAULT cache of that size starts it,
     // and the cache is swept like the parent's.
     pid_t pid = fork();
     ASSERT_GE(pid, 0);
@@ -1345,8 +1349,13 @@ TEST(LargeCacheIdle, InChild)
         std::vector<void *> v;
         for (int i = 0; i < n; i++)
             v.push_back(memkind_malloc(MEMKIND_DEFAULT, s));
-        for (void *p : v)
-            memkind_free(MEMKIND_DEFAULT, p);
+        const int below = (int)((MK_LC_SWEEP_FLOOR - 1) / s);
+        for (int i = 0; i < below; i++)
+            memkind_free(MEMKIND_DEFAULT, v[i]);
+        if (below > 0 && tasks() != 1)
+            _exit(6);
+        for (int i = below; i < n; i++)
+            memkind_free(MEMKIND_DEFAULT, v[i]);
         if (mk_arena_thread_large_cached(MEMKIND_DEFAULT) != n * s)
             _exit(3);
         if (tasks() != 2)
@@ -1363,7 +1372,8 @@ TEST(LargeCacheIdle, InChild)
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(0, WEXITSTATUS(status))
         << "2: a thread started inside fork(); 3: not cached; 4: no "
-           "sweeping thread after the child's first cache; 5: not swept";
+           "sweeping thread after the child's first cache; 5: not swept; 6: "
+           "a sweeping thread for less than MK_LC_SWEEP_FLOOR";
 }
 
 TEST(LargeCacheIdle, DefaultOnlyProcess)

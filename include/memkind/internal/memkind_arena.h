@@ -114,6 +114,13 @@ void mk_arena_limit_large_cache(struct memkind *kind, size_t limit, bool file);
 /// A thread that frees this many budgets without trying an allocation of
 /// a cached size stops caching until it tries one (src/tcache.h).
 #define MK_LC_QUIET_BUDGETS 4
+/// MEMKIND_DEFAULT's idle sweep needs the purger thread, which is started
+/// once a thread's DEFAULT large cache holds this many bytes (or the depot
+/// holds some): starting a thread costs a process 0.1-0.5 ms of CPU here,
+/// and short-lived processes - each of git's under libmemtier - mostly
+/// cache less.  So, until then, an idle thread may keep up to this much
+/// cached (a PMEM kind's purger sweeps it anyway) (src/alloc.c).
+#define MK_LC_SWEEP_FLOOR ((size_t)1 << 20)
 
 /// Kind whose arena uses hooks h (kinds that pass their own hooks).
 struct memkind *mk_arena_hooks_kind(extent_hooks_t *h);

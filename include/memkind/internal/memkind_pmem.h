@@ -112,8 +112,10 @@ bool mk_pmem_fork_copying(void);
 void mk_pmem_purger_start(void);
 /*
  * The same thread sweeps MEMKIND_DEFAULT's large caches (tcache.c): a
- * DEFAULT free that cached an object calls this while mk_purger_default is
- * false (once per process, and once more in a forked child that caches),
+ * DEFAULT free that cached an object into a cache of MK_LC_SWEEP_FLOOR
+ * bytes or more (or while the depot holds some) calls this while
+ * mk_purger_default is false (once per process, and once more in a forked
+ * child that caches that much),
  * so a process with no PMEM kind also gets idle threads' cached blocks
  * back (every MK_PURGE_DEFAULT_PERIOD_MS while no PMEM kind exists).  No
  * lock of ours may be held.
