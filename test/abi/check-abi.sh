@@ -16,7 +16,8 @@
 #   - no initial-exec TLS (DF_STATIC_TLS): it moves the whole TLS block,
 #     jemalloc's included, into static TLS and dlopen() of the library from
 #     a bare process fails;
-#   - it needs only libc (and what libtool adds of the C runtime): libnuma,
+#   - it needs only libc (and what libtool adds of the C runtime, and the
+#     sanitizer runtimes of the sanitizer lanes): libnuma,
 #     libhwloc and libdaxctl cost every process that loads the library
 #     their start-up (libnuma: 0.5-1 ms of CPU per process here, issue 17);
 #     the library calls mbind(2) and move_pages(2) itself and dlopen()s the
@@ -183,7 +184,8 @@ if "$READELF" -d "$lib" | grep -q 'FLAGS.*STATIC_TLS'; then
 fi
 
 needed=$("$READELF" -d "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
-    grep -v -E '^(libc|libm|libpthread|libdl|ld-linux.*|libgcc_s)\.so' | tr '\n' ' ')
+    grep -v -E '^(libc|libm|libpthread|libdl|ld-linux.*|libgcc_s|libasan|libubsan|libtsan|liblsan)\.so' |
+    tr '\n' ' ')
 [ -z "$needed" ] ||
     fail "libmemkind.so: needs $needed(every process that loads it would pay their start-up)"
 
