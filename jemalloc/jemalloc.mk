@@ -24,6 +24,11 @@ JEMK_INC = $(JEMK_OBJ)/include
 # check-tsan instruments it with -fsanitize=thread).
 JEMK_EXTRA_CFLAGS =
 
+# -fdata-sections: each global of jemalloc in a section of its own, so that
+# src/fork_page.ld can put the mutexes its fork handlers take on the
+# library's fork page.  It changes nothing else (no --gc-sections).
+JEMK_SECTION_CFLAGS = -fdata-sections
+
 # Configure flags; each is explained in jemalloc/README.
 JEMK_CONFIGURE_FLAGS = \
 	--with-jemalloc-prefix=jemk_ \
@@ -55,7 +60,7 @@ $(JEMK_DIR)/.stamp-flags: jemalloc-flags-check
 	@:
 jemalloc-flags-check:
 	@$(MKDIR_P) $(JEMK_DIR); \
-	printf '%s\n' 'CC=$(CC)' 'CFLAGS=$(JEMK_TLS_CFLAGS) $(JEMK_EXTRA_CFLAGS)' \
+	printf '%s\n' 'CC=$(CC)' 'CFLAGS=$(JEMK_TLS_CFLAGS) $(JEMK_SECTION_CFLAGS) $(JEMK_EXTRA_CFLAGS)' \
 	  '$(JEMK_CONFIGURE_FLAGS)' > $(JEMK_DIR)/.stamp-flags.new; \
 	if cmp -s $(JEMK_DIR)/.stamp-flags.new $(JEMK_DIR)/.stamp-flags; \
 	then rm -f $(JEMK_DIR)/.stamp-flags.new; \
@@ -65,7 +70,7 @@ jemalloc-flags-check:
 $(JEMK_DIR)/.stamp-configure: $(JEMK_DIR)/.stamp-unpack $(top_srcdir)/jemalloc/jemalloc.mk \
 	$(JEMK_DIR)/.stamp-flags
 	$(AM_V_GEN)rm -rf $(JEMK_OBJ) && $(MKDIR_P) $(JEMK_OBJ) && cd $(JEMK_OBJ) && \
-	  CC="$(CC)" CFLAGS="-O2 -g $(JEMK_TLS_CFLAGS) $(JEMK_EXTRA_CFLAGS)" \
+	  CC="$(CC)" CFLAGS="-O2 -g $(JEMK_TLS_CFLAGS) $(JEMK_SECTION_CFLAGS) $(JEMK_EXTRA_CFLAGS)" \
 	  $(JEMK_SRC)/configure $(JEMK_CONFIGURE_FLAGS) > configure.log 2>&1 || \
 	  { tail -n 40 $(JEMK_OBJ)/configure.log; echo "jemalloc configure failed" >&2; exit 1; }
 	@touch $@

@@ -47,7 +47,7 @@ struct mk_fixed_area {
 
 struct mk_addrmap mk_addrmap; /* read inline by src/lookup.h */
 
-static pthread_rwlock_t fixed_lock = PTHREAD_RWLOCK_INITIALIZER;
+static MK_FORK_PAGE pthread_rwlock_t fixed_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct mk_fixed_area fixed_areas[MEMKIND_MAX_KIND];
 static unsigned nfixed;
 

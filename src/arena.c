@@ -60,7 +60,7 @@
 
 _Static_assert(MALLCTL_ARENAS_ALL > 4095, "jemalloc arena index space");
 
-struct mk_arena_set mk_default_set;
+MK_FORK_PAGE struct mk_arena_set mk_default_set;
 unsigned mk_default_narenas;
 
 /*

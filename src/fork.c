@@ -120,6 +120,14 @@ static void kinds_postfork(bool child)
     }
 }
 
+/* errno as the handler found it, written only if it changed: after fork()
+ * the first write to the thread's TLS page would cost a copy of it. */
+static void restore_errno(int oerrno)
+{
+    if (errno != oerrno)
+        errno = oerrno;
+}
+
 static void fork_prepare(void)
 {
     int oerrno = errno;
@@ -132,7 +140,7 @@ static void fork_prepare(void)
     kinds_prefork();
     mk_numa_prefork();
     mk_addrmap_prefork();
-    errno = oerrno;
+    restore_errno(oerrno);
 }
 
 static void fork_parent(void)
@@ -149,7 +157,7 @@ static void fork_parent(void)
     mk_registry_unlock();
     mk_pmem_purger_postfork(false);
     mk_pmem_fork_parent_wait(); /* no lock held: the others allocate on */
-    errno = oerrno;
+    restore_errno(oerrno);
 }
 
 static void fork_child(void)
@@ -166,7 +174,7 @@ static void fork_child(void)
     mk_registry_unlock();
     mk_tcache_postfork_child();
     mk_pmem_purger_postfork(true);
-    errno = oerrno;
+    restore_errno(oerrno);
 }
 
 int mk_fork_init(void)

@@ -420,7 +420,7 @@ int mk_cand_from_set(const struct mk_topology *t, const unsigned long *set,
  * path, so it is published with release/acquire ordering after err and
  * cand.
  */
-static pthread_mutex_t family_lock = PTHREAD_MUTEX_INITIALIZER;
+static MK_FORK_PAGE pthread_mutex_t family_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void family_build(struct mk_node_family *f)
 {

@@ -72,7 +72,7 @@ _Atomic(struct memkind *) mk_registry_slots[MEMKIND_MAX_KIND] = {
 #undef MK_STATIC_KIND
 };
 
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static MK_FORK_PAGE pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Never waited on with a deadline, so its clock does not matter. */
 static pthread_cond_t unpinned = PTHREAD_COND_INITIALIZER;
 static _Atomic uint32_t next_gen = MEMKIND_NUM_BASE_KIND + 1;

@@ -81,14 +81,17 @@ $(libmemkind_core_la_OBJECTS): $(JEMK_DIR)/.stamp-configure
 lib_LTLIBRARIES += libmemkind.la
 libmemkind_la_SOURCES =
 libmemkind_la_LIBADD = libmemkind_core.la $(JEMK_LIB)
-EXTRA_libmemkind_la_DEPENDENCIES = $(JEMK_LIB)
+EXTRA_libmemkind_la_DEPENDENCIES = $(JEMK_LIB) $(top_srcdir)/src/fork_page.ld
 # libmemkind.so.0 (0:1:0 gives libmemkind.so.0.0.1, as 1.14).  nodelete:
 # threads that used the library may outlive a dlclose().  --exclude-libs:
 # nothing of the private jemalloc archive is exported even if a symbol of
 # it had default visibility (it must name the archive that is linked:
 # test/hardening/lint.sh checks).
+# fork_page.ld: what fork() writes on one page (the script says why).
 libmemkind_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:1:0 -Wl,-z,nodelete \
-	-Wl,--exclude-libs,$(JEMK_LIB_NAME)
+	-Wl,--exclude-libs,$(JEMK_LIB_NAME) \
+	-Wl,-T,$(top_srcdir)/src/fork_page.ld
+EXTRA_DIST += src/fork_page.ld
 
 # The instrumented twin, built by make check only (check_LTLIBRARIES): the
 # same sources with MK_FAULT_INJECTION, so every failure point exists
@@ -106,7 +109,8 @@ libmemkind_core_fi_la_LIBADD = $(libmemkind_core_la_LIBADD)
 $(libmemkind_core_fi_la_OBJECTS): $(JEMK_DIR)/.stamp-configure
 test_fault_libmemkind_la_SOURCES =
 test_fault_libmemkind_la_LIBADD = libmemkind_core_fi.la $(JEMK_LIB)
-EXTRA_test_fault_libmemkind_la_DEPENDENCIES = $(JEMK_LIB)
+EXTRA_test_fault_libmemkind_la_DEPENDENCIES = $(JEMK_LIB) \
+	$(top_srcdir)/src/fork_page.ld
 # -rpath: a check library is a convenience archive unless given one; the
 # directory is never installed to.
 test_fault_libmemkind_la_LDFLAGS = $(libmemkind_la_LDFLAGS) \

@@ -81,18 +81,18 @@ enum
 };
 
 /* Forks whose children are still copying (decommit waits for zero). */
-static atomic_int copying;
+static MK_FORK_PAGE atomic_int copying;
 
 /* The fork in progress, from prepare to the handlers after fork(); only
  * the forking thread touches them (it holds the registry lock meanwhile). */
-static int sync_fds[2] = {-1, -1};
-static bool sync_failed;
+static MK_FORK_PAGE int sync_fds[2] = {-1, -1};
+static MK_FORK_PAGE bool sync_failed;
 
 /* Read ends the parent's forking threads still wait on, each stored as
  * fd + 1 (0: free).  A child forked meanwhile by another thread inherits
  * them and closes them. */
 #define MAX_WAITERS 16
-static atomic_int waiters[MAX_WAITERS];
+static MK_FORK_PAGE atomic_int waiters[MAX_WAITERS];
 
 bool mk_pmem_fork_copying(void)
 {
@@ -407,10 +407,15 @@ void mk_pmem_postfork_child(struct memkind *kind)
  * end is listed for children of concurrent forks to close. */
 void mk_pmem_fork_parent_begin(void)
 {
-    sync_failed = false;
-    if (sync_fds[1] >= 0)
+    /* Written only when they change: after fork() each first write to a
+     * page costs a copy (memkind_lock.h, MK_FORK_PAGE), and a process with
+     * no PMEM kind has nothing to reset here. */
+    if (sync_failed)
+        sync_failed = false;
+    if (sync_fds[1] >= 0) {
         mk_os_close(sync_fds[1]);
-    sync_fds[1] = -1;
+        sync_fds[1] = -1;
+    }
     if (sync_fds[0] < 0)
         return;
     for (unsigned i = 0; i < MAX_WAITERS; i++) {
@@ -445,18 +450,26 @@ void mk_pmem_fork_parent_wait(void)
  * descriptors that belong to the parent's other forks. */
 void mk_pmem_fork_child_done(void)
 {
-    sync_failed = false;
+    /* Each store only when the value changes (see parent_begin). */
+    if (sync_failed)
+        sync_failed = false;
     if (sync_fds[1] >= 0) {
         (void)mk_os_signal_fd(sync_fds[1]);
         mk_os_close(sync_fds[1]);
+        sync_fds[1] = -1;
     }
-    if (sync_fds[0] >= 0)
+    if (sync_fds[0] >= 0) {
         mk_os_close(sync_fds[0]);
-    sync_fds[0] = sync_fds[1] = -1;
+        sync_fds[0] = -1;
+    }
     for (unsigned i = 0; i < MAX_WAITERS; i++) {
+        /* only this thread exists in the child: load, then exchange */
+        if (atomic_load_explicit(&waiters[i], memory_order_relaxed) == 0)
+            continue;
         int v = atomic_exchange(&waiters[i], 0);
         if (v > 0)
             mk_os_close(v - 1);
     }
-    atomic_store(&copying, 0); /* the child has no copying children */
+    if (atomic_load_explicit(&copying, memory_order_relaxed) != 0)
+        atomic_store(&copying, 0); /* the child has no copying children */
 }

@@ -55,16 +55,18 @@
  * ten times. */
 #define MK_PURGE_DEFAULT_PERIOD_MS 1000
 
-static pthread_mutex_t purger_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t purger_cond; /* CLOCK_MONOTONIC: cond_make() */
-static bool purger_cond_made;
-static bool purger_running;
-static bool purger_parked; /* waiting for a PMEM kind, no timeout */
+static MK_FORK_PAGE pthread_mutex_t purger_lock = PTHREAD_MUTEX_INITIALIZER;
+static MK_FORK_PAGE pthread_cond_t
+    purger_cond; /* CLOCK_MONOTONIC: cond_make() */
+static MK_FORK_PAGE bool purger_cond_made;
+static MK_FORK_PAGE bool purger_running;
+static MK_FORK_PAGE bool
+    purger_parked; /* waiting for a PMEM kind, no timeout */
 /* Some thread cached a DEFAULT object: sweep DEFAULT even with no PMEM
  * kind.  Cleared in a forked child, whose caches start empty: the child
  * starts the thread at its own first DEFAULT cache (from a free, not from
  * inside fork(), so a child that only execs never starts one). */
-_Atomic bool mk_purger_default;
+MK_FORK_PAGE _Atomic bool mk_purger_default;
 
 /* Makes purger_cond with the monotonic clock.  Under purger_lock.
  * Returns 0 or the pthread error. */

@@ -21,7 +21,9 @@
 #     libhwloc and libdaxctl cost every process that loads the library
 #     their start-up (libnuma: 0.5-1 ms of CPU per process here, issue 17);
 #     the library calls mbind(2) and move_pages(2) itself and dlopen()s the
-#     other two when their features are used.
+#     other two when their features are used;
+#   - the fork page (src/fork_page.ld) is one aligned page holding every
+#     lock fork() takes.
 # libmemtier.so, when built, gets the same checks against memtier-1.14.abi,
 # except that it must export the malloc family (it interposes it).
 #
@@ -188,6 +190,37 @@ needed=$("$READELF" -d "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
     tr '\n' ' ')
 [ -z "$needed" ] ||
     fail "libmemkind.so: needs $needed(every process that loads it would pay their start-up)"
+
+# The fork page (src/fork_page.ld): what fork() writes, on one page.
+libfail=0
+fp=$("$READELF" -SW "$lib" | sed -n 's/.* mk_fork_page  *[A-Z]*  *\([0-9a-f]*\) [0-9a-f]* \([0-9a-f]*\) .*/\1 \2/p')
+if [ -z "$fp" ]; then
+    fail "libmemkind.so: no mk_fork_page section (src/fork_page.ld not linked)"
+else
+    set -- $fp
+    fpaddr=$((0x$1)); fpsize=$((0x$2))
+    [ $((fpaddr % 4096)) = 0 ] ||
+        fail "libmemkind.so: mk_fork_page at $1 is not 4 KiB-aligned"
+    [ "$fpsize" -le 4096 ] ||
+        fail "libmemkind.so: mk_fork_page holds $fpsize bytes, more than one page"
+    if "$NM" "$lib" 2>/dev/null | grep -q ' registry_lock$'; then
+        for v in registry_lock mk_default_set purger_lock sync_fds ctl_mtx \
+                 tcaches_mtx jemk_je_arenas_lock jemk_je_background_thread_lock \
+                 tsd_nominal_tsds_lock background_thread_enabled_at_fork; do
+            a=$("$NM" "$lib" | awk -v n="$v" '$3 == n { print $1; exit }')
+            if [ -z "$a" ]; then
+                fail "libmemkind.so: $v not found (renamed? update src/fork_page.ld)"
+            elif [ $((0x$a)) -lt "$fpaddr" ] ||
+                 [ $((0x$a)) -ge $((fpaddr + fpsize)) ]; then
+                fail "libmemkind.so: $v (at $a) is not on the fork page"
+            fi
+        done
+        [ "$libfail" = 1 ] ||
+            echo "PASS: libmemkind.so: the fork page is one 4 KiB-aligned page of $fpsize bytes with every lock fork() takes"
+    else
+        echo "SKIP: libmemkind.so has no symbol table (stripped): fork page contents not checked"
+    fi
+fi
 
 # libmemtier.so ------------------------------------------------------------
 tier=$libdir/libmemtier.so

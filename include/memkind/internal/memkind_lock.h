@@ -85,6 +85,20 @@
 extern "C" {
 #endif
 
+/*
+ * MK_FORK_PAGE: puts a static variable that the fork protocol writes (a
+ * lock it takes, state its handlers reset) on the library's fork page.
+ * After fork() every page the parent or the child writes first is copied,
+ * each copy a page fault (11-35 us in a VM, plus a TLB shootdown IPI when
+ * the parent has other threads), and these variables were spread over six
+ * pages of libmemkind's data.  src/fork_page.ld gathers the section, with
+ * jemalloc's own global mutexes, on one 4 KiB-aligned page of at most
+ * 4 KiB (test/abi/check-abi.sh checks the layout).  Only for writable
+ * variables of static storage; in binaries linked without the script (the
+ * unit tests) it is an ordinary data section.
+ */
+#define MK_FORK_PAGE __attribute__((section("mk_fork_page")))
+
 #if defined(MK_LOCK_CHECK) && MK_LOCK_CHECK
 #define MK_LOCK_CHECKING 1
 #else
