@@ -76,30 +76,36 @@ const char *jemk_malloc_conf_2_conf_harder = MK_JEMK_FORCED_CONF;
  *    (test/bench/peer_bench default mix64k, medians of 3, issue 17); the
  *    cache's bound is unchanged, an unused object is only flushed later.
  *  - slab_sizes (x86 only, below): the 1 KiB class gets slabs of 8
- *    objects (2 pages) and the 4 KiB class of 4 (4 pages) instead of 4 and
+ *    objects (2 pages) and the 4 KiB class of 8 (8 pages) instead of 4 and
  *    1.  jemalloc sizes a slab to the fewest pages that hold whole objects,
  *    so the power-of-two classes got few objects per slab.  A thread that
  *    frees objects another thread allocated sends each back to its slab,
- *    and with a slab per object every such free and every refill went
- *    through the arena's extent lock: 4 KiB cross-thread pairs ran at 0.55
- *    million per CPU second (mimalloc 2.0.9, 64 KiB pages: 1.45), 1 KiB
- *    ones at 1.8 (mimalloc: 2.8); now 1.23 and 3.2 (peer_bench default
- *    xthread 4096 / 1024, medians of 5).  Single-thread batches, pairs and
- *    mixes kept their instruction counts (callgrind).  Why not more: slab
- *    sizes are global, file kinds' arenas included, and bigger slabs leave
- *    more partly used ones behind when random objects are freed.  After
- *    freeing a random 90 % of 256 MiB of log-uniform 16 B-64 KiB objects a
- *    PMEM kind's file is 1.31 times the pages the live objects touch with
- *    jemalloc's slabs, 1.33 with these (PmemTest's bound is 1.35), 1.38
- *    with 16 objects for the 1, 2 and 4 KiB classes (cross-thread pairs
- *    at 4.2-4.6), 2.3 with 16 objects for every class from 512 B to 14 KiB
- *    (pmem_bench footprint -T 256M).
+ *    and a slab that empties goes back to the arena's extents at once
+ *    while the allocating thread takes new ones: with a slab per object
+ *    every such free and every refill went through the arena's extent
+ *    lock.  4 KiB cross-thread pairs ran at 0.55 million per CPU second
+ *    (mimalloc 2.0.9: 1.5-2.1), 1.0-1.4 with 4 objects per slab (peak RSS
+ *    6-41 MiB from run to run, mimalloc 6), 2.2-2.6 with 8 (RSS 3.5-7
+ *    MiB), 4.7 with 16; 1 KiB ones went from 1.8 to 3.2 (mimalloc: 2.8)
+ *    (peer_bench default xthread 4096 / 1024, 3-6 runs each, 2026-12-07).
+ *    Single-thread batches, pairs and mixes kept their instruction counts
+ *    (callgrind).  Why not more: slab sizes are global, file kinds' arenas
+ *    included, and bigger slabs leave more partly used ones behind when
+ *    random objects are freed.  After freeing a random 90 % of 256 MiB of
+ *    log-uniform 16 B-64 KiB objects a PMEM kind's file is 1.31 times the
+ *    pages the live objects touch with jemalloc's slabs, 1.325 with 4
+ *    objects per 4 KiB slab, 1.339 (one run in four 1.354) with 8, 1.354
+ *    with 16, 1.38 with 16 objects for the 1, 2 and 4 KiB classes, 2.3
+ *    with 16 objects for every class from 512 B to 14 KiB (PmemTest.
+ *    SparseHeapOfSmallObjectsStaysNearTheLivePageFloor, pmem_bench
+ *    footprint -T 256M); sizes uniform: 1.171 times the live bytes with 4,
+ *    1.173 with 8.
  *    The sizes are in jemalloc's configured pages, 4 KiB on x86; on other
  *    architectures they are the build machine's (4, 16 or 64 KiB), and
  *    jemalloc's defaults are kept there.
  */
 #if defined(__x86_64__) || defined(__i386__)
-#define MK_JEMK_SLAB_CONF ",slab_sizes:1024-1024:2|4096-4096:4"
+#define MK_JEMK_SLAB_CONF ",slab_sizes:1024-1024:2|4096-4096:8"
 #else
 #define MK_JEMK_SLAB_CONF ""
 #endif

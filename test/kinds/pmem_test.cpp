@@ -716,7 +716,9 @@ TEST_F(PmemTest, SparseHeapGivesItsBlocksBack)
 // objects touch are themselves about 1.24 times their bytes (4 KiB pages),
 // a floor for any allocator that does not move objects.  Whole free slabs and
 // extents go back; what stays above the floor is free space inside slabs that
-// still hold a live object (measured 1.29 times the floor at this size).
+// still hold a live object: measured 1.31 times the floor with jemalloc's
+// slab sizes, 1.339 (one run in four 1.354) with the library's 8-object
+// slabs of the 1 KiB and 4 KiB classes (src/jemk_conf.c says why those).
 TEST_F(PmemTest, SparseHeapOfSmallObjectsStaysNearTheLivePageFloor)
 {
     Footprint f = sparse_heap_footprint(dir, 256u << 20, true);
@@ -730,7 +732,7 @@ TEST_F(PmemTest, SparseHeapOfSmallObjectsStaysNearTheLivePageFloor)
     RecordProperty("file_per_live_page_at_1s_x1000",
                    (int)((double)f.file_1s / (double)f.live_pages * 1000));
     RecordProperty("settled_ms", (int)f.settle_ms);
-    EXPECT_LE(r, 1.35) << f.file << " file bytes; live objects touch "
+    EXPECT_LE(r, 1.37) << f.file << " file bytes; live objects touch "
                        << f.live_pages << " bytes of pages";
 }
 
