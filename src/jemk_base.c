@@ -108,9 +108,9 @@ int mk_jemk_arena0_set_oversize(size_t v)
  * opt.narenas exist (4 per CPU), and an arena is metadata pages, retained
  * memory, and 9 more pages that every fork() copies (its mutexes,
  * src/fork_page.ld), for a thread that only decays and sweeps.
- * Pre: called first thing in a new thread, before anything in it calls
- * jemalloc (jemalloc is initialised: the library's start-up did that).
- * Otherwise, or if arena 0 does not exist, it does nothing: the thread
+ * Pre: called in a thread of the library's own before anything in it has
+ * called jemalloc (jemalloc is initialised: the library's start-up did
+ * that).  Otherwise, or if arena 0 does not exist, it does nothing: the thread
  * then gets jemalloc's usual choice.  The thread's jemalloc state is made
  * here in two steps: minimal (no thread cache, no arena), then, with the
  * arena set, complete; jemalloc's thread cache set-up then finds the arena

@@ -58,12 +58,12 @@
 #define MK_PURGE_DEFAULT_PERIOD_MS 1000
 
 static MK_FORK_PAGE pthread_mutex_t purger_lock = PTHREAD_MUTEX_INITIALIZER;
-static MK_FORK_PAGE pthread_cond_t
-    purger_cond; /* CLOCK_MONOTONIC: cond_make() */
+/* purger_cond uses CLOCK_MONOTONIC: cond_make(). */
+static MK_FORK_PAGE pthread_cond_t purger_cond;
 static MK_FORK_PAGE bool purger_cond_made;
 static MK_FORK_PAGE bool purger_running;
-static MK_FORK_PAGE bool
-    purger_parked; /* waiting for a PMEM kind, no timeout */
+/* purger_parked: waiting for a PMEM kind, no timeout. */
+static MK_FORK_PAGE bool purger_parked;
 /* Some thread cached a DEFAULT object: sweep DEFAULT even with no PMEM
  * kind.  Cleared in a forked child, whose caches start empty: the child
  * starts the thread at its own first DEFAULT cache (from a free, not from
