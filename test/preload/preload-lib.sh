@@ -74,10 +74,13 @@ pl_need_cmd()
 
 # pl_run TIERS OUT CMD...: runs CMD under the preload with MEMKIND_MEM_TIERS
 # TIERS (empty: a plain run), stdout to OUT, stderr to OUT.err, killed
-# after PL_TIMEOUT seconds (default 300) when timeout(1) exists; prints the
-# exit status (124: timed out).  PL_EXTRA_PRELOAD, when set, is preloaded
-# after libmemtier, and alone in plain runs; PL_LOG, when set, is the
-# MEMKIND_MEM_TIERS_LOG_LEVEL of preloaded runs.
+# after PL_TIMEOUT seconds (default 300); prints the exit status (124:
+# timed out).  Before it kills a run that timed out it writes where each
+# thread of the process was (pl_dump_threads) to OUT.err and to stderr
+# (the test's log), so that a hang seen once in CI can be told apart from
+# a slow run and located.  PL_EXTRA_PRELOAD,
+# when set, is preloaded after libmemtier, and alone in plain runs; PL_LOG,
+# when set, is the MEMKIND_MEM_TIERS_LOG_LEVEL of preloaded runs.
 pl_run()
 {
     tiers=$1 out=$2
@@ -89,11 +92,51 @@ pl_run()
     elif [ -n "${PL_EXTRA_PRELOAD:-}" ]; then
         set -- env LD_PRELOAD="$PL_EXTRA_PRELOAD" "$@"
     fi
-    if command -v timeout >/dev/null 2>&1; then
-        set -- timeout "${PL_TIMEOUT:-300}" "$@"
+    # In the background, stdin would be /dev/null: the caller's goes on
+    # fd 3.  Polled every 50 ms for 2 s (most runs end by then), then
+    # every 0.5 s.
+    exec 3<&0
+    "$@" <&3 3<&- > "$out" 2> "$out.err" &
+    pl_pid=$!
+    exec 3<&-
+    pl_ms=0
+    pl_limit=$(( ${PL_TIMEOUT:-300} * 1000 ))
+    while kill -0 "$pl_pid" 2>/dev/null && [ "$pl_ms" -lt "$pl_limit" ]; do
+        if [ "$pl_ms" -lt 2000 ]; then
+            sleep 0.05
+            pl_ms=$((pl_ms + 50))
+        else
+            sleep 0.5
+            pl_ms=$((pl_ms + 500))
+        fi
+    done
+    if kill -0 "$pl_pid" 2>/dev/null; then
+        pl_dump_threads "$pl_pid" 2>&1 | tee -a "$out.err" >&2
+        kill -KILL "$pl_pid" 2>/dev/null
+        wait "$pl_pid" 2>/dev/null
+        echo 124
+        return
     fi
-    "$@" > "$out" 2> "$out.err"
+    wait "$pl_pid"
     echo $?
+}
+
+# pl_dump_threads PID: where each thread of PID (env exec()s the program,
+# so PID is the program) is: gdb's backtraces when gdb is installed, else
+# each thread's system call, program counter and kernel wait channel from
+# /proc, with the mappings to place the program counters.
+pl_dump_threads()
+{
+    echo "pl_run: timed out; the threads of process $1:"
+    if command -v gdb >/dev/null 2>&1; then
+        gdb -p "$1" -batch -ex "thread apply all bt 40" 2>&1 | grep -v '^\[New LWP'
+        return
+    fi
+    for t in /proc/"$1"/task/*; do
+        echo "thread ${t##*/}: syscall $(cat "$t/syscall" 2>/dev/null)" \
+            "wchan $(cat "$t/wchan" 2>/dev/null)"
+    done
+    cat /proc/"$1"/maps 2>/dev/null | grep ' r-xp '
 }
 
 # pl_expect LABEL TIERS CMD...: CMD must exit 0 (plainly when TIERS is
