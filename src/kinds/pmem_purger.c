@@ -128,7 +128,10 @@ static struct timespec next_round(bool pmem)
 static void *purger_main(void *arg)
 {
     (void)arg;
-    bool bound = false;
+    /* jemalloc's first arena, not an automatic arena of its own: the
+     * thread allocates next to nothing, and each arena costs every fork()
+     * 9 page copies (jemk_base.c). */
+    mk_jemk_thread_use_arena0();
     for (;;) {
         mk_mutex_lock(&purger_lock, MK_RANK_PURGER);
         bool pmem = any_pmem_kind();
@@ -143,17 +146,6 @@ static void *purger_main(void *arg)
                                     &ts);
         }
         mk_mutex_unlock(&purger_lock, MK_RANK_PURGER);
-        /* jemalloc's first arena, not an automatic arena of its own: the
-         * thread allocates next to nothing, and each arena costs every
-         * fork() 9 page copies (jemk_base.c).  Here, before the thread's
-         * first call into jemalloc, not at its start: jemalloc then makes
-         * the thread's cache, and a forked child (which starts the thread
-         * again at fork) sees no allocation of it during its first round
-         * period, as before. */
-        if (!bound) {
-            mk_jemk_thread_use_arena0();
-            bound = true;
-        }
         /* DEFAULT's large caches too (static: no pin needed). */
         (void)mk_arena_flush_idle(MEMKIND_DEFAULT);
         /* One kind at a time, pinned, with no lock of ours held. */
