@@ -99,36 +99,3 @@ int mk_jemk_arena0_set_oversize(size_t v)
     atomic_store_zu(&arena->pa_shard.pac.oversize_threshold, v, ATOMIC_RELAXED);
     return 0;
 }
-
-/*
- * Makes the calling thread use arena 0, jemalloc's first, for its own
- * allocations and jemalloc's internal ones, instead of an automatic arena
- * of its own.  For the library's own threads (the purger): jemalloc gives
- * every new thread that touches it a new automatic arena while fewer than
- * opt.narenas exist (4 per CPU), and an arena is metadata pages, retained
- * memory, and 9 more pages that every fork() copies (its mutexes,
- * src/fork_page.ld), for a thread that only decays and sweeps.
- * Pre: called in a thread of the library's own before anything in it has
- * called jemalloc (jemalloc is initialised: the library's start-up did
- * that).  Otherwise, or if arena 0 does not exist, it does nothing: the thread
- * then gets jemalloc's usual choice.  The thread's jemalloc state is made
- * here in two steps: minimal (no thread cache, no arena), then, with the
- * arena set, complete; jemalloc's thread cache set-up then finds the arena
- * bound and chooses none, and its thread exit unbinds it as usual.
- */
-void mk_jemk_thread_use_arena0(void)
-{
-    if (!tsd_booted_get())
-        return;
-    tsd_t *tsd = tsd_fetch_min();
-    if (tsd_state_get(tsd) != tsd_state_minimal_initialized)
-        return;
-    arena_t *a0 = (arena_t *)atomic_load_p(&arenas[0], ATOMIC_ACQUIRE);
-    if (a0 && !tsd_arena_get(tsd) && !tsd_iarena_get(tsd)) {
-        arena_nthreads_inc(a0, false);
-        tsd_arena_set(tsd, a0);
-        arena_nthreads_inc(a0, true);
-        tsd_iarena_set(tsd, a0);
-    }
-    (void)tsd_fetch();
-}

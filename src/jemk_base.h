@@ -21,6 +21,5 @@ size_t mk_jemk_large_minclass(void);
 unsigned mk_jemk_opt_narenas(void);
 size_t mk_jemk_opt_oversize(void);
 int mk_jemk_arena0_set_oversize(size_t v);
-void mk_jemk_thread_use_arena0(void);
 
 #endif

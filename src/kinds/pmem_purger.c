@@ -41,8 +41,6 @@
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_registry.h>
 
-#include "../jemk_base.h"
-
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -128,10 +126,6 @@ static struct timespec next_round(bool pmem)
 static void *purger_main(void *arg)
 {
     (void)arg;
-    /* jemalloc's first arena, not an automatic arena of its own: the
-     * thread allocates next to nothing, and each arena costs every fork()
-     * 9 page copies (jemk_base.c). */
-    mk_jemk_thread_use_arena0();
     for (;;) {
         mk_mutex_lock(&purger_lock, MK_RANK_PURGER);
         bool pmem = any_pmem_kind();

@@ -533,7 +533,6 @@ extern "C" {
 size_t mk_jemk_large_minclass(void);
 unsigned mk_jemk_opt_narenas(void);
 size_t mk_jemk_opt_oversize(void);
-void mk_jemk_thread_use_arena0(void);
 }
 TEST(JemallocOptions, StartUpFactsAreTheMallctlValues)
 {
@@ -550,49 +549,6 @@ TEST(JemallocOptions, StartUpFactsAreTheMallctlValues)
     sz = sizeof(o);
     ASSERT_EQ(0, jemk_mallctl("opt.oversize_threshold", &o, &sz, nullptr, 0));
     EXPECT_EQ(o, mk_jemk_opt_oversize());
-}
-
-// Automatic arenas that exist now (arena.<i>.initialized), 0..opt.narenas.
-static unsigned initialized_auto_arenas()
-{
-    unsigned n = 0, count = 0;
-    size_t sz = sizeof(n);
-    if (jemk_mallctl("opt.narenas", &n, &sz, nullptr, 0) != 0)
-        return 0;
-    for (unsigned i = 0; i < n; i++) {
-        bool init = false;
-        sz = sizeof(init);
-        std::string name = "arena." + std::to_string(i) + ".initialized";
-        if (jemk_mallctl(name.c_str(), &init, &sz, nullptr, 0) == 0 && init)
-            count++;
-    }
-    return count;
-}
-
-/*
- * The library's own thread (the purger) uses arena 0, not an automatic
- * arena of its own (src/jemk_base.c): each arena costs every fork() 9 page
- * copies.  Without mk_jemk_thread_use_arena0() a new thread is given a new
- * arena (or the least loaded one, never arena 0 while this thread is bound
- * to it), so thread.arena would not be 0.
- */
-TEST(JemallocOptions, LibraryThreadUsesArenaZero)
-{
-    void *warm = jemk_malloc(64); // this thread bound first
-    jemk_free(warm);
-    unsigned before = initialized_auto_arenas();
-    unsigned arena = 12345, after = 0;
-    std::thread([&] {
-        mk_jemk_thread_use_arena0();
-        void *p = jemk_malloc(4096); // the thread cache made, with its arena
-        size_t sz = sizeof(arena);
-        if (jemk_mallctl("thread.arena", &arena, &sz, nullptr, 0) != 0)
-            arena = 54321;
-        jemk_free(p);
-        after = initialized_auto_arenas();
-    }).join();
-    EXPECT_EQ(0u, arena) << "the thread got an arena of its own";
-    EXPECT_EQ(before, after) << "an automatic arena was made for it";
 }
 
 /*
