@@ -40,7 +40,7 @@ test_bench_mixed_bench_CPPFLAGS = $(MK_BENCH_INCLUDES)
 test_bench_mixed_bench_LDADD = $(MK_BENCH_LINK)
 test_bench_mixed_bench_LDFLAGS = $(MK_BENCH_LDOPTS)
 
-test_bench_fork_bench_SOURCES = test/bench/fork_bench.c
+test_bench_fork_bench_SOURCES = test/bench/fork_bench.c $(MK_BENCH_COMMON)
 test_bench_fork_bench_CPPFLAGS = $(MK_BENCH_INCLUDES)
 test_bench_fork_bench_LDADD = $(MK_BENCH_LINK)
 test_bench_fork_bench_LDFLAGS = $(MK_BENCH_LDOPTS)

@@ -25,6 +25,8 @@
  */
 #include <memkind.h>
 
+#include "bench_common.h"
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -90,12 +92,6 @@ static void *sampler(void *arg)
     return NULL;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static long minflt(void)
 {
     struct rusage u;
@@ -146,10 +142,10 @@ static int repeat(const char *d, int threads)
     atomic_store(&phase, 2);
     if (threads)
         pthread_join(a, NULL);
-    qsort(ms, FORKS, sizeof(ms[0]), cmp_double);
+    double median = bench_median(ms, FORKS); /* sorts ms */
     printf("forks=%d median_ms=%.3f p10_ms=%.3f p90_ms=%.3f "
            "parent_faults=%.1f\n",
-           FORKS, ms[FORKS / 2], ms[FORKS / 10], ms[FORKS * 9 / 10],
+           FORKS, median, ms[FORKS / 10], ms[FORKS * 9 / 10],
            (double)faults / FORKS);
     return 0;
 }
