@@ -773,6 +773,34 @@ void mk_arena_tune(struct memkind *kind, size_t grow_limit, ssize_t dirty_ms,
 }
 
 /*
+ * Purges every arena of kind now, dirty and muzzy pages alike, whatever
+ * its decay times (memory pressure: the PMEM purger thread).  DEFAULT's
+ * arenas are jemalloc's automatic ones, indices below mk_default_narenas
+ * (an index never used has nothing to purge, and its refusal is ignored).
+ * Takes the set lock of a kind with arenas of its own.
+ * Returns 0 or MEMKIND_ERROR_RUNTIME.
+ */
+int mk_arena_purge_now(struct memkind *kind)
+{
+    struct mk_arena_set *set = kind->arenas;
+    int err = 0;
+    if (!set)
+        return 0;
+    if (set == &mk_default_set) {
+        for (unsigned i = 0; i < mk_default_narenas; i++)
+            (void)mk_ctl_arena(i, MK_CTL_ARENA_PURGE, NULL, 0);
+        return 0;
+    }
+    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
+    for (unsigned i = 0; i < set->narenas; i++) {
+        if (mk_ctl_arena(set->arena_idx[i], MK_CTL_ARENA_PURGE, NULL, 0))
+            err = MEMKIND_ERROR_RUNTIME;
+    }
+    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
+    return err;
+}
+
+/*
  * Runs decay-based purging on every arena of kind now (what jemalloc
  * otherwise does only when the arena is used).  Called by the PMEM purger
  * thread under the registry lock.  Returns 0 or MEMKIND_ERROR_RUNTIME.

@@ -21,6 +21,7 @@ void mk_env_parse(struct mk_env *out, const char *(*get)(const char *name))
     memset(out, 0, sizeof(*out));
     out->bg_thread_limit = -1;
     out->large_cache = -1;
+    out->pressure_pct = -1;
     v = get("MEMKIND_ARENA_NUM_PER_KIND");
     if (v) {
         if (mk_env_parse_long(v, 1, INT_MAX, &n))
@@ -56,6 +57,13 @@ void mk_env_parse(struct mk_env *out, const char *(*get)(const char *name))
             out->large_cache = n;
         else
             out->large_cache_bad = true;
+    }
+    v = get("MEMKIND_PRESSURE_PERCENT");
+    if (v) {
+        if (mk_env_parse_long(v, 0, 100, &n))
+            out->pressure_pct = n;
+        else
+            out->pressure_pct_bad = true;
     }
 }
 

@@ -248,6 +248,66 @@ int mk_os_fs_avail(int fd, size_t *avail)
     return err;
 }
 
+int mk_os_fs_space(int fd, size_t *avail, size_t *total)
+{
+    struct statvfs st;
+    int saved = errno;
+    int err = os_result(fstatvfs(fd, &st), saved);
+    if (!err) {
+        *avail = (size_t)st.f_bavail * st.f_frsize;
+        *total = (size_t)st.f_blocks * st.f_frsize;
+    }
+    return err;
+}
+
+/* The value in kB of field name (with its colon) in the /proc/meminfo text
+ * buf, in bytes; false when absent or malformed. */
+static bool meminfo_field(const char *buf, const char *name, size_t *out)
+{
+    const char *p = strstr(buf, name);
+    if (!p || (p != buf && p[-1] != '\n'))
+        return false;
+    p += strlen(name);
+    while (*p == ' ')
+        p++;
+    if (*p < '0' || *p > '9')
+        return false;
+    size_t kb = 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (kb > (SIZE_MAX >> 10) / 10)
+            return false;
+        kb = kb * 10 + (size_t)(*p - '0');
+    }
+    *out = kb << 10;
+    return true;
+}
+
+int mk_os_mem_available(size_t *avail, size_t *total)
+{
+    int saved = errno;
+    int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return os_result(-1, saved);
+    /* MemTotal, MemFree and MemAvailable are its first three lines. */
+    char buf[512];
+    size_t got = 0;
+    while (got < sizeof(buf) - 1) {
+        ssize_t r = read(fd, buf + got, sizeof(buf) - 1 - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    (void)close(fd);
+    buf[got] = '\0';
+    errno = saved;
+    return meminfo_field(buf, "MemAvailable:", avail) &&
+                   meminfo_field(buf, "MemTotal:", total)
+               ? 0
+               : ENOENT;
+}
+
 int mk_os_fs_size(const char *path, size_t *size)
 {
     struct statvfs st;

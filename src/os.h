@@ -88,6 +88,12 @@ int mk_os_punch_hole(int fd, off_t off, size_t len);
 /// Free space of fd's file system in bytes (what an unprivileged writer
 /// may still allocate).
 int mk_os_fs_avail(int fd, size_t *avail);
+/// Free space for unprivileged writers and total size, in bytes, of the
+/// file system holding fd (fstatvfs).
+int mk_os_fs_space(int fd, size_t *avail, size_t *total);
+/// The system's MemAvailable and MemTotal, in bytes, from /proc/meminfo
+/// (read into a stack buffer).  ENOENT when the file or a field is missing.
+int mk_os_mem_available(size_t *avail, size_t *total);
 /// Size in bytes of the file system that holds path.
 int mk_os_fs_size(const char *path, size_t *size);
 

@@ -214,16 +214,27 @@ int mk_registry_destroy_kind(struct memkind *kind)
     return err;
 }
 
-struct memkind *mk_registry_pin(unsigned slot, enum mk_backing backing)
+/* Pins the live kind of slot when any is true or its backing matches. */
+static struct memkind *pin(unsigned slot, bool any, enum mk_backing backing)
 {
     mk_mutex_lock(&registry_lock, MK_RANK_REGISTRY);
     struct memkind *k = mk_registry_get(slot);
-    if (k && (k->backing != backing || k->dying))
+    if (k && ((!any && k->backing != backing) || k->dying))
         k = NULL;
     if (k)
         k->pins++;
     mk_mutex_unlock(&registry_lock, MK_RANK_REGISTRY);
     return k;
+}
+
+struct memkind *mk_registry_pin(unsigned slot, enum mk_backing backing)
+{
+    return pin(slot, false, backing);
+}
+
+struct memkind *mk_registry_pin_any(unsigned slot)
+{
+    return pin(slot, true, MK_BACKING_NUMA);
 }
 
 void mk_registry_unpin(struct memkind *kind)

@@ -358,32 +358,37 @@ static int heavy_barrier(void)
 }
 
 /*
- * Idle sweep: empties the magazine and explicit tcache of every thread that
- * has not used kind since the previous sweep, so that the objects they hold
- * go back to the arenas and, with decay, their file blocks to the file
- * system, while the process is idle (jemalloc flushes a tcache only as its
- * owner allocates).  A thread's caches are flushed once per idle period.
+ * The sweep of kind's thread caches: empties the magazine and explicit
+ * tcache of every thread that has not used kind since the previous sweep
+ * (all: of every thread, used or not), so that the objects they hold go
+ * back to the arenas and, with decay, their file blocks to the file
+ * system (jemalloc flushes a tcache only as its owner allocates).  An idle
+ * thread's caches are flushed once per idle period.  A thread inside its
+ * cache bracket at that moment keeps its caches (the owner wins), in both
+ * modes.  The depot goes back after a period without transfers (all: now).
  * Called by the PMEM purger thread; takes the set lock.
  * Returns the number of caches flushed (0 also when membarrier is missing).
  */
-unsigned mk_arena_flush_idle(struct memkind *kind)
+static unsigned flush_caches(struct memkind *kind, bool all)
 {
     struct mk_arena_set *set = kind->arenas;
     unsigned nclaimed = 0, nflushed = 0;
     if (!set)
         return 0;
     mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
-    /* The depot goes back after a whole period without transfers. */
-    if (!set->depot_used)
+    if (all || !set->depot_used)
         mk_tcache_depot_flush(set);
     set->depot_used = false;
     for (unsigned i = 0; i < set->ntcs; i++) {
         struct mk_tc_rec *r = &set->tcs[i];
         struct mk_tls_entry *e = &r->owner->e[kind->partition];
-        if (atomic_load_explicit(&e->used, memory_order_relaxed)) {
+        bool active = atomic_load_explicit(&e->used, memory_order_relaxed);
+        if (active) {
             atomic_store_explicit(&e->used, 0, memory_order_relaxed);
             r->flushed = false;
-        } else if (!r->flushed) {
+        }
+        /* a flushed entry unused since holds nothing */
+        if (!r->flushed && (all || !active)) {
             atomic_store_explicit(&e->claim, 1, memory_order_relaxed);
             nclaimed++;
         }
@@ -393,11 +398,15 @@ unsigned mk_arena_flush_idle(struct memkind *kind)
         for (unsigned i = 0; i < set->ntcs; i++) {
             struct mk_tc_rec *r = &set->tcs[i];
             struct mk_tls_entry *e = &r->owner->e[kind->partition];
-            /* acquire: the owner's last use happens before the flush */
+            /* acquire: the owner's last use happens before the flush.
+             * Idle mode: an entry used meanwhile is active again, and the
+             * owner wins.  Either mode: so does an owner inside its
+             * bracket; one outside it has finished with the caches and
+             * waits for the claim at its next entry (the barrier). */
             if (!atomic_load_explicit(&e->claim, memory_order_relaxed) ||
                 atomic_load_explicit(&e->busy, memory_order_acquire) ||
-                atomic_load_explicit(&e->used, memory_order_relaxed))
-                continue; /* in use, or used meanwhile: the owner wins */
+                (!all && atomic_load_explicit(&e->used, memory_order_relaxed)))
+                continue;
             mk_tcache_mag_flush(e->mag, e->dflags);
             unsigned tc = r->tcache;
             if (tc != MK_NO_TCACHE)
@@ -412,6 +421,16 @@ unsigned mk_arena_flush_idle(struct memkind *kind)
     }
     mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
     return nflushed;
+}
+
+unsigned mk_arena_flush_idle(struct memkind *kind)
+{
+    return flush_caches(kind, false);
+}
+
+unsigned mk_arena_flush_all(struct memkind *kind)
+{
+    return flush_caches(kind, true);
 }
 
 /*

@@ -11,6 +11,14 @@
  * while no PMEM kind exists.  It parks while it has neither.  Does not own:
  * what a sweep or a decay does (tcache.c, arena.c).
  *
+ * Memory pressure: once a second (MK_PRESSURE_PERIOD_MS) a round also
+ * reads the system's available memory, and each file kind's free file
+ * system space; below MEMKIND_PRESSURE_PERCENT (memkind(3); 5 % unless
+ * set, 0: never) every thread's cached objects of the kinds concerned go
+ * back, used or not, and their arenas purge every free page at once
+ * (give_back).  Only a process whose caches start the purger (a PMEM kind,
+ * or MK_LC_SWEEP_FLOOR cached from DEFAULT) is checked.
+ *
  * Time: the period is measured on CLOCK_MONOTONIC (the condition variable
  * is made with pthread_condattr_setclock), so a step of the wall clock
  * neither stalls the purger nor makes it spin.
@@ -36,10 +44,13 @@
 #include <memkind/internal/memkind_pmem.h>
 
 #include <memkind/internal/memkind_arena.h>
+#include <memkind/internal/memkind_env.h>
 #include <memkind/internal/memkind_fault.h>
 #include <memkind/internal/memkind_lock.h>
 #include <memkind/internal/memkind_log.h>
 #include <memkind/internal/memkind_registry.h>
+
+#include "../os.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -54,6 +65,11 @@
  * two periods, and a process with no file kind is woken once a second, not
  * ten times. */
 #define MK_PURGE_DEFAULT_PERIOD_MS 1000
+
+/* How often a round checks for memory pressure, and the threshold in
+ * percent of the total when MEMKIND_PRESSURE_PERCENT is not set. */
+#define MK_PRESSURE_PERIOD_MS       1000
+#define MK_PRESSURE_DEFAULT_PERCENT 5
 
 static MK_FORK_PAGE pthread_mutex_t purger_lock = PTHREAD_MUTEX_INITIALIZER;
 /* purger_cond uses CLOCK_MONOTONIC: cond_make(). */
@@ -123,6 +139,101 @@ static struct timespec next_round(bool pmem)
     return ts;
 }
 
+/* Pressure rounds that gave memory back (tests: mk_pmem_purger_pressure_
+ * rounds()); the purger thread's own clock of the last check. */
+static atomic_ulong pressure_rounds;
+static struct timespec pressure_checked;
+
+/* The threshold in percent, 0: never (MEMKIND_PRESSURE_PERCENT). */
+static unsigned pressure_percent(void)
+{
+    const struct mk_env *env = mk_env_get();
+    static atomic_bool told;
+    if (env->pressure_pct_bad && !atomic_exchange(&told, true))
+        mk_log_err("MEMKIND_PRESSURE_PERCENT must be an integer from 0 to "
+                   "100; using %d",
+                   MK_PRESSURE_DEFAULT_PERCENT);
+    return env->pressure_pct < 0 ? MK_PRESSURE_DEFAULT_PERCENT
+                                 : (unsigned)env->pressure_pct;
+}
+
+/* True when avail is below pct percent of total (a total of 0 is unknown). */
+static bool below(size_t avail, size_t total, unsigned pct)
+{
+    return total && (double)avail * 100.0 < (double)total * pct;
+}
+
+/* Whether MK_PRESSURE_PERIOD_MS passed since the last check (purger thread
+ * only); if so the check is now. */
+static bool pressure_due(void)
+{
+    struct timespec now;
+    (void)clock_gettime(CLOCK_MONOTONIC, &now); /* valid pointer: no error */
+    long ms = (long)(now.tv_sec - pressure_checked.tv_sec) * 1000 +
+              (now.tv_nsec - pressure_checked.tv_nsec) / 1000000;
+    if (pressure_checked.tv_sec && ms < MK_PRESSURE_PERIOD_MS)
+        return false;
+    pressure_checked = now;
+    return true;
+}
+
+/* Every thread's caches of kind, then every free page of its arenas. */
+static void give_back(struct memkind *kind)
+{
+    (void)mk_arena_flush_all(kind);
+    (void)mk_arena_purge_now(kind);
+}
+
+/* The file system under a file kind is short of space (not Device DAX,
+ * whose space is the device's, all of it mapped). */
+static bool file_low(struct memkind *kind, unsigned pct)
+{
+    const struct memkind_pmem *p = kind->priv;
+    size_t avail = 0, total = 0;
+    return p && !p->devdax && mk_os_fs_space(p->fd, &avail, &total) == 0 &&
+           below(avail, total, pct);
+}
+
+/*
+ * The memory pressure check of a round.  Little memory left in the system:
+ * every kind gives back (static kinds need no pin: never destroyed; one
+ * not set up yet has no arenas).  A file kind also gives back when its file
+ * system is short of space.  Runs with no lock held.
+ */
+static void pressure_round(void)
+{
+    unsigned pct = pressure_percent();
+    if (!pct || !pressure_due())
+        return;
+    size_t avail = 0, total = 0;
+    /* no /proc/meminfo (not mounted): no pressure known */
+    bool mem =
+        mk_os_mem_available(&avail, &total) == 0 && below(avail, total, pct);
+    bool any = mem;
+    for (unsigned s = 0; mem && s < MEMKIND_NUM_BASE_KIND; s++) {
+        struct memkind *k = mk_registry_get(s);
+        if (k && __atomic_load_n(&k->arenas, __ATOMIC_ACQUIRE))
+            give_back(k);
+    }
+    for (unsigned s = MEMKIND_NUM_BASE_KIND; s < MEMKIND_MAX_KIND; s++) {
+        struct memkind *k = mk_registry_pin_any(s);
+        if (!k)
+            continue;
+        if (mem || (k->backing == MK_BACKING_FILE && file_low(k, pct))) {
+            give_back(k);
+            any = true;
+        }
+        mk_registry_unpin(k);
+    }
+    if (any)
+        atomic_fetch_add(&pressure_rounds, 1);
+}
+
+unsigned long mk_pmem_purger_pressure_rounds(void)
+{
+    return atomic_load(&pressure_rounds);
+}
+
 static void *purger_main(void *arg)
 {
     (void)arg;
@@ -152,6 +263,7 @@ static void *purger_main(void *arg)
             (void)mk_arena_decay(k);
             mk_registry_unpin(k);
         }
+        pressure_round();
     }
     return NULL;
 }

@@ -40,7 +40,11 @@
 #include <thread>
 #include <vector>
 #include <dirent.h>
+#include <fcntl.h>
+#include <functional>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -133,6 +137,27 @@ TEST(Env, PmemForkModes)
         mk_env_parse(&e, fake_get);
         EXPECT_TRUE(e.pmem_fork_bad) << "'" << v << "'";
         EXPECT_EQ(MK_PMEM_FORK_COPY, e.pmem_fork) << "'" << v << "'";
+    }
+}
+
+TEST(Env, PressurePercent)
+{
+    fake_env.clear();
+    struct mk_env e;
+    mk_env_parse(&e, fake_get);
+    EXPECT_EQ(-1, e.pressure_pct) << "unset: the library's default";
+    EXPECT_FALSE(e.pressure_pct_bad);
+    for (const char *v : {"0", "5", "100"}) {
+        fake_env = {{"MEMKIND_PRESSURE_PERCENT", v}};
+        mk_env_parse(&e, fake_get);
+        EXPECT_EQ(atol(v), e.pressure_pct) << v;
+        EXPECT_FALSE(e.pressure_pct_bad) << v;
+    }
+    for (const char *v : {"", "-1", "101", "5%", " 5", "abc"}) {
+        fake_env = {{"MEMKIND_PRESSURE_PERCENT", v}};
+        mk_env_parse(&e, fake_get);
+        EXPECT_TRUE(e.pressure_pct_bad) << "'" << v << "'";
+        EXPECT_EQ(-1, e.pressure_pct) << "'" << v << "'";
     }
 }
 
@@ -1386,6 +1411,214 @@ TEST(LargeCacheIdle, DefaultOnlyProcess)
     }
     run_self_in_child({{"MK_TEST_LC_IDLE_CHILD", "1"}},
                       "LargeCacheIdle.InChild");
+}
+
+// Memory pressure (MEMKIND_PRESSURE_PERCENT, memkind(3)).  A thread that
+// keeps using its cache is never idle, so the idle sweep leaves it alone;
+// under pressure the purger takes it back anyway.  The thread frees n
+// objects of size s (cached), then, every 20 ms, allocates and frees one
+// object of 2 s, a use of the cache that keeps at most that one object
+// besides.  Returns the bytes cached after the frees and what is left when
+// the cache fell below them, or after `secs`.
+static void pressure_thread(memkind_t kind, size_t s, int n, double secs,
+                            size_t *cached, size_t *left,
+                            const std::function<void()> &after_frees = {})
+{
+    std::thread t([&] {
+        std::vector<void *> v;
+        for (int i = 0; i < n; i++) {
+            v.push_back(memkind_malloc(kind, s));
+            if (v.back())
+                memset(v.back(), 1, s);
+        }
+        for (void *p : v)
+            memkind_free(kind, p);
+        *cached = *left = mk_arena_thread_large_cached(kind);
+        if (after_frees)
+            after_frees();
+        auto t0 = std::chrono::steady_clock::now();
+        while (std::chrono::steady_clock::now() - t0 <
+               std::chrono::duration<double>(secs)) {
+            void *p = memkind_malloc(kind, 2 * s);
+            if (p)
+                *(volatile char *)p = 1;
+            memkind_free(kind, p);
+            *left = mk_arena_thread_large_cached(kind);
+            if (*left < *cached)
+                break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+    t.join();
+}
+
+// Run by MemoryPressure.DefaultCaches with MEMKIND_PRESSURE_PERCENT=100
+// (MemAvailable is always below MemTotal: pressure at every check) and =0
+// (never).  Fails without the pressure check (checked: nothing took the
+// used cache back).
+TEST(MemoryPressure, InChild)
+{
+    const char *mode = getenv("MK_TEST_PRESSURE_CHILD");
+    if (!mode) {
+        GTEST_SKIP() << "run by MemoryPressure.DefaultCaches";
+    }
+    if (mk_arena_large_cache_budget() == 0) {
+        GTEST_SKIP() << "MEMKIND_LARGE_CACHE_BYTES=0 in the environment";
+    }
+    const bool pressure = strcmp(mode, "1") == 0;
+    const size_t s = lc_unit();
+    // more than MK_LC_SWEEP_FLOOR: that starts the purger
+    const int n = (int)(MK_LC_SWEEP_FLOOR / s) + 4;
+    ASSERT_LE((n + 2) * s, mk_arena_kind_large_cache_budget(MEMKIND_DEFAULT));
+    size_t cached = 0, left = 0;
+    auto t0 = std::chrono::steady_clock::now();
+    // rounds are a second apart: two of them and slack, or 2.5 s of
+    // never-idle use with no pressure
+    pressure_thread(MEMKIND_DEFAULT, s, n, pressure ? 6.0 : 2.5, &cached,
+                    &left);
+    double waited =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
+    EXPECT_EQ(n * s, cached) << "the frees were not cached";
+    if (pressure) {
+        EXPECT_LE(left, 2 * s)
+            << "a used thread's cache was not given back under pressure";
+        EXPECT_GE(mk_pmem_purger_pressure_rounds(), 1u);
+    } else {
+        EXPECT_GE(left, n * s) << "taken back with no pressure";
+        EXPECT_EQ(0u, mk_pmem_purger_pressure_rounds());
+    }
+    std::printf("[ pressure ] %s: %zu KiB cached, %zu KiB left after %.2f s\n",
+                pressure ? "100 %" : "off", cached >> 10, left >> 10, waited);
+}
+
+TEST(MemoryPressure, DefaultCaches)
+{
+    if (getenv("MK_TEST_PRESSURE_CHILD")) {
+        GTEST_SKIP();
+    }
+    run_self_in_child(
+        {{"MEMKIND_PRESSURE_PERCENT", "100"}, {"MK_TEST_PRESSURE_CHILD", "1"}},
+        "MemoryPressure.InChild");
+    run_self_in_child(
+        {{"MEMKIND_PRESSURE_PERCENT", "0"}, {"MK_TEST_PRESSURE_CHILD", "0"}},
+        "MemoryPressure.InChild");
+}
+
+// jemalloc's dirty pages in every arena (stats.arenas.<all>.pdirty).
+static size_t jemk_dirty_bytes()
+{
+    uint64_t epoch = 1;
+    size_t pdirty = 0, sz = sizeof(pdirty);
+    EXPECT_EQ(0,
+              jemk_mallctl("epoch", nullptr, nullptr, &epoch, sizeof(epoch)));
+    EXPECT_EQ(
+        0, jemk_mallctl("stats.arenas.4096.pdirty", &pdirty, &sz, nullptr, 0));
+    return pdirty * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+// Under pressure the purger empties DEFAULT's automatic arenas of their
+// dirty pages at once (mk_arena_purge_now), instead of over jemalloc's
+// 10 s decay.  Fails when DEFAULT's arenas are left alone (checked).
+TEST(MemoryPressure, PurgeNowEmptiesDefaultArenas)
+{
+    const size_t s = lc_unit();
+    std::vector<void *> v;
+    for (int i = 0; i < 32; i++)
+        v.push_back(jemk_mallocx(s, MALLOCX_TCACHE_NONE));
+    for (void *p : v) {
+        ASSERT_NE(nullptr, p);
+        memset(p, 1, s);
+    }
+    for (void *p : v)
+        jemk_dallocx(p, MALLOCX_TCACHE_NONE);
+    size_t before = jemk_dirty_bytes();
+    ASSERT_GE(before, 32 * s) << "the frees left no dirty pages to purge";
+    EXPECT_EQ(0, mk_arena_purge_now(MEMKIND_DEFAULT));
+    size_t after = jemk_dirty_bytes();
+    EXPECT_LE(after + 32 * s, before) << "DEFAULT's dirty pages stayed";
+}
+
+// A PMEM kind on a file system that runs short of space (under 5 %, the
+// default threshold) gives its cached objects and free file blocks back,
+// while the system has memory to spare.  A 64 MiB tmpfs is mounted for it
+// (root only) and filled by another file once the objects are cached.
+// Fails without the file-system check (checked).
+TEST(MemoryPressure, FileSystemShortOfSpace)
+{
+    if (getenv("MK_TEST_PRESSURE_CHILD") || getenv("MK_TEST_LC_CHILD")) {
+        GTEST_SKIP();
+    }
+    const char *pct = getenv("MEMKIND_PRESSURE_PERCENT");
+    if (pct && strcmp(pct, "5") != 0) {
+        GTEST_SKIP() << "MEMKIND_PRESSURE_PERCENT set in the environment";
+    }
+    if (mk_arena_large_cache_budget() == 0) {
+        GTEST_SKIP() << "MEMKIND_LARGE_CACHE_BYTES=0 in the environment";
+    }
+    std::string templ = mk_test_pmem_dir + "/mk_pressure_XXXXXX";
+    ASSERT_NE(nullptr, mkdtemp(&templ[0])) << strerror(errno);
+    const std::string dir = templ;
+    if (mount("mk_pressure", dir.c_str(), "tmpfs", 0, "size=64m") != 0) {
+        int err = errno;
+        rmdir(dir.c_str());
+        GTEST_SKIP() << "cannot mount a tmpfs (" << strerror(err)
+                     << "): needs root";
+    }
+    memkind_t kind = nullptr;
+    ASSERT_EQ(0, memkind_create_pmem(dir.c_str(), 0, &kind));
+    const size_t s = lc_unit();
+    const int n = lc_count(kind, s) - 2; // room for the 2 s object
+    ASSERT_GE(n, 1);
+    const unsigned long rounds0 = mk_pmem_purger_pressure_rounds();
+    size_t cached = 0, left = 0;
+    // no pressure yet: 1.5 s of use keeps the cache
+    pressure_thread(kind, s, n, 1.5, &cached, &left);
+    EXPECT_EQ(n * s, cached) << "the frees were not cached";
+    EXPECT_GE(left, cached) << "taken back with space to spare";
+    EXPECT_EQ(rounds0, mk_pmem_purger_pressure_rounds());
+
+    const std::string filler = dir + "/filler";
+    int fd = -1;
+    size_t avail_full = 0;
+    auto fill = [&] {
+        struct statvfs st;
+        ASSERT_EQ(0, statvfs(dir.c_str(), &st));
+        size_t avail = (size_t)st.f_bavail * st.f_frsize;
+        size_t total = (size_t)st.f_blocks * st.f_frsize;
+        fd = open(filler.c_str(), O_CREAT | O_RDWR, 0600);
+        ASSERT_GE(fd, 0);
+        // leave 1 % of the file system free, enough for the thread's
+        // objects of 2 s
+        ASSERT_EQ(0, posix_fallocate(fd, 0, (off_t)(avail - total / 100)));
+        ASSERT_EQ(0, statvfs(dir.c_str(), &st));
+        avail_full = (size_t)st.f_bavail * st.f_frsize;
+    };
+    auto t0 = std::chrono::steady_clock::now();
+    // a fresh thread: the first one's cache went back at its exit
+    pressure_thread(kind, s, n, 6.0, &cached, &left, fill);
+    double waited =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
+    EXPECT_EQ(n * s, cached);
+    EXPECT_LE(left, 2 * s) << "the cache stayed with the file system full";
+    EXPECT_GT(mk_pmem_purger_pressure_rounds(), rounds0);
+    // and their file blocks went back (the arenas purged at once)
+    struct statvfs st;
+    ASSERT_EQ(0, statvfs(dir.c_str(), &st));
+    size_t avail_end = (size_t)st.f_bavail * st.f_frsize;
+    EXPECT_GE(avail_end, avail_full + n * s)
+        << "the file blocks of the given back objects stayed allocated";
+    std::printf("[ pressure ] file system full: %zu KiB cached, %zu KiB left "
+                "after %.2f s; free space %zu -> %zu KiB\n",
+                cached >> 10, left >> 10, waited, avail_full >> 10,
+                avail_end >> 10);
+    if (fd >= 0)
+        close(fd);
+    unlink(filler.c_str());
+    EXPECT_EQ(0, memkind_destroy_kind(kind));
+    EXPECT_EQ(0, umount(dir.c_str())) << strerror(errno);
+    rmdir(dir.c_str());
 }
 
 // fork() waits for an idle sweep in progress: one that had claimed the

@@ -136,6 +136,15 @@ int mk_arena_decay(struct memkind *kind);
 /// (src/tcache.c); returns how many.  PMEM purger only, kind pinned
 /// (mk_registry_pin: it stays published and alive), no lock held.
 unsigned mk_arena_flush_idle(struct memkind *kind);
+/// The same for every thread's caches, used or not (memory pressure), and
+/// the kind's depot; a thread inside an allocation call at that moment
+/// keeps its caches.  Same preconditions; returns how many were flushed.
+unsigned mk_arena_flush_all(struct memkind *kind);
+/// Purges every arena of kind now (jemalloc's dirty pages of MEMKIND_DEFAULT's
+/// automatic arenas for DEFAULT), whatever the decay times: memory pressure.
+/// Takes the set lock; no lock held on entry.  Returns 0 or
+/// MEMKIND_ERROR_RUNTIME when an existing arena refused.
+int mk_arena_purge_now(struct memkind *kind);
 
 /// Runs a static kind's create op (from its init_once); logs on failure,
 /// after which the kind's allocations fail with ENOMEM.

@@ -34,8 +34,10 @@ struct mk_env {
     bool heap_manager_bad;    ///< MEMKIND_HEAP_MANAGER other than JEMALLOC
     enum mk_pmem_fork_mode pmem_fork; ///< MEMKIND_PMEM_FORK, default copy
     bool pmem_fork_bad;               ///< value present but not a mode
-    long large_cache;     ///< MEMKIND_LARGE_CACHE_BYTES, -1 = unset (4 MiB)
-    bool large_cache_bad; ///< value present but invalid
+    long large_cache;      ///< MEMKIND_LARGE_CACHE_BYTES, -1 = unset (4 MiB)
+    bool large_cache_bad;  ///< value present but invalid
+    long pressure_pct;     ///< MEMKIND_PRESSURE_PERCENT, -1 = unset (5)
+    bool pressure_pct_bad; ///< value present but invalid
 };
 
 /// Parses the variables from get (secure_getenv in the library; tests pass

@@ -125,6 +125,8 @@ void mk_pmem_purger_want_default(void);
 extern _Atomic bool mk_purger_default;
 #endif
 void mk_pmem_purger_prefork(void);
+/// Rounds in which the purger found memory pressure and gave caches back.
+unsigned long mk_pmem_purger_pressure_rounds(void);
 void mk_pmem_purger_postfork(bool child);
 
 /*

@@ -44,7 +44,8 @@ void mk_registry_unlock(void);
  * decay) pins it instead of holding the registry lock, so that thread exits
  * and kind creation do not wait for it.  mk_registry_pin(slot, backing)
  * returns the live kind of that slot and backing, pinned, or NULL (none,
- * another backing, or a kind being destroyed).  A pinned kind is neither
+ * another backing, or a kind being destroyed); mk_registry_pin_any(slot)
+ * the same whatever its backing.  A pinned kind is neither
  * unpublished nor destroyed until mk_registry_unpin(): destroy waits for
  * the pins to go, and no new pin is given once it waits.  Both take the
  * registry lock (hold no lock ranked at or above it); the pin itself holds
@@ -54,6 +55,7 @@ void mk_registry_unlock(void);
  * from the fork protocol's child handler, which holds the purger lock.
  */
 struct memkind *mk_registry_pin(unsigned slot, enum mk_backing backing);
+struct memkind *mk_registry_pin_any(unsigned slot);
 void mk_registry_unpin(struct memkind *kind);
 void mk_registry_drop_pins_in_child(void);
 
