@@ -338,7 +338,8 @@ __attribute__((noinline)) static void arena_free_cached(struct memkind *kind,
         }
     } else if (mk_lc_covers(usize) && mk_lookup(ptr) == kind &&
                mk_lc_push(kind->arenas, e, ptr, usize,
-                          kind->arenas->lc_budget)) {
+                          __atomic_load_n(&kind->arenas->lc_budget,
+                                          __ATOMIC_RELAXED))) {
         mk_cache_exit(e);
         return;
     }

@@ -743,10 +743,16 @@ void mk_arena_limit_large_cache(struct memkind *kind, size_t limit, bool file)
 {
     if (!kind->arenas)
         return;
-    if (limit)
-        kind->arenas->lc_budget = limit / MK_LC_LIMIT_SHARE;
-    else if (file && !mk_lc_budget_given)
-        kind->arenas->lc_budget = MK_LC_FILE_BUDGET;
+    struct mk_arena_set *set = kind->arenas;
+    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
+    if (limit) {
+        __atomic_store_n(&set->lc_budget, limit / MK_LC_LIMIT_SHARE,
+                         __ATOMIC_RELAXED);
+    } else if (file && !mk_lc_budget_given) {
+        set->lc_shared = true;
+        mk_lc_share(set);
+    }
+    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
 }
 
 /*

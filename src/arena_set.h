@@ -79,13 +79,23 @@ struct mk_arena_set {
     ssize_t muzzy_decay_ms;              ///< decay applied to new arenas
     size_t oversize;                     ///< oversize_threshold of new
                                          ///< arenas, 0: the configured one
-    size_t lc_budget; ///< large cache bytes per thread, SIZE_MAX: global
+    /// Large cache bytes per thread, SIZE_MAX: the global budget.  Written
+    /// under lock, read without it (relaxed atomics): a thread's next push
+    /// sees a new value, and a cache above it only stops growing.
+    size_t lc_budget;
+    /// lc_budget is MK_LC_FILE_SHARE divided among the threads with a record
+    /// in tcs, at least MK_LC_FILE_BUDGET (mk_lc_share).
+    bool lc_shared;
     /// Large objects one thread's cache had no room for, for another
     /// thread's cache to take (src/tcache.c, "depot"); made on first need,
     /// under lock, at most one thread budget.
     struct mk_lcache *depot;
     bool depot_used; ///< a transfer since the last idle sweep (lock)
 };
+
+/// Sets lc_budget of a shared set from its number of thread records.
+/// Pre: set->lock held (or the set not yet published).
+void mk_lc_share(struct mk_arena_set *set);
 
 /// MEMKIND_DEFAULT's set: jemalloc's automatic arenas, never destroyed.
 extern struct mk_arena_set mk_default_set;

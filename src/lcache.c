@@ -247,7 +247,8 @@ void *mk_lc_pop_depot(struct mk_arena_set *set, struct mk_tls_entry *e,
         return NULL;
     struct mk_lcache *d = set->depot; /* never changes once made */
     struct mk_lcache *lc = lc_make(e);
-    const size_t sz = mk_lc_size[c], budget = lc_budget_of(set->lc_budget);
+    const size_t sz = mk_lc_size[c], budget = lc_budget_of(__atomic_load_n(
+                                         &set->lc_budget, __ATOMIC_RELAXED));
     if (!lc || lc->bytes + sz > budget)
         return NULL;
     /* Room in the thread's cache: slots of the class and bytes. */
@@ -411,8 +412,20 @@ size_t mk_arena_large_cache_budget(void)
 size_t mk_arena_kind_large_cache_budget(struct memkind *kind)
 {
     size_t b = mk_arena_large_cache_budget();
-    return kind->arenas && kind->arenas->lc_budget < b ? kind->arenas->lc_budget
-                                                       : b;
+    size_t k = kind->arenas
+                   ? __atomic_load_n(&kind->arenas->lc_budget, __ATOMIC_RELAXED)
+                   : SIZE_MAX;
+    return k < b ? k : b;
+}
+
+void mk_lc_share(struct mk_arena_set *set)
+{
+    if (!set->lc_shared)
+        return;
+    size_t b = MK_LC_FILE_SHARE / (set->ntcs ? set->ntcs : 1);
+    __atomic_store_n(&set->lc_budget,
+                     b < MK_LC_FILE_BUDGET ? MK_LC_FILE_BUDGET : b,
+                     __ATOMIC_RELAXED);
 }
 
 size_t mk_arena_kind_depot_bytes(struct memkind *kind)

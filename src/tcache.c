@@ -177,6 +177,7 @@ static void tls_destructor(void *arg)
                 break;
             }
         }
+        mk_lc_share(set);
         mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
     }
     mk_registry_unlock();
@@ -309,6 +310,7 @@ int mk_tcache_fill(struct memkind *kind, unsigned *arena_out)
         if (!mk_fault_hit() &&
             jemk_mallctl("tcache.create", &id, &sz, NULL, 0) == 0) {
             set->tcs[set->ntcs++] = (struct mk_tc_rec){id, t, false};
+            mk_lc_share(set);
             tc = id;
         }
     }
@@ -443,6 +445,7 @@ void mk_tcache_destroy_all(struct mk_arena_set *set)
     for (unsigned i = 0; i < set->ntcs; i++)
         tcache_destroy(set->tcs[i].tcache);
     set->ntcs = 0;
+    mk_lc_share(set);
 }
 
 /*
@@ -535,5 +538,6 @@ void mk_tcache_postfork_child(void)
             }
             i++;
         }
+        mk_lc_share(set); /* the forking thread's share only */
     }
 }

@@ -1104,10 +1104,14 @@ TEST_F(LargeCache, AThreadThatOnlyFreesPassesItsCacheOn)
             ASSERT_NE(nullptr, p);
             v.push_back(p);
         }
-        size_t most = 0, after = 0, depot = 0;
+        // the consumer's own budget: a file kind's is shared among the
+        // threads that use it (this one too)
+        size_t most = 0, after = 0, depot = 0, cbudget = 0;
         std::thread consumer([&] {
             for (void *p : v) {
                 memkind_free(kind, p);
+                if (!cbudget)
+                    cbudget = mk_arena_kind_large_cache_budget(kind);
                 most = std::max(most, mk_arena_thread_large_cached(kind));
             }
             after = mk_arena_thread_large_cached(kind);
@@ -1115,9 +1119,11 @@ TEST_F(LargeCache, AThreadThatOnlyFreesPassesItsCacheOn)
             (void)memkind_update_cached_stats();
         });
         consumer.join();
-        EXPECT_EQ(budget / s * s, most) << kind->name << ": it cached at first";
-        EXPECT_LE(after, budget) << kind->name << ": its own cache";
-        EXPECT_EQ(budget / s * s, depot)
+        ASSERT_LE(cbudget, budget);
+        EXPECT_EQ(cbudget / s * s, most)
+            << kind->name << ": it cached at first";
+        EXPECT_LE(after, cbudget) << kind->name << ": its own cache";
+        EXPECT_EQ(cbudget / s * s, depot)
             << kind->name << ": a consumer's full caches fill the depot";
         std::set<void *> freed(v.begin(), v.end());
         size_t reused = 0;
@@ -1126,7 +1132,7 @@ TEST_F(LargeCache, AThreadThatOnlyFreesPassesItsCacheOn)
             ASSERT_NE(nullptr, p);
             reused += freed.count(p);
         }
-        EXPECT_GE(reused, budget / s)
+        EXPECT_GE(reused, cbudget / s)
             << kind->name << ": the allocating thread got the depot's objects";
         EXPECT_EQ(0u, mk_arena_kind_depot_bytes(kind))
             << kind->name << ": the allocating thread left the depot's objects";
@@ -1262,22 +1268,60 @@ run_self_in_child(const std::vector<std::pair<const char *, const char *>> &env,
     }
 }
 
-// A PMEM kind without a size keeps MK_LC_FILE_BUDGET (4 MiB) per thread
-// when MEMKIND_LARGE_CACHE_BYTES is not set: cached blocks hold file space
-// and a forked child copies them all.
-TEST(LargeCacheLimit, FileKindsKeepFourMiBUnlessBytesAreGiven)
+// A PMEM kind without a size shares MK_LC_FILE_SHARE (32 MiB) among the
+// threads that use it, at least MK_LC_FILE_BUDGET (4 MiB) each, when
+// MEMKIND_LARGE_CACHE_BYTES is not set: cached blocks hold file space and
+// a forked child copies them all, but one thread alone with 4 MiB ran
+// 256 KiB batches 12 times slower.  1 MiB objects: 32 fit a class's slots.
+// Fails with a fixed 4 MiB per thread (the budget before, checked).
+TEST(LargeCacheLimit, FileKindsShareTheirBudgetUnlessBytesAreGiven)
 {
     if (getenv("MEMKIND_LARGE_CACHE_BYTES")) {
         GTEST_SKIP() << "MEMKIND_LARGE_CACHE_BYTES is set";
     }
-    if (mk_arena_large_cache_budget() <= MK_LC_FILE_BUDGET) {
-        GTEST_SKIP() << "large cache budget not above 4 MiB";
+    if (mk_arena_large_cache_budget() < MK_LC_FILE_SHARE) {
+        GTEST_SKIP() << "large cache budget under 32 MiB";
     }
+    const size_t mib = (size_t)1 << 20;
     memkind_t pmem = nullptr;
     ASSERT_EQ(0, memkind_create_pmem(mk_test_pmem_dir.c_str(), 0, &pmem));
-    EXPECT_EQ(MK_LC_FILE_BUDGET, mk_arena_kind_large_cache_budget(pmem));
-    EXPECT_EQ(MK_LC_FILE_BUDGET,
-              lc_fill_fresh_thread(pmem, MK_LC_FILE_BUDGET, lc_unit()));
+    EXPECT_EQ(MK_LC_FILE_SHARE, mk_arena_kind_large_cache_budget(pmem));
+    // one thread: all of it
+    EXPECT_EQ(MK_LC_FILE_SHARE,
+              lc_fill_fresh_thread(pmem, MK_LC_FILE_SHARE, mib));
+    // two (this one uses the kind too): half each
+    void *mine = memkind_malloc(pmem, 64);
+    ASSERT_NE(nullptr, mine);
+    EXPECT_EQ(MK_LC_FILE_SHARE / 2,
+              lc_fill_fresh_thread(pmem, MK_LC_FILE_SHARE / 2, mib));
+    // twelve: the floor, 4 MiB each
+    const int others = 11;
+    std::atomic<int> made{0}, done{0};
+    std::vector<size_t> cached(others);
+    std::vector<std::thread> ts;
+    for (int i = 0; i < others; i++)
+        ts.emplace_back([&, i] {
+            std::vector<void *> v;
+            for (size_t k = 0; k < MK_LC_FILE_BUDGET / mib + 2; k++)
+                v.push_back(memkind_malloc(pmem, mib));
+            made++;
+            while (made.load() < others)
+                std::this_thread::yield();
+            for (void *p : v)
+                memkind_free(pmem, p);
+            cached[i] = mk_arena_thread_large_cached(pmem);
+            done++;
+            while (done.load() < others) // all still use the kind
+                std::this_thread::yield();
+            (void)memkind_update_cached_stats();
+        });
+    for (auto &t : ts)
+        t.join();
+    for (int i = 0; i < others; i++)
+        EXPECT_EQ(MK_LC_FILE_BUDGET, cached[i]) << "thread " << i;
+    // the others exited: this thread alone again
+    EXPECT_EQ(MK_LC_FILE_SHARE, mk_arena_kind_large_cache_budget(pmem));
+    memkind_free(pmem, mine);
     EXPECT_EQ(mk_arena_large_cache_budget(),
               mk_arena_kind_large_cache_budget(MEMKIND_DEFAULT));
     EXPECT_EQ(0, memkind_destroy_kind(pmem));
@@ -1291,7 +1335,7 @@ TEST(LargeCacheLimit, FileKindsKeepFourMiBUnlessBytesAreGiven)
 TEST(LargeCacheLimit, GivenBytesInChild)
 {
     if (!getenv("MK_TEST_LC_GIVEN_CHILD")) {
-        GTEST_SKIP() << "run by FileKindsKeepFourMiBUnlessBytesAreGiven";
+        GTEST_SKIP() << "run by FileKindsShareTheirBudgetUnlessBytesAreGiven";
     }
     const size_t given = (size_t)8 << 20;
     ASSERT_EQ(given, mk_arena_large_cache_budget());

@@ -103,14 +103,17 @@ void mk_arena_set_carve(struct memkind *kind, mk_carve_fn *carve);
 /// cache (src/tcache.h) holds at most limit / MK_LC_LIMIT_SHARE bytes of
 /// it, so that caches of other threads, which a failing allocation cannot
 /// reclaim, keep little of the kind.  A file-backed kind without a size
-/// (limit 0, file true) keeps at most MK_LC_FILE_BUDGET per thread unless
-/// MEMKIND_LARGE_CACHE_BYTES was given: cached blocks hold file space (and
-/// disk), which memkind 1.14 gave back, and a forked child copies every
-/// one of them (8 threads x 32 MiB made fork() in the stress test take up
-/// to 6 s instead of 0.5 s).  After memkind_arena_create_map().
+/// (limit 0, file true) shares MK_LC_FILE_SHARE among the threads that use
+/// it, at least MK_LC_FILE_BUDGET each, unless MEMKIND_LARGE_CACHE_BYTES was
+/// given: cached blocks hold file space (and disk), which memkind 1.14 gave
+/// back, and a forked child copies every one of them (8 threads x 32 MiB
+/// made fork() in the stress test take up to 6 s instead of 0.5 s), while
+/// one thread alone with 4 MiB ran 256 KiB batches 12 times slower than
+/// with 32 MiB.  After memkind_arena_create_map().
 void mk_arena_limit_large_cache(struct memkind *kind, size_t limit, bool file);
 #define MK_LC_LIMIT_SHARE 32
 #define MK_LC_FILE_BUDGET ((size_t)4 << 20)
+#define MK_LC_FILE_SHARE  ((size_t)32 << 20)
 /// A thread that frees this many budgets without trying an allocation of
 /// a cached size stops caching until it tries one (src/tcache.h).
 #define MK_LC_QUIET_BUDGETS 4
