@@ -788,7 +788,8 @@ void mk_arena_tune(struct memkind *kind, size_t grow_limit, ssize_t dirty_ms,
  */
 int mk_arena_purge_now(struct memkind *kind)
 {
-    struct mk_arena_set *set = kind->arenas;
+    /* acquire: see flush_caches (tcache.c) */
+    struct mk_arena_set *set = __atomic_load_n(&kind->arenas, __ATOMIC_ACQUIRE);
     int err = 0;
     if (!set)
         return 0;

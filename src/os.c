@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 static size_t os_page_size = 4096;
@@ -306,6 +307,19 @@ int mk_os_mem_available(size_t *avail, size_t *total)
                    meminfo_field(buf, "MemTotal:", total)
                ? 0
                : ENOENT;
+}
+
+int mk_os_mem_free(size_t *free_bytes, size_t *total)
+{
+    struct sysinfo si;
+    int saved = errno;
+    int err = os_result(sysinfo(&si), saved);
+    if (!err) {
+        size_t unit = si.mem_unit ? si.mem_unit : 1;
+        *free_bytes = (size_t)si.freeram * unit;
+        *total = (size_t)si.totalram * unit;
+    }
+    return err;
 }
 
 int mk_os_fs_size(const char *path, size_t *size)

@@ -94,6 +94,9 @@ int mk_os_fs_space(int fd, size_t *avail, size_t *total);
 /// The system's MemAvailable and MemTotal, in bytes, from /proc/meminfo
 /// (read into a stack buffer).  ENOENT when the file or a field is missing.
 int mk_os_mem_available(size_t *avail, size_t *total);
+/// The system's free (never used) memory and total memory, in bytes, from
+/// sysinfo(2): one system call, no file descriptor.
+int mk_os_mem_free(size_t *free_bytes, size_t *total);
 /// Size in bytes of the file system that holds path.
 int mk_os_fs_size(const char *path, size_t *size);
 

@@ -373,7 +373,9 @@ static int heavy_barrier(void)
  */
 static unsigned flush_caches(struct memkind *kind, bool all)
 {
-    struct mk_arena_set *set = kind->arenas;
+    /* acquire: a static kind's set is published by its first use
+     * (memkind_arena_create_map), and the pressure round reads it then */
+    struct mk_arena_set *set = __atomic_load_n(&kind->arenas, __ATOMIC_ACQUIRE);
     unsigned nclaimed = 0, nflushed = 0;
     if (!set)
         return 0;

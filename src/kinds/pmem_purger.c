@@ -144,6 +144,14 @@ static struct timespec next_round(bool pmem)
 static atomic_ulong pressure_rounds;
 static struct timespec pressure_checked;
 
+/* Free memory above the threshold by this many percent of the total rules
+ * out pressure without reading /proc/meminfo: MemAvailable is at least
+ * MemFree less the kernel's reserves (its watermarks, a few percent at
+ * most).  So a machine with memory to spare costs one sysinfo() a second,
+ * and the purger opens no file descriptor there, which a program (or a
+ * test) counting its own would see come and go. */
+#define MK_PRESSURE_FREE_MARGIN 5
+
 /* The threshold in percent, 0: never (MEMKIND_PRESSURE_PERCENT). */
 static unsigned pressure_percent(void)
 {
@@ -207,8 +215,10 @@ static void pressure_round(void)
         return;
     size_t avail = 0, total = 0;
     /* no /proc/meminfo (not mounted): no pressure known */
-    bool mem =
-        mk_os_mem_available(&avail, &total) == 0 && below(avail, total, pct);
+    bool mem = (mk_os_mem_free(&avail, &total) != 0 ||
+                below(avail, total, pct + MK_PRESSURE_FREE_MARGIN)) &&
+               mk_os_mem_available(&avail, &total) == 0 &&
+               below(avail, total, pct);
     bool any = mem;
     for (unsigned s = 0; mem && s < MEMKIND_NUM_BASE_KIND; s++) {
         struct memkind *k = mk_registry_get(s);
