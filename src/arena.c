@@ -778,6 +778,20 @@ void mk_arena_tune(struct memkind *kind, size_t grow_limit, ssize_t dirty_ms,
     mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
 }
 
+/* Runs the valueless arena control leaf on every arena of set, under its
+ * lock.  Returns 0 or MEMKIND_ERROR_RUNTIME when one refused. */
+static int each_arena(struct mk_arena_set *set, enum mk_ctl_arena_leaf leaf)
+{
+    int err = 0;
+    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
+    for (unsigned i = 0; i < set->narenas; i++) {
+        if (mk_ctl_arena(set->arena_idx[i], leaf, NULL, 0))
+            err = MEMKIND_ERROR_RUNTIME;
+    }
+    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
+    return err;
+}
+
 /*
  * Purges every arena of kind now, dirty and muzzy pages alike, whatever
  * its decay times (memory pressure: the PMEM purger thread).  DEFAULT's
@@ -790,7 +804,6 @@ int mk_arena_purge_now(struct memkind *kind)
 {
     /* acquire: see flush_caches (tcache.c) */
     struct mk_arena_set *set = __atomic_load_n(&kind->arenas, __ATOMIC_ACQUIRE);
-    int err = 0;
     if (!set)
         return 0;
     if (set == &mk_default_set) {
@@ -798,31 +811,15 @@ int mk_arena_purge_now(struct memkind *kind)
             (void)mk_ctl_arena(i, MK_CTL_ARENA_PURGE, NULL, 0);
         return 0;
     }
-    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
-    for (unsigned i = 0; i < set->narenas; i++) {
-        if (mk_ctl_arena(set->arena_idx[i], MK_CTL_ARENA_PURGE, NULL, 0))
-            err = MEMKIND_ERROR_RUNTIME;
-    }
-    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
-    return err;
+    return each_arena(set, MK_CTL_ARENA_PURGE);
 }
 
 /*
  * Runs decay-based purging on every arena of kind now (what jemalloc
  * otherwise does only when the arena is used).  Called by the PMEM purger
- * thread under the registry lock.  Returns 0 or MEMKIND_ERROR_RUNTIME.
+ * thread, the kind pinned.  Returns 0 or MEMKIND_ERROR_RUNTIME.
  */
 int mk_arena_decay(struct memkind *kind)
 {
-    struct mk_arena_set *set = kind->arenas;
-    int err = 0;
-    if (!set)
-        return 0;
-    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
-    for (unsigned i = 0; i < set->narenas; i++) {
-        if (mk_ctl_arena(set->arena_idx[i], MK_CTL_ARENA_DECAY, NULL, 0))
-            err = MEMKIND_ERROR_RUNTIME;
-    }
-    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
-    return err;
+    return kind->arenas ? each_arena(kind->arenas, MK_CTL_ARENA_DECAY) : 0;
 }
