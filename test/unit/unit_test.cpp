@@ -1478,8 +1478,12 @@ static void pressure_thread(memkind_t kind, size_t s, int n, double secs,
         for (void *p : v)
             memkind_free(kind, p);
         *cached = *left = mk_arena_thread_large_cached(kind);
-        if (after_frees)
+        if (after_frees) {
+            // the object of 2 s made and cached before, so that the loop
+            // needs no new extent after_frees() (a full file system)
+            memkind_free(kind, memkind_malloc(kind, 2 * s));
             after_frees();
+        }
         auto t0 = std::chrono::steady_clock::now();
         while (std::chrono::steady_clock::now() - t0 <
                std::chrono::duration<double>(secs)) {
@@ -1558,35 +1562,50 @@ static size_t jemk_dirty_bytes()
               jemk_mallctl("epoch", nullptr, nullptr, &epoch, sizeof(epoch)));
     EXPECT_EQ(
         0, jemk_mallctl("stats.arenas.4096.pdirty", &pdirty, &sz, nullptr, 0));
-    return pdirty * (size_t)sysconf(_SC_PAGESIZE);
+    // in jemalloc's pages (64 KiB in the arm64 build, whatever the
+    // kernel's page size)
+    size_t page = 0;
+    sz = sizeof(page);
+    EXPECT_EQ(0, jemk_mallctl("arenas.page", &page, &sz, nullptr, 0));
+    return pdirty * page;
 }
 
 // Under pressure the purger empties DEFAULT's automatic arenas of their
 // dirty pages at once (mk_arena_purge_now), instead of over jemalloc's
 // 10 s decay.  Fails when DEFAULT's arenas are left alone (checked).
+// Every other object is freed, so the freed ones cannot coalesce: a
+// coalesced extent past the oversize threshold is purged at once anyway
+// (32 objects of 1 MiB with 64 KiB pages left 2.4 MB dirty, not 32 MiB).
 TEST(MemoryPressure, PurgeNowEmptiesDefaultArenas)
 {
     const size_t s = lc_unit();
+    const int n = 16;
     std::vector<void *> v;
-    for (int i = 0; i < 32; i++)
+    for (int i = 0; i < 2 * n; i++)
         v.push_back(jemk_mallocx(s, MALLOCX_TCACHE_NONE));
     for (void *p : v) {
         ASSERT_NE(nullptr, p);
         memset(p, 1, s);
     }
-    for (void *p : v)
-        jemk_dallocx(p, MALLOCX_TCACHE_NONE);
+    for (size_t i = 0; i < v.size(); i += 2)
+        jemk_dallocx(v[i], MALLOCX_TCACHE_NONE);
     size_t before = jemk_dirty_bytes();
-    ASSERT_GE(before, 32 * s) << "the frees left no dirty pages to purge";
+    EXPECT_GE(before, n * s) << "the frees left no dirty pages to purge";
     EXPECT_EQ(0, mk_arena_purge_now(MEMKIND_DEFAULT));
     size_t after = jemk_dirty_bytes();
-    EXPECT_LE(after + 32 * s, before) << "DEFAULT's dirty pages stayed";
+    EXPECT_LE(after + n * s, before) << "DEFAULT's dirty pages stayed";
+    for (size_t i = 1; i < v.size(); i += 2)
+        jemk_dallocx(v[i], MALLOCX_TCACHE_NONE);
 }
 
 // A PMEM kind on a file system that runs short of space (under 5 %, the
 // default threshold) gives its cached objects and free file blocks back,
-// while the system has memory to spare.  A 64 MiB tmpfs is mounted for it
-// (root only) and filled by another file once the objects are cached.
+// while the system has memory to spare.  A 256 MiB tmpfs is mounted for it
+// (root only) and filled by another file once the objects are cached, to
+// 2 % free: room for the thread's objects of 2 s (2 MiB with 64 KiB pages)
+// and below 5 % whatever the kind's decay gives back meanwhile (it is
+// purged first: with 64 KiB pages a 64 MiB file system filled to 1 % came
+// back above 5 % by the decay alone).
 // Fails without the file-system check (checked).
 TEST(MemoryPressure, FileSystemShortOfSpace)
 {
@@ -1603,7 +1622,7 @@ TEST(MemoryPressure, FileSystemShortOfSpace)
     std::string templ = mk_test_pmem_dir + "/mk_pressure_XXXXXX";
     ASSERT_NE(nullptr, mkdtemp(&templ[0])) << strerror(errno);
     const std::string dir = templ;
-    if (mount("mk_pressure", dir.c_str(), "tmpfs", 0, "size=64m") != 0) {
+    if (mount("mk_pressure", dir.c_str(), "tmpfs", 0, "size=256m") != 0) {
         int err = errno;
         rmdir(dir.c_str());
         GTEST_SKIP() << "cannot mount a tmpfs (" << strerror(err)
@@ -1632,9 +1651,12 @@ TEST(MemoryPressure, FileSystemShortOfSpace)
         size_t total = (size_t)st.f_blocks * st.f_frsize;
         fd = open(filler.c_str(), O_CREAT | O_RDWR, 0600);
         ASSERT_GE(fd, 0);
-        // leave 1 % of the file system free, enough for the thread's
-        // objects of 2 s
-        ASSERT_EQ(0, posix_fallocate(fd, 0, (off_t)(avail - total / 100)));
+        // the kind's free pages first, then 2 % left free
+        EXPECT_EQ(0, mk_arena_purge_now(kind));
+        ASSERT_EQ(0, statvfs(dir.c_str(), &st));
+        avail = (size_t)st.f_bavail * st.f_frsize;
+        ASSERT_GT(avail, total / 50);
+        ASSERT_EQ(0, posix_fallocate(fd, 0, (off_t)(avail - total / 50)));
         ASSERT_EQ(0, statvfs(dir.c_str(), &st));
         avail_full = (size_t)st.f_bavail * st.f_frsize;
     };
