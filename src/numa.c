@@ -86,21 +86,8 @@ static char sysfs_buf[16384];
 /* Contents of path, NUL-terminated, in sysfs_buf; NULL when unreadable. */
 static const char *read_text(const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    size_t n = 0;
-    while (n < sizeof(sysfs_buf) - 1) {
-        ssize_t r = read(fd, sysfs_buf + n, sizeof(sysfs_buf) - 1 - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-    }
-    (void)close(fd); /* read-only: nothing to lose */
-    sysfs_buf[n] = '\0';
-    return sysfs_buf;
+    return mk_os_read_text(path, sysfs_buf, sizeof(sysfs_buf)) == 0 ? sysfs_buf
+                                                                    : NULL;
 }
 
 /*
@@ -156,13 +143,8 @@ static bool read_node_list(const char *path, unsigned long *mask)
 /* Value of "key:   N kB" in a meminfo-style text, in bytes (0: none). */
 static uint64_t meminfo_bytes(const char *text, const char *key)
 {
-    const char *p = strstr(text, key);
-    if (!p)
-        return 0;
-    p += strlen(key);
-    while (*p == ' ' || *p == ':')
-        p++;
-    return (uint64_t)strtoull(p, NULL, 10) * 1024u;
+    size_t v = 0;
+    return mk_os_meminfo_bytes(text, key, &v) ? v : 0;
 }
 
 /* ------------------------------------------------------------- snapshot */

@@ -239,16 +239,6 @@ int mk_os_punch_hole(int fd, off_t off, size_t len)
                      saved);
 }
 
-int mk_os_fs_avail(int fd, size_t *avail)
-{
-    struct statvfs st;
-    int saved = errno;
-    int err = os_result(fstatvfs(fd, &st), saved);
-    if (!err)
-        *avail = (size_t)st.f_bavail * st.f_frsize;
-    return err;
-}
-
 int mk_os_fs_space(int fd, size_t *avail, size_t *total)
 {
     struct statvfs st;
@@ -261,15 +251,34 @@ int mk_os_fs_space(int fd, size_t *avail, size_t *total)
     return err;
 }
 
-/* The value in kB of field name (with its colon) in the /proc/meminfo text
- * buf, in bytes; false when absent or malformed. */
-static bool meminfo_field(const char *buf, const char *name, size_t *out)
+int mk_os_read_text(const char *path, char *buf, size_t cap)
 {
-    const char *p = strstr(buf, name);
-    if (!p || (p != buf && p[-1] != '\n'))
+    int saved = errno;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return os_result(-1, saved);
+    size_t n = 0;
+    while (n < cap - 1) {
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    (void)close(fd); /* read-only: nothing to lose */
+    buf[n] = '\0';
+    errno = saved;
+    return 0;
+}
+
+bool mk_os_meminfo_bytes(const char *text, const char *key, size_t *out)
+{
+    const char *p = strstr(text, key);
+    if (!p)
         return false;
-    p += strlen(name);
-    while (*p == ' ')
+    p += strlen(key);
+    while (*p == ' ' || *p == ':')
         p++;
     if (*p < '0' || *p > '9')
         return false;
@@ -285,26 +294,13 @@ static bool meminfo_field(const char *buf, const char *name, size_t *out)
 
 int mk_os_mem_available(size_t *avail, size_t *total)
 {
-    int saved = errno;
-    int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return os_result(-1, saved);
     /* MemTotal, MemFree and MemAvailable are its first three lines. */
     char buf[512];
-    size_t got = 0;
-    while (got < sizeof(buf) - 1) {
-        ssize_t r = read(fd, buf + got, sizeof(buf) - 1 - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    (void)close(fd);
-    buf[got] = '\0';
-    errno = saved;
-    return meminfo_field(buf, "MemAvailable:", avail) &&
-                   meminfo_field(buf, "MemTotal:", total)
+    int err = mk_os_read_text("/proc/meminfo", buf, sizeof(buf));
+    if (err)
+        return err;
+    return mk_os_meminfo_bytes(buf, "MemAvailable", avail) &&
+                   mk_os_meminfo_bytes(buf, "MemTotal", total)
                ? 0
                : ENOENT;
 }

@@ -85,12 +85,15 @@ int mk_os_page_nodes(unsigned long n, void **pages, int *status);
 int mk_os_alloc_blocks(int fd, off_t off, size_t len);
 /// Gives the blocks of [off, off+len) back (punches a hole, size kept).
 int mk_os_punch_hole(int fd, off_t off, size_t len);
-/// Free space of fd's file system in bytes (what an unprivileged writer
-/// may still allocate).
-int mk_os_fs_avail(int fd, size_t *avail);
-/// Free space for unprivileged writers and total size, in bytes, of the
-/// file system holding fd (fstatvfs).
+/// Free space of fd's file system (what an unprivileged writer may still
+/// allocate) and its total size, in bytes (fstatvfs).
 int mk_os_fs_space(int fd, size_t *avail, size_t *total);
+/// Contents of the (small, text) file at path into buf, NUL-terminated and
+/// cut at cap - 1 bytes (cap >= 1): sysfs and /proc files.
+int mk_os_read_text(const char *path, char *buf, size_t cap);
+/// The value of "key:   N kB" (also "Node 0 key: N kB") in a meminfo text,
+/// in bytes.  Pure; false when the key is absent or has no number.
+bool mk_os_meminfo_bytes(const char *text, const char *key, size_t *out);
 /// The system's MemAvailable and MemTotal, in bytes, from /proc/meminfo
 /// (read into a stack buffer).  ENOENT when the file or a field is missing.
 int mk_os_mem_available(size_t *avail, size_t *total);

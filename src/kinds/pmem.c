@@ -127,8 +127,8 @@ memkind_config_set_memory_usage_policy(struct memkind_config *cfg,
  */
 static int alloc_blocks(struct memkind_pmem *p, off_t off, size_t len)
 {
-    size_t avail;
-    if (mk_os_fs_avail(p->fd, &avail) == 0 && len > avail)
+    size_t avail, total;
+    if (mk_os_fs_space(p->fd, &avail, &total) == 0 && len > avail)
         return ENOSPC;
     int err = mk_os_alloc_blocks(p->fd, off, len);
     if (err)
