@@ -739,22 +739,6 @@ void mk_arena_set_carve(struct memkind *kind, mk_carve_fn *carve)
         kind->arenas->carve = carve;
 }
 
-void mk_arena_limit_large_cache(struct memkind *kind, size_t limit, bool file)
-{
-    if (!kind->arenas)
-        return;
-    struct mk_arena_set *set = kind->arenas;
-    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
-    if (limit) {
-        __atomic_store_n(&set->lc_budget, limit / MK_LC_LIMIT_SHARE,
-                         __ATOMIC_RELAXED);
-    } else if (file && !mk_lc_budget_given) {
-        set->lc_shared = true;
-        mk_lc_share(set);
-    }
-    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
-}
-
 /*
  * Tunes a file-backed kind's arenas before their creation: grow_limit caps
  * how much address space one extent grow takes (so a small kind fills up
@@ -778,8 +762,7 @@ void mk_arena_tune(struct memkind *kind, size_t grow_limit, ssize_t dirty_ms,
     mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
 }
 
-/* Runs the valueless arena control leaf on every arena of set, under its
- * lock.  Returns 0 or MEMKIND_ERROR_RUNTIME when one refused. */
+/* Each arena of set gets leaf, under its lock; 0 or MEMKIND_ERROR_RUNTIME. */
 static int each_arena(struct mk_arena_set *set, enum mk_ctl_arena_leaf leaf)
 {
     int err = 0;
@@ -792,17 +775,12 @@ static int each_arena(struct mk_arena_set *set, enum mk_ctl_arena_leaf leaf)
     return err;
 }
 
-/*
- * Purges every arena of kind now, dirty and muzzy pages alike, whatever
- * its decay times (memory pressure: the PMEM purger thread).  DEFAULT's
- * arenas are jemalloc's automatic ones, indices below mk_default_narenas
- * (an index never used has nothing to purge, and its refusal is ignored).
- * Takes the set lock of a kind with arenas of its own.
- * Returns 0 or MEMKIND_ERROR_RUNTIME.
- */
+/* Contract in memkind_arena.h.  DEFAULT's arenas are jemalloc's automatic
+ * ones, indices below mk_default_narenas (one never used has nothing to
+ * purge: its refusal is ignored); the others are the set's, under its lock.
+ * The set is read with acquire: see flush_caches (tcache.c). */
 int mk_arena_purge_now(struct memkind *kind)
 {
-    /* acquire: see flush_caches (tcache.c) */
     struct mk_arena_set *set = __atomic_load_n(&kind->arenas, __ATOMIC_ACQUIRE);
     if (!set)
         return 0;
@@ -814,11 +792,8 @@ int mk_arena_purge_now(struct memkind *kind)
     return each_arena(set, MK_CTL_ARENA_PURGE);
 }
 
-/*
- * Runs decay-based purging on every arena of kind now (what jemalloc
- * otherwise does only when the arena is used).  Called by the PMEM purger
- * thread, the kind pinned.  Returns 0 or MEMKIND_ERROR_RUNTIME.
- */
+/* What jemalloc otherwise does only when an arena is used (contract in
+ * memkind_arena.h).  The PMEM purger thread calls it, the kind pinned. */
 int mk_arena_decay(struct memkind *kind)
 {
     return kind->arenas ? each_arena(kind->arenas, MK_CTL_ARENA_DECAY) : 0;

@@ -418,6 +418,22 @@ size_t mk_arena_kind_large_cache_budget(struct memkind *kind)
     return k < b ? k : b;
 }
 
+void mk_arena_limit_large_cache(struct memkind *kind, size_t limit, bool file)
+{
+    if (!kind->arenas)
+        return;
+    struct mk_arena_set *set = kind->arenas;
+    mk_mutex_lock(&set->lock, MK_RANK_ARENA_SET);
+    if (limit) {
+        __atomic_store_n(&set->lc_budget, limit / MK_LC_LIMIT_SHARE,
+                         __ATOMIC_RELAXED);
+    } else if (file && !mk_lc_budget_given) {
+        set->lc_shared = true;
+        mk_lc_share(set);
+    }
+    mk_mutex_unlock(&set->lock, MK_RANK_ARENA_SET);
+}
+
 void mk_lc_share(struct mk_arena_set *set)
 {
     if (!set->lc_shared)
